@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file fzgw/module.h
+ * @brief The firezone-gateway module ABI: the only header a module includes.
+ *
+ * A module is a shared object that exports exactly one data symbol,
+ * `fzgw_module` (see FZGW_MODULE_DEFINE), a `const struct fzgw_module`. The core
+ * reads and checks that descriptor before any module code runs, then calls
+ * init() with a table of core services (struct fzgw_api). Modules never call core
+ * symbols by name.
+ *
+ * Ownership, written once here and repeated where it matters:
+ * - "borrowed": valid only for the duration of the call; copy what you keep.
+ * - "owned by the core": never free it.
+ * - "takes ownership": after the call the receiver frees it.
+ *
+ * Versioning: FZGW_ABI_MAJOR changes break modules; the core refuses another
+ * major. FZGW_ABI_MINOR only appends (struct fields at the end, functions at the
+ * end of struct fzgw_api, new enum values); the core refuses a module built
+ * against a newer minor than its own and accepts older ones. Both structs carry
+ * their size so either side can tell which fields exist. See docs/modules.md.
+ */
+#ifndef FZGW_MODULE_H
+#define FZGW_MODULE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <fzgw/ip.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FZGW_ABI_MAJOR 1
+#define FZGW_ABI_MINOR 0
+
+/** Symbol name the core looks up with dlsym(). */
+#define FZGW_MODULE_SYMBOL "fzgw_module"
+
+#define FZGW_MAX_HOOKS 8
+#define FZGW_MAX_SUBS 16
+
+struct fzgw_ctx;      /**< the core's handle for one loaded module (opaque) */
+struct fzgw_settings; /**< a settings group of the config file (opaque) */
+struct fzgw_timer;    /**< opaque */
+struct fzgw_fd;       /**< opaque */
+
+/* ------------------------------------------------------------------ packets */
+
+/** Where in the data path a hook runs. */
+enum fzgw_phase {
+	FZGW_PHASE_IN_PARSE = 0, /**< client -> site, after decryption and parsing */
+	FZGW_PHASE_IN_FILTER,    /**< client -> site, policy (default deny) */
+	FZGW_PHASE_IN_NAT,       /**< client -> site, translation before the TUN */
+	FZGW_PHASE_OUT_PARSE,    /**< site -> client, after reading from the TUN */
+	FZGW_PHASE_OUT_NAT,      /**< site -> client, reverse translation */
+	FZGW_PHASE_OUT_FILTER,   /**< site -> client, policy (default deny) */
+	FZGW_PHASE_COUNT
+};
+
+/** What a hook decided. */
+enum fzgw_verdict {
+	FZGW_CONTINUE = 0, /**< next hook of this phase */
+	FZGW_ACCEPT = 1,   /**< leave this phase's chain, go on with the next phase */
+	FZGW_DROP = 2,     /**< the core frees the packet and counts pkt->drop_reason */
+	FZGW_STOLEN = 3,   /**< the module owns the packet until reinject() or free() */
+};
+
+enum fzgw_dir { FZGW_DIR_IN = 0, FZGW_DIR_OUT = 1 };
+
+/** A client's tunnel as the core knows it. Owned by the core, read-only for modules. */
+struct fzgw_peer_info {
+	uint32_t index;        /**< dense, reused after removal; for per-peer arrays */
+	char client_id[40];    /**< the control plane's id (UUID or a config name) */
+	struct fzgw_addr ipv4; /**< family 0 when absent */
+	struct fzgw_addr ipv6;
+};
+
+/**
+ * One packet. Owned by whoever holds it: the core while a hook runs (the hook
+ * borrows it), the module after FZGW_STOLEN (it must reinject() or free() it).
+ */
+struct fzgw_packet {
+	uint8_t *data;       /**< start of the IP packet */
+	uint32_t len;        /**< bytes of IP packet */
+	uint32_t cap;        /**< bytes writable from data */
+	uint8_t dir;         /**< enum fzgw_dir */
+	uint8_t phase;       /**< phase the packet is in (set by the core) */
+	uint16_t hook;       /**< index of the current hook in that phase (set by the core) */
+	const char *drop_reason; /**< set with FZGW_DROP: a static string, e.g. "port-denied" */
+	const struct fzgw_peer_info *peer; /**< the client: sender (IN) or receiver (OUT) */
+	struct fzgw_ip ip;   /**< parsed view; re-parse after changing lengths */
+	void *core_priv;     /**< the core's; do not touch */
+};
+
+/** A packet hook. @p state is what init() returned; @p pkt is borrowed. */
+typedef enum fzgw_verdict (*fzgw_hook_fn)(void *state, struct fzgw_packet *pkt);
+
+struct fzgw_hook {
+	uint8_t phase;    /**< enum fzgw_phase */
+	int16_t priority; /**< lower runs first; ties keep config order */
+	fzgw_hook_fn fn;
+	const char *name; /**< for logs and the printed chain */
+};
+
+/* ---------------------------------------------------------------- event bus */
+
+enum fzgw_event_type {
+	FZGW_EV_NONE = 0,
+	FZGW_EV_IFACE_CONFIG,     /**< struct fzgw_ev_iface: the gateway's tunnel addresses */
+	FZGW_EV_PEER_AUTHORIZED,  /**< struct fzgw_ev_authorization: install/update a client and one grant */
+	FZGW_EV_ACCESS_REVOKED,   /**< struct fzgw_ev_revoke: remove one grant (or all of a client's) */
+	FZGW_EV_RESOURCE_UPDATED, /**< struct fzgw_ev_resource: a resource's definition changed */
+	FZGW_EV_PEER_REMOVED,     /**< struct fzgw_ev_peer: the core removed a client's tunnel */
+	FZGW_EV_RELAYS_CHANGED,   /**< reserved for the relay module */
+	FZGW_EV_ICE_CANDIDATES,   /**< reserved for the relay module */
+	FZGW_EV_SYNC,             /**< struct fzgw_ev_sync: a source lists the clients it keeps; others go */
+	FZGW_EV_TYPE_COUNT
+};
+
+enum fzgw_resource_type { FZGW_RES_CIDR = 1, FZGW_RES_DNS = 2, FZGW_RES_INTERNET = 3 };
+enum fzgw_filter_proto { FZGW_FILTER_TCP = 1, FZGW_FILTER_UDP = 2, FZGW_FILTER_ICMP = 3 };
+
+struct fzgw_port_range { uint16_t first, last; };
+
+#define FZGW_MAX_FILTERS 16
+#define FZGW_MAX_PORT_RANGES 32
+
+struct fzgw_filter {
+	uint8_t proto; /**< enum fzgw_filter_proto */
+	uint8_t n_ranges; /**< 0 = every port */
+	struct fzgw_port_range ranges[FZGW_MAX_PORT_RANGES];
+};
+
+struct fzgw_resource {
+	char id[40];
+	uint8_t type;             /**< enum fzgw_resource_type */
+	struct fzgw_addr addr;    /**< CIDR network */
+	uint8_t prefix_len;
+	char pattern[256];        /**< DNS resources: the name pattern */
+	uint8_t n_filters;        /**< 0 = everything allowed */
+	struct fzgw_filter filters[FZGW_MAX_FILTERS];
+};
+
+struct fzgw_ev_iface { struct fzgw_addr ipv4, ipv6; };
+
+struct fzgw_ev_authorization {
+	char client_id[40];
+	uint8_t public_key[32];
+	uint8_t preshared_key[32];
+	bool has_psk;
+	struct fzgw_addr ipv4, ipv6;    /**< the client's tunnel addresses */
+	struct fzgw_resource resource;  /**< the granted resource */
+	int64_t expires_at;             /**< unix seconds, 0 = never */
+};
+
+struct fzgw_ev_revoke {
+	char client_id[40];
+	char resource_id[40]; /**< empty = every grant of the client */
+};
+
+struct fzgw_ev_resource { struct fzgw_resource resource; };
+struct fzgw_ev_peer { char client_id[40]; };
+
+struct fzgw_ev_sync {
+	const char *const *client_ids; /**< borrowed */
+	size_t n;
+};
+
+/** A bus event. @p data points to the struct named by the type; borrowed. */
+struct fzgw_event {
+	uint32_t type; /**< enum fzgw_event_type */
+	const void *data;
+	size_t size;   /**< sizeof the payload struct */
+	const char *source; /**< publishing module's name (set by the core) */
+};
+
+typedef void (*fzgw_event_fn)(void *state, const struct fzgw_event *ev);
+
+struct fzgw_sub {
+	uint32_t type; /**< enum fzgw_event_type */
+	fzgw_event_fn fn;
+};
+
+/* ----------------------------------------------------------------- settings */
+
+enum fzgw_key_type {
+	FZGW_KEY_END = 0,
+	FZGW_KEY_INT,    /**< int64_t at offset */
+	FZGW_KEY_BOOL,   /**< bool at offset */
+	FZGW_KEY_STRING, /**< char[size] at offset (copied, NUL-terminated; too long is an error) */
+	FZGW_KEY_FLOAT,  /**< double at offset (ints accepted) */
+	FZGW_KEY_GROUP,  /**< only validated as a group; read with settings_child() */
+	FZGW_KEY_LIST,   /**< a list or array; read with settings_child()/settings_elem() */
+};
+
+/** One row of a key table, ended by a row with type FZGW_KEY_END. */
+struct fzgw_key {
+	const char *name;
+	uint8_t type;     /**< enum fzgw_key_type */
+	bool required;
+	size_t offset;    /**< into the output struct (INT, BOOL, STRING, FLOAT) */
+	size_t size;      /**< STRING: buffer size */
+	int64_t min, max; /**< INT: inclusive bounds when min < max */
+};
+
+enum fzgw_log_level { FZGW_LOG_ERROR = 0, FZGW_LOG_WARN, FZGW_LOG_INFO, FZGW_LOG_DEBUG, FZGW_LOG_TRACE };
+
+enum fzgw_fd_events { FZGW_FD_READ = 1, FZGW_FD_WRITE = 2 };
+
+typedef void (*fzgw_timer_fn)(void *arg);
+typedef void (*fzgw_fd_fn)(int fd, short what, void *arg);
+typedef void *(*fzgw_service_fn)(void);
+
+enum fzgw_icmp_kind {
+	FZGW_ICMP_PROHIBITED = 1,  /**< v4 3/13, v6 1/1 */
+	FZGW_ICMP_NET_UNREACH = 2, /**< v4 3/0, v6 1/3 (address unreachable) */
+	FZGW_ICMP_TOO_BIG = 3,     /**< v4 3/4 fragmentation needed, v6 2/0 packet too big */
+};
+
+/**
+ * The core's services. Every function takes the module's own ctx (from init).
+ * Pointers passed in are borrowed unless the comment says otherwise.
+ */
+struct fzgw_api {
+	uint32_t abi_major, abi_minor;
+	size_t struct_size; /**< check before using a field added in a later minor */
+
+	/* logging: never pass secrets. */
+	void (*log)(struct fzgw_ctx *ctx, int level, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+	bool (*log_enabled)(struct fzgw_ctx *ctx, int level);
+
+	/* the running mode: true under --check-config; then touch no network or TUN. */
+	bool (*check_only)(struct fzgw_ctx *ctx);
+
+	/* settings: a module reads only its own group (given to init). */
+	int (*settings_parse)(struct fzgw_ctx *ctx, const struct fzgw_settings *s,
+			      const struct fzgw_key *table, void *out);
+	const struct fzgw_settings *(*settings_child)(const struct fzgw_settings *s, const char *name);
+	int (*settings_count)(const struct fzgw_settings *s);
+	const struct fzgw_settings *(*settings_elem)(const struct fzgw_settings *s, int i);
+	const char *(*settings_string)(const struct fzgw_settings *s); /**< NULL if not a string */
+	/** Logs "FILE:LINE: msg (key "name")" for @p s at error level; returns -EINVAL. */
+	int (*settings_error)(struct fzgw_ctx *ctx, const struct fzgw_settings *s, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+
+	/* loop: timers and fds are removed by the core before the module's fini. */
+	struct fzgw_timer *(*timer_add)(struct fzgw_ctx *ctx, uint32_t ms, bool repeat,
+					fzgw_timer_fn fn, void *arg);
+	void (*timer_del)(struct fzgw_ctx *ctx, struct fzgw_timer *t);
+	struct fzgw_fd *(*fd_add)(struct fzgw_ctx *ctx, int fd, short events, fzgw_fd_fn fn, void *arg);
+	void (*fd_del)(struct fzgw_ctx *ctx, struct fzgw_fd *f);
+	/** Monotonic milliseconds and wall-clock seconds (fakeable in tests). */
+	uint64_t (*now_ms)(struct fzgw_ctx *ctx);
+	int64_t (*wall_s)(struct fzgw_ctx *ctx);
+
+	/* bus: synchronous; @p data borrowed for the call. */
+	int (*publish)(struct fzgw_ctx *ctx, uint32_t type, const void *data, size_t size);
+
+	/* packets */
+	/** Continue a STOLEN packet with the hook after the one that stole it. Takes ownership. */
+	void (*pkt_reinject)(struct fzgw_ctx *ctx, struct fzgw_packet *pkt);
+	/** Free a STOLEN packet, counting @p reason as a drop. Takes ownership. */
+	void (*pkt_free)(struct fzgw_ctx *ctx, struct fzgw_packet *pkt, const char *reason);
+	/** Build an ICMP error about @p pkt (borrowed) and send it to pkt's client. 0 or -errno. */
+	int (*icmp_reply)(struct fzgw_ctx *ctx, const struct fzgw_packet *pkt, int kind, uint32_t mtu);
+	/** Re-parse after a module changed lengths. 0 or -EINVAL. */
+	int (*pkt_reparse)(struct fzgw_ctx *ctx, struct fzgw_packet *pkt);
+
+	/* rewriting, with incremental checksums (RFC 1624) */
+	int (*pkt_set_src)(struct fzgw_packet *pkt, const struct fzgw_addr *a);
+	int (*pkt_set_dst)(struct fzgw_packet *pkt, const struct fzgw_addr *a);
+	int (*pkt_set_src_port)(struct fzgw_packet *pkt, uint16_t port);
+	int (*pkt_set_dst_port)(struct fzgw_packet *pkt, uint16_t port);
+	int (*pkt_set_icmp_id)(struct fzgw_packet *pkt, uint16_t id);
+
+	/* services: a name -> function table registry; the pointer is owned by the registrant. */
+	int (*service_register)(struct fzgw_ctx *ctx, const char *name, const void *table);
+	const void *(*service_lookup)(struct fzgw_ctx *ctx, const char *name);
+
+	/* counters, per module, shown in --stats and on SIGUSR1 */
+	int (*counter_register)(struct fzgw_ctx *ctx, const char *name); /**< id >= 0 or -errno */
+	void (*counter_add)(struct fzgw_ctx *ctx, int id, uint64_t n);
+
+	/* peers */
+	const struct fzgw_peer_info *(*peer_by_client)(struct fzgw_ctx *ctx, const char *client_id);
+
+	void *spare[8]; /**< NULL; later minors fill these in order */
+};
+
+/* ------------------------------------------------------------ the descriptor */
+
+/**
+ * init: called once per load. @p settings is borrowed (read it now). Store your
+ * state in *state. Return 0, or a negative errno and leave nothing behind (the
+ * core removes whatever you registered). Under check_only(), validate only.
+ * reload: optional; new settings on SIGHUP. Return 0 to accept them, negative to
+ * refuse (then the old settings stay: do not change anything before deciding).
+ * fini: release your state. The core has already removed your hooks, timers,
+ * fds, subscriptions and services.
+ */
+struct fzgw_module {
+	uint32_t abi_major;   /**< FZGW_ABI_MAJOR at build time */
+	uint32_t abi_minor;   /**< FZGW_ABI_MINOR at build time */
+	size_t struct_size;   /**< sizeof(struct fzgw_module) at build time */
+	const char *name;     /**< must equal the config entry's name */
+	const char *version;  /**< free-form, logged */
+	int (*init)(struct fzgw_ctx *ctx, const struct fzgw_api *api,
+		    const struct fzgw_settings *settings, void **state);
+	int (*reload)(void *state, const struct fzgw_settings *settings);
+	void (*fini)(void *state);
+	struct fzgw_hook hooks[FZGW_MAX_HOOKS]; /**< ended by fn == NULL */
+	struct fzgw_sub subs[FZGW_MAX_SUBS];    /**< ended by fn == NULL */
+	void *spare[8];       /**< NULL */
+};
+
+#define FZGW_MODULE_EXPORT __attribute__((visibility("default")))
+
+/** Declare the module descriptor: FZGW_MODULE_DEFINE = { .name = "x", ... }; */
+#define FZGW_MODULE_DEFINE                                                                         \
+	FZGW_MODULE_EXPORT const struct fzgw_module fzgw_module
+#define FZGW_MODULE_HEADER                                                                         \
+	.abi_major = FZGW_ABI_MAJOR, .abi_minor = FZGW_ABI_MINOR,                                  \
+	.struct_size = sizeof(struct fzgw_module)
+
+#ifdef __cplusplus
+}
+#endif
+#endif
