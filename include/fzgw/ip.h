@@ -38,7 +38,7 @@ enum fzgw_ip_reason {
 	FZGW_IP_ERR_V4_TOTAL_LEN,   /**< total length != bytes received */
 	FZGW_IP_ERR_V6_PAYLOAD_LEN, /**< payload length + 40 != bytes received */
 	FZGW_IP_ERR_FRAGMENT,       /**< a non-atomic fragment */
-	FZGW_IP_ERR_EXT_HEADER,     /**< IPv6 extension header truncated or chain too long */
+	FZGW_IP_ERR_EXT_HEADER,     /**< extension header (IPv6, or IPv4 AH) truncated, misplaced or chain too long */
 	FZGW_IP_ERR_L4_TRUNCATED,   /**< TCP/UDP/ICMP header cut short */
 	FZGW_IP_ERR_UDP_LEN,        /**< UDP length field != L4 bytes */
 	FZGW_IP_ERR_TCP_OFFSET,     /**< TCP data offset < 5 or beyond the packet */
@@ -51,22 +51,25 @@ enum {
 	FZGW_IP_F_ICMP_ERROR = 1u << 0, /**< ICMP(v6) error with a quoted packet in .inner */
 	FZGW_IP_F_ICMP_ECHO = 1u << 1,  /**< ICMP(v6) echo request or reply: icmp_id is valid */
 	FZGW_IP_F_HAS_PORTS = 1u << 2,  /**< TCP or UDP: src_port/dst_port are valid */
-	FZGW_IP_F_UDP_CSUM0 = 1u << 3,  /**< IPv4 UDP with checksum 0 (kept 0 on rewrite) */
+	FZGW_IP_F_UDP_CSUM0 = 1u << 3,  /**< UDP with checksum 0, "no checksum" (kept 0 on rewrite) */
 };
 
 /** The packet quoted inside an ICMP error, parsed leniently (it may be truncated). */
 struct fzgw_ip_inner {
 	uint16_t off;     /**< offset of the quoted IP header from the outer packet start */
 	uint16_t len;     /**< quoted bytes present */
-	uint16_t l3_len;  /**< quoted IP header length (0 if the header itself is cut) */
-	uint8_t proto;    /**< quoted L4 protocol */
+	uint16_t l3_len;  /**< quoted IP header length incl. options / extension headers (0 if cut) */
+	uint8_t proto;    /**< quoted L4 protocol (valid when l3_len != 0) */
 	uint8_t has_ports;/**< 1 when the first 4 (TCP/UDP) or 8 (ICMP echo) L4 bytes are present */
 	uint16_t src_port;/**< or ICMP echo id */
 	uint16_t dst_port;
-	struct fzgw_addr src, dst;
+	struct fzgw_addr src, dst; /**< family 0 when the quoted fixed header is cut */
 };
 
-/** The parsed view. Borrowed by hooks; valid while the packet is theirs. */
+/**
+ * The parsed view. Borrowed by hooks; valid while the packet is theirs.
+ * After a rejection only kind, reason and len are meaningful; hooks never see one.
+ */
 struct fzgw_ip {
 	uint8_t kind;        /**< enum fzgw_ip_kind */
 	uint8_t reason;      /**< enum fzgw_ip_reason */
