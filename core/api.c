@@ -1,1 +1,332 @@
-/* placeholder */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The table of core services handed to modules, and the packet pipeline they plug into. */
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core.h"
+#include "ip_parse.h"
+#include "ip_rewrite.h"
+#include "log.h"
+#include "loop.h"
+#include "settings.h"
+
+uint64_t fzgw_clock_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int64_t fzgw_clock_wall_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+void fzgw_core_init(struct fzgw_core *core, struct event_base *base, bool check_only)
+{
+	memset(core, 0, sizeof(*core));
+	core->base = base;
+	core->check_only = check_only;
+	core->mtu = FZGW_IP_MAX_SIZE;
+	core->now_ms = fzgw_clock_now_ms;
+	core->wall_s = fzgw_clock_wall_s;
+	core->self.core = core;
+	strcpy(core->self.name, "core");
+	core->self.check_only = check_only;
+	core->self.live = true;
+}
+
+void fzgw_core_fini(struct fzgw_core *core)
+{
+	fzgw_ctx_unregister_all(&core->self);
+}
+
+void fzgw_ctx_unregister_all(struct fzgw_ctx *ctx)
+{
+	struct fzgw_core *core = ctx->core;
+
+	fzgw_bus_unsubscribe_all(&core->bus, ctx);
+	fzgw_registry_remove_all(&core->reg, ctx);
+	fzgw_loop_remove_all(ctx);
+}
+
+static void release(struct fzgw_core *core, struct fzgw_packet *pkt)
+{
+	if (core->release)
+		core->release(core, pkt);
+}
+
+void fzgw_core_drop(struct fzgw_core *core, struct fzgw_packet *pkt, const char *reason)
+{
+	fzgw_counter_bump(&core->counters, reason ? reason : "unspecified", 1);
+	release(core, pkt);
+}
+
+void fzgw_core_pipeline(struct fzgw_core *core, struct fzgw_packet *pkt, int phase, int hook)
+{
+	int last = pkt->dir == FZGW_DIR_IN ? FZGW_PHASE_IN_NAT : FZGW_PHASE_OUT_FILTER;
+
+	for (int p = phase; p <= last; p++, hook = 0) {
+		enum fzgw_verdict v = fzgw_chain_run(&core->chains.phase[p], p, pkt, hook);
+
+		if (v == FZGW_STOLEN)
+			return;
+		if (v == FZGW_DROP) {
+			/* per-hook reasons are counted in the chain; the core counts the total */
+			const char *why = "hook-dropped";
+
+			if (pkt->drop_reason && !strcmp(pkt->drop_reason, FZGW_REASON_NO_ACCEPT))
+				why = p == FZGW_PHASE_IN_FILTER ? "in-no-filter-accepted"
+								: "out-no-filter-accepted";
+			fzgw_counter_bump(&core->counters, why, 1);
+			release(core, pkt);
+			return;
+		}
+	}
+	if (core->sink[pkt->dir])
+		core->sink[pkt->dir](core, pkt);
+	else
+		fzgw_core_drop(core, pkt, "no-sink");
+}
+
+/* ------------------------------------------------------------------ the api */
+
+static void api_log(struct fzgw_ctx *ctx, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fzgw_logv(ctx->name, level, fmt, ap);
+	va_end(ap);
+}
+
+static bool api_log_enabled(struct fzgw_ctx *ctx, int level)
+{
+	return fzgw_log_enabled(ctx->name, level);
+}
+
+static bool api_check_only(struct fzgw_ctx *ctx)
+{
+	return ctx->check_only;
+}
+
+/* During init the loader reports the error as the one line about the config; later it is logged. */
+static void keep_error(struct fzgw_ctx *ctx, const char *err)
+{
+	if (!ctx->last_err[0])
+		snprintf(ctx->last_err, sizeof(ctx->last_err), "%s", err);
+	if (!ctx->in_init)
+		fzgw_log(ctx->name, FZGW_LOG_ERROR, "%s", err);
+}
+
+static int api_settings_parse(struct fzgw_ctx *ctx, const struct fzgw_settings *s,
+			      const struct fzgw_key *table, void *out)
+{
+	char err[512];
+	int rc = fzgw_settings_parse(fzgw_settings_cs(s), table, out, err, sizeof(err));
+
+	if (rc < 0)
+		keep_error(ctx, err);
+	return rc;
+}
+
+static const struct fzgw_settings *api_settings_child(const struct fzgw_settings *s, const char *name)
+{
+	const config_setting_t *cs = fzgw_settings_cs(s);
+
+	if (!cs || !config_setting_is_group(cs))
+		return NULL;
+	return fzgw_settings_of(config_setting_get_member(cs, name));
+}
+
+static int api_settings_count(const struct fzgw_settings *s)
+{
+	const config_setting_t *cs = fzgw_settings_cs(s);
+
+	return cs && config_setting_is_aggregate(cs) ? config_setting_length(cs) : 0;
+}
+
+static const struct fzgw_settings *api_settings_elem(const struct fzgw_settings *s, int i)
+{
+	const config_setting_t *cs = fzgw_settings_cs(s);
+
+	if (!cs || i < 0 || !config_setting_is_aggregate(cs))
+		return NULL;
+	return fzgw_settings_of(config_setting_get_elem(cs, (unsigned)i));
+}
+
+static const char *api_settings_string(const struct fzgw_settings *s)
+{
+	const config_setting_t *cs = fzgw_settings_cs(s);
+
+	return cs && config_setting_type(cs) == CONFIG_TYPE_STRING ? config_setting_get_string(cs) : NULL;
+}
+
+static int api_settings_error(struct fzgw_ctx *ctx, const struct fzgw_settings *s, const char *fmt, ...)
+{
+	char err[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fzgw_settings_verrf(fzgw_settings_cs(s), err, sizeof(err), fmt, ap);
+	va_end(ap);
+	keep_error(ctx, err);
+	return -EINVAL;
+}
+
+static struct fzgw_timer *api_timer_add(struct fzgw_ctx *ctx, uint32_t ms, bool repeat,
+					fzgw_timer_fn fn, void *arg)
+{
+	return fzgw_loop_timer_add(ctx, ms, repeat, fn, arg);
+}
+
+static void api_timer_del(struct fzgw_ctx *ctx, struct fzgw_timer *t)
+{
+	fzgw_loop_timer_del(ctx, t);
+}
+
+static struct fzgw_fd *api_fd_add(struct fzgw_ctx *ctx, int fd, short events, fzgw_fd_fn fn, void *arg)
+{
+	return fzgw_loop_fd_add(ctx, fd, events, fn, arg);
+}
+
+static void api_fd_del(struct fzgw_ctx *ctx, struct fzgw_fd *f)
+{
+	fzgw_loop_fd_del(ctx, f);
+}
+
+static uint64_t api_now_ms(struct fzgw_ctx *ctx)
+{
+	return ctx->core->now_ms();
+}
+
+static int64_t api_wall_s(struct fzgw_ctx *ctx)
+{
+	return ctx->core->wall_s();
+}
+
+static int api_publish(struct fzgw_ctx *ctx, uint32_t type, const void *data, size_t size)
+{
+	if (ctx->probe)
+		return 0; /* a validation run must not change anything */
+	return fzgw_bus_publish(&ctx->core->bus, ctx, type, data, size);
+}
+
+static void api_pkt_reinject(struct fzgw_ctx *ctx, struct fzgw_packet *pkt)
+{
+	fzgw_core_pipeline(ctx->core, pkt, pkt->phase, pkt->hook + 1);
+}
+
+static void api_pkt_free(struct fzgw_ctx *ctx, struct fzgw_packet *pkt, const char *reason)
+{
+	if (reason)
+		fzgw_counter_bump(&ctx->counters, reason, 1);
+	release(ctx->core, pkt);
+}
+
+static int api_icmp_reply(struct fzgw_ctx *ctx, const struct fzgw_packet *pkt, int kind, uint32_t mtu)
+{
+	if (!ctx->core->icmp)
+		return -ENOSYS;
+	return ctx->core->icmp(ctx->core, pkt, kind, mtu);
+}
+
+static int api_pkt_reparse(struct fzgw_ctx *ctx, struct fzgw_packet *pkt)
+{
+	return fzgw_ip_parse(&pkt->ip, pkt->data, pkt->len, ctx->core->mtu) ? -EINVAL : 0;
+}
+
+static int api_set_src(struct fzgw_packet *pkt, const struct fzgw_addr *a)
+{
+	return fzgw_ip_set_src(pkt->data, &pkt->ip, a);
+}
+
+static int api_set_dst(struct fzgw_packet *pkt, const struct fzgw_addr *a)
+{
+	return fzgw_ip_set_dst(pkt->data, &pkt->ip, a);
+}
+
+static int api_set_src_port(struct fzgw_packet *pkt, uint16_t port)
+{
+	return fzgw_ip_set_src_port(pkt->data, &pkt->ip, port);
+}
+
+static int api_set_dst_port(struct fzgw_packet *pkt, uint16_t port)
+{
+	return fzgw_ip_set_dst_port(pkt->data, &pkt->ip, port);
+}
+
+static int api_set_icmp_id(struct fzgw_packet *pkt, uint16_t id)
+{
+	return fzgw_ip_set_icmp_id(pkt->data, &pkt->ip, id);
+}
+
+static int api_service_register(struct fzgw_ctx *ctx, const char *name, const void *table)
+{
+	if (ctx->probe)
+		return 0;
+	return fzgw_registry_add(&ctx->core->reg, ctx, name, table);
+}
+
+static const void *api_service_lookup(struct fzgw_ctx *ctx, const char *name)
+{
+	return fzgw_registry_find(&ctx->core->reg, name);
+}
+
+static int api_counter_register(struct fzgw_ctx *ctx, const char *name)
+{
+	return fzgw_counter_id(&ctx->counters, name);
+}
+
+static void api_counter_add(struct fzgw_ctx *ctx, int id, uint64_t n)
+{
+	fzgw_counter_add(&ctx->counters, id, n);
+}
+
+static const struct fzgw_peer_info *api_peer_by_client(struct fzgw_ctx *ctx, const char *client_id)
+{
+	if (!ctx->core->peer_by_client || !client_id)
+		return NULL;
+	return ctx->core->peer_by_client(ctx->core, client_id);
+}
+
+const struct fzgw_api fzgw_core_api = {
+	.abi_major = FZGW_ABI_MAJOR,
+	.abi_minor = FZGW_ABI_MINOR,
+	.struct_size = sizeof(struct fzgw_api),
+	.log = api_log,
+	.log_enabled = api_log_enabled,
+	.check_only = api_check_only,
+	.settings_parse = api_settings_parse,
+	.settings_child = api_settings_child,
+	.settings_count = api_settings_count,
+	.settings_elem = api_settings_elem,
+	.settings_string = api_settings_string,
+	.settings_error = api_settings_error,
+	.timer_add = api_timer_add,
+	.timer_del = api_timer_del,
+	.fd_add = api_fd_add,
+	.fd_del = api_fd_del,
+	.now_ms = api_now_ms,
+	.wall_s = api_wall_s,
+	.publish = api_publish,
+	.pkt_reinject = api_pkt_reinject,
+	.pkt_free = api_pkt_free,
+	.icmp_reply = api_icmp_reply,
+	.pkt_reparse = api_pkt_reparse,
+	.pkt_set_src = api_set_src,
+	.pkt_set_dst = api_set_dst,
+	.pkt_set_src_port = api_set_src_port,
+	.pkt_set_dst_port = api_set_dst_port,
+	.pkt_set_icmp_id = api_set_icmp_id,
+	.service_register = api_service_register,
+	.service_lookup = api_service_lookup,
+	.counter_register = api_counter_register,
+	.counter_add = api_counter_add,
+	.peer_by_client = api_peer_by_client,
+};

@@ -1,1 +1,302 @@
-/* placeholder */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The gateway config file: the core's section and the module list, validated. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "settings.h"
+
+struct core_section {
+	char site[FZGW_NAME_MAX];
+	char module_path[PATH_MAX];
+	int64_t listen_port;
+	char private_key_file[PATH_MAX];
+};
+
+static const struct fzgw_key core_keys[] = {
+	{ "site", FZGW_KEY_STRING, false, offsetof(struct core_section, site), FZGW_NAME_MAX, 0, 0 },
+	{ "module_path", FZGW_KEY_STRING, false, offsetof(struct core_section, module_path), PATH_MAX, 0, 0 },
+	{ "tun", FZGW_KEY_GROUP, false, 0, 0, 0, 0 },
+	{ "listen_port", FZGW_KEY_INT, false, offsetof(struct core_section, listen_port), 0, 1, 65535 },
+	{ "private_key_file", FZGW_KEY_STRING, false, offsetof(struct core_section, private_key_file), PATH_MAX, 0, 0 },
+	{ "log", FZGW_KEY_GROUP, false, 0, 0, 0, 0 },
+	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
+};
+
+struct tun_section {
+	char name[16];
+	int64_t mtu;
+};
+
+static const struct fzgw_key tun_keys[] = {
+	{ "name", FZGW_KEY_STRING, false, offsetof(struct tun_section, name), 16, 0, 0 },
+	{ "mtu", FZGW_KEY_INT, false, offsetof(struct tun_section, mtu), 0, 1280, 9000 },
+	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
+};
+
+struct log_section {
+	char level[16];
+	char format[16];
+	char filter[256];
+};
+
+static const struct fzgw_key log_keys[] = {
+	{ "level", FZGW_KEY_STRING, false, offsetof(struct log_section, level), 16, 0, 0 },
+	{ "format", FZGW_KEY_STRING, false, offsetof(struct log_section, format), 16, 0, 0 },
+	{ "filter", FZGW_KEY_STRING, false, offsetof(struct log_section, filter), 256, 0, 0 },
+	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
+};
+
+struct mod_section {
+	char name[FZGW_NAME_MAX];
+	char path[PATH_MAX];
+	bool enabled;
+	int64_t priority;
+	bool has_priority;
+};
+
+static const struct fzgw_key mod_keys[] = {
+	{ "name", FZGW_KEY_STRING, true, offsetof(struct mod_section, name), FZGW_NAME_MAX, 0, 0 },
+	{ "path", FZGW_KEY_STRING, false, offsetof(struct mod_section, path), PATH_MAX, 0, 0 },
+	{ "enabled", FZGW_KEY_BOOL, false, offsetof(struct mod_section, enabled), 0, 0, 0 },
+	{ "sites", FZGW_KEY_LIST, false, 0, 0, 0, 0 },
+	{ "priority", FZGW_KEY_INT, false, offsetof(struct mod_section, priority), 0, -32768, 32767 },
+	{ "settings", FZGW_KEY_GROUP, false, 0, 0, 0, 0 },
+	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
+};
+
+static const struct fzgw_key top_keys[] = {
+	{ "gateway", FZGW_KEY_GROUP, true, 0, 0, 0, 0 },
+	{ "modules", FZGW_KEY_LIST, true, 0, 0, 0, 0 },
+	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
+};
+
+static bool name_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+static int site_listed(const config_setting_t *sites, const char *site, bool *listed, char *err,
+		       size_t errlen)
+{
+	int n = config_setting_length(sites);
+
+	*listed = false;
+	if (n > FZGW_MAX_SITES)
+		return fzgw_settings_errf(sites, err, errlen, "more than %d sites", FZGW_MAX_SITES);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(sites, (unsigned)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return fzgw_settings_errf(e, err, errlen, "wrong type, expected a site name string");
+		if (!name_ok(config_setting_get_string(e)))
+			return fzgw_settings_errf(e, err, errlen, "bad site name \"%s\" (use a-z 0-9 _ -)",
+						  config_setting_get_string(e));
+		if (!strcmp(config_setting_get_string(e), site))
+			*listed = true;
+	}
+	return 0;
+}
+
+static int load_module_entry(struct fzgw_config *c, const config_setting_t *e, int idx, char *err,
+			     size_t errlen)
+{
+	struct mod_section m = { .enabled = true };
+	struct fzgw_mod_entry *me;
+	const config_setting_t *sites;
+	int rc;
+
+	if (!config_setting_is_group(e))
+		return fzgw_settings_errf(e, err, errlen, "wrong type, expected a module entry { name = ...; }");
+	if ((rc = fzgw_settings_parse(e, mod_keys, &m, err, errlen)) < 0)
+		return rc;
+	m.has_priority = config_setting_get_member(e, "priority") != NULL;
+	if (!name_ok(m.name))
+		return fzgw_settings_errf(config_setting_get_member(e, "name"), err, errlen,
+					  "bad module name \"%s\" (use a-z 0-9 _ -)", m.name);
+	for (int i = 0; i < c->n_modules; i++)
+		if (!strcmp(c->modules[i].name, m.name))
+			return fzgw_settings_errf(config_setting_get_member(e, "name"), err, errlen,
+						  "duplicate module \"%s\" (first at line %u)", m.name,
+						  config_setting_source_line(c->modules[i].entry));
+	if (c->n_modules == FZGW_MAX_MODULES)
+		return fzgw_settings_errf(e, err, errlen, "more than %d modules", FZGW_MAX_MODULES);
+	me = &c->modules[c->n_modules++];
+	memset(me, 0, sizeof(*me));
+	strcpy(me->name, m.name);
+	me->entry = e;
+	me->order = idx;
+	me->settings = config_setting_get_member(e, "settings");
+	me->has_priority = m.has_priority;
+	me->priority = (int)m.priority;
+	me->active = m.enabled;
+	if ((sites = config_setting_get_member(e, "sites"))) {
+		bool listed;
+
+		if ((rc = site_listed(sites, c->site, &listed, err, errlen)) < 0)
+			return rc;
+		me->active = me->active && listed;
+	}
+	if (m.path[0]) {
+		strcpy(me->path, m.path);
+	} else if ((size_t)snprintf(me->path, sizeof(me->path), "%s/%s.so", c->module_path,
+				    m.name) >= sizeof(me->path)) {
+		return fzgw_settings_errf(e, err, errlen, "module path too long");
+	}
+	return 0;
+}
+
+static int load_log(struct fzgw_config *c, const config_setting_t *g, const struct fzgw_overrides *ov,
+		    char *err, size_t errlen)
+{
+	struct log_section l = { .level = "info", .format = "human" };
+
+	int rc;
+
+	if ((rc = fzgw_settings_parse(g, log_keys, &l, err, errlen)) < 0)
+		return rc;
+	if (fzgw_log_parse_level(l.level) < 0)
+		return fzgw_settings_errf(config_setting_get_member(g, "level"), err, errlen,
+					  "unknown log level \"%s\" (error, warn, info, debug, trace)", l.level);
+	if ((rc = fzgw_log_parse_format(l.format)) < 0)
+		return fzgw_settings_errf(config_setting_get_member(g, "format"), err, errlen,
+					  "unknown log format \"%s\" (human, json)", l.format);
+	c->log_format = rc;
+	/* "level" is the default; "filter" adds per-module rules ("filter=debug"). */
+	snprintf(c->log_filter, sizeof(c->log_filter), "%s%s%s", l.level, l.filter[0] ? "," : "",
+		 l.filter);
+	if (fzgw_log_check_filter(c->log_filter) < 0)
+		return fzgw_settings_errf(config_setting_get_member(g, "filter"), err, errlen,
+					  "bad log filter \"%s\" (e.g. \"portal=debug,filter=trace\")",
+					  l.filter);
+	if (ov && ov->log_filter) {
+		if (strlen(ov->log_filter) >= sizeof(c->log_filter) ||
+		    fzgw_log_check_filter(ov->log_filter) < 0) {
+			snprintf(err, errlen, "RUST_LOG: bad log filter \"%.64s\"", ov->log_filter);
+			return -EINVAL;
+		}
+		strcpy(c->log_filter, ov->log_filter);
+	}
+	if (ov && ov->log_format) {
+		if ((rc = fzgw_log_parse_format(ov->log_format)) < 0) {
+			snprintf(err, errlen, "FIREZONE_LOG_FORMAT: unknown log format \"%.32s\" (human, json)",
+				 ov->log_format);
+			return -EINVAL;
+		}
+		c->log_format = rc;
+	}
+	return 0;
+}
+
+static int load_core(struct fzgw_config *c, const config_setting_t *gw, const struct fzgw_overrides *ov,
+		     char *err, size_t errlen)
+{
+	struct core_section s = { .site = "default", .listen_port = 52625 };
+	struct tun_section t = { .name = "tun-firezone", .mtu = 1280 };
+	int rc;
+
+	strcpy(s.module_path, FZGW_DEFAULT_MODULE_PATH);
+	if ((rc = fzgw_settings_parse(gw, core_keys, &s, err, errlen)) < 0)
+		return rc;
+	if ((rc = fzgw_settings_parse(config_setting_get_member(gw, "tun"), tun_keys, &t, err, errlen)) < 0)
+		return rc;
+	if (ov && ov->site) {
+		if (strlen(ov->site) >= sizeof(s.site)) {
+			snprintf(err, errlen, "FIREZONE_SITE: site name too long");
+			return -EINVAL;
+		}
+		strcpy(s.site, ov->site);
+	}
+	if (!name_ok(s.site)) {
+		if (ov && ov->site) {
+			snprintf(err, errlen, "FIREZONE_SITE: bad site name \"%.64s\" (use a-z 0-9 _ -)", s.site);
+			return -EINVAL;
+		}
+		return fzgw_settings_errf(config_setting_get_member(gw, "site"), err, errlen,
+					  "bad site name \"%s\" (use a-z 0-9 _ -)", s.site);
+	}
+	if (ov && ov->module_path) {
+		if (strlen(ov->module_path) >= sizeof(s.module_path)) {
+			snprintf(err, errlen, "--module-path: path too long");
+			return -EINVAL;
+		}
+		strcpy(s.module_path, ov->module_path);
+	}
+	if (!t.name[0])
+		return fzgw_settings_errf(config_setting_get_member(config_setting_get_member(gw, "tun"), "name"),
+					  err, errlen, "empty TUN name");
+	strcpy(c->site, s.site);
+	strcpy(c->module_path, s.module_path);
+	strcpy(c->tun_name, t.name);
+	c->mtu = (int)t.mtu;
+	c->listen_port = (int)s.listen_port;
+	strcpy(c->private_key_file, s.private_key_file);
+	return load_log(c, config_setting_get_member(gw, "log"), ov, err, errlen);
+}
+
+int fzgw_config_load(struct fzgw_config *c, const char *path, const struct fzgw_overrides *ov,
+		     char *err, size_t errlen)
+{
+	const config_setting_t *root, *mods;
+	FILE *f;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (strlen(path) >= sizeof(c->file)) {
+		snprintf(err, errlen, "config path too long");
+		return -ENAMETOOLONG;
+	}
+	strcpy(c->file, path);
+	if (!(f = fopen(path, "r"))) {
+		rc = -errno;
+		snprintf(err, errlen, "%s:0: cannot read config file: %s", path, strerror(errno));
+		return rc;
+	}
+	fclose(f);
+	config_init(&c->cfg);
+	c->cfg_live = true;
+	if (config_read_file(&c->cfg, path) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: %s", config_error_file(&c->cfg) ? config_error_file(&c->cfg) : path,
+			 config_error_line(&c->cfg), config_error_text(&c->cfg));
+		rc = -EINVAL;
+		goto err_free;
+	}
+	root = config_root_setting(&c->cfg);
+	if ((rc = fzgw_settings_parse(root, top_keys, NULL, err, errlen)) < 0) {
+		/* a missing top-level key has no line of its own: name the file */
+		if (!strncmp(err, "?:0:", 4)) {
+			char tmp[512];
+
+			snprintf(tmp, sizeof(tmp), "%s:1:%s", path, err + 4);
+			snprintf(err, errlen, "%s", tmp);
+		}
+		goto err_free;
+	}
+	if ((rc = load_core(c, config_setting_get_member(root, "gateway"), ov, err, errlen)) < 0)
+		goto err_free;
+	mods = config_setting_get_member(root, "modules");
+	for (int i = 0; i < config_setting_length(mods); i++)
+		if ((rc = load_module_entry(c, config_setting_get_elem(mods, (unsigned)i), i, err, errlen)) < 0)
+			goto err_free;
+	return 0;
+
+err_free:
+	fzgw_config_free(c);
+	return rc;
+}
+
+void fzgw_config_free(struct fzgw_config *c)
+{
+	if (c->cfg_live)
+		config_destroy(&c->cfg);
+	c->cfg_live = false;
+	c->n_modules = 0;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Hook chains: per phase, hooks sorted by (priority, config order), with verdict counters. */
+#ifndef FZGW_CHAIN_H
+#define FZGW_CHAIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <fzgw/module.h>
+
+#define FZGW_CHAIN_MAX 64
+#define FZGW_CHAIN_REASONS 8
+
+struct fzgw_ctx;
+
+struct fzgw_chain_entry {
+	fzgw_hook_fn fn;
+	void *state;
+	struct fzgw_ctx *ctx;
+	const char *name;
+	int priority;
+	int order;     /* module's config order */
+	int index;     /* hook's index in its module */
+	uint64_t verdicts[4];
+	struct {
+		const char *reason;
+		uint64_t n;
+	} drops[FZGW_CHAIN_REASONS];
+	uint64_t drops_other;
+};
+
+struct fzgw_chain {
+	int n;
+	struct fzgw_chain_entry e[FZGW_CHAIN_MAX];
+};
+
+struct fzgw_chains {
+	struct fzgw_chain phase[FZGW_PHASE_COUNT];
+};
+
+const char *fzgw_phase_name(int phase);
+const char *fzgw_verdict_name(int verdict);
+
+/* Rebuilds every chain from the live modules (ctxs[0..n)). Counters are carried over
+ * for hooks that stay. Returns 0 or -E2BIG. */
+int fzgw_chains_build(struct fzgw_chains *ch, struct fzgw_ctx *const *ctxs, int n);
+
+/* Runs one phase from hook index @start. Returns the phase's verdict: ACCEPT (go on),
+ * DROP (pkt->drop_reason set) or STOLEN. FILTER phases are default-deny. */
+enum fzgw_verdict fzgw_chain_run(struct fzgw_chain *c, int phase, struct fzgw_packet *pkt, int start);
+
+/* Prints "phase: [prio] module/hook" lines, for --check-config and the start-up log. */
+void fzgw_chains_print(const struct fzgw_chains *ch, FILE *f);
+void fzgw_chains_log(const struct fzgw_chains *ch);
+void fzgw_chains_dump_stats(const struct fzgw_chains *ch);
+
+#define FZGW_REASON_NO_ACCEPT "no-filter-accepted"
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The gateway config file: the core's section and the module list, validated. */
+#ifndef FZGW_CONFIG_H
+#define FZGW_CONFIG_H
+
+#include <libconfig.h>
+#include <limits.h>
+#include <stdbool.h>
+
+#define FZGW_NAME_MAX 64
+#define FZGW_MAX_MODULES 32
+#define FZGW_MAX_SITES 16
+
+struct fzgw_mod_entry {
+	char name[FZGW_NAME_MAX];
+	char path[PATH_MAX];
+	bool active;       /* enabled and listed for the active site */
+	bool has_priority;
+	int priority;
+	int order;         /* position in the config file */
+	const config_setting_t *entry;    /* for FILE:LINE errors; owned by the config */
+	const config_setting_t *settings; /* may be NULL; owned by the config */
+};
+
+struct fzgw_config {
+	config_t cfg;
+	bool cfg_live;
+	char file[PATH_MAX];
+	char site[FZGW_NAME_MAX];
+	char module_path[PATH_MAX];
+	char tun_name[16];
+	int mtu;
+	int listen_port;
+	char private_key_file[PATH_MAX];
+	char log_filter[320];
+	int log_format;
+	int n_modules;
+	struct fzgw_mod_entry modules[FZGW_MAX_MODULES];
+};
+
+/* Values from the environment and the command line; NULL = not given. Flags win over
+ * the environment, which wins over the file: main() merges them in that order. */
+struct fzgw_overrides {
+	const char *site;
+	const char *module_path;
+	const char *log_filter;
+	const char *log_format;
+};
+
+/* Reads and validates @path. On error, one line "FILE:LINE: what (key "x")" in @err. */
+int fzgw_config_load(struct fzgw_config *c, const char *path, const struct fzgw_overrides *ov,
+		     char *err, size_t errlen) __attribute__((warn_unused_result));
+void fzgw_config_free(struct fzgw_config *c);
+
+#endif

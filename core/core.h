@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The core object: loop, loaded modules, hook chains, bus and services, shared by the daemon and tests. */
+#ifndef FZGW_CORE_H
+#define FZGW_CORE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <fzgw/module.h>
+
+#include "bus.h"
+#include "chain.h"
+#include "config.h"
+#include "counters.h"
+#include "registry.h"
+
+struct event_base;
+struct fzgw_core;
+
+/* One loaded module (or the core itself, or a probe during validation). */
+struct fzgw_ctx {
+	struct fzgw_core *core;
+	char name[FZGW_NAME_MAX];
+	char path[PATH_MAX];
+	const struct fzgw_module *desc; /* NULL for the core's own ctx */
+	void *dl;
+	void *state;
+	bool check_only;  /* init() must only validate */
+	bool probe;       /* a validation run during reload: services are not published */
+	bool live;        /* init() succeeded and fini() not yet called */
+	bool has_priority;
+	int priority;
+	int order;
+	const config_setting_t *settings_cs; /* for reload change detection (borrowed) */
+	char *settings_text;                 /* settings as text, to tell whether they changed */
+	char last_err[512];                  /* the module's last settings error (one line) */
+	bool in_init;                        /* errors are kept for the caller, not logged */
+	struct fzgw_counters counters;
+	struct fzgw_timer *timers; /* list of this module's timers */
+	struct fzgw_fd *fds;       /* list of this module's fds */
+};
+
+/* Where packets go after the last phase of a direction. */
+typedef void (*fzgw_sink_fn)(struct fzgw_core *core, struct fzgw_packet *pkt);
+typedef void (*fzgw_release_fn)(struct fzgw_core *core, struct fzgw_packet *pkt);
+typedef int (*fzgw_icmp_fn)(struct fzgw_core *core, const struct fzgw_packet *pkt, int kind, uint32_t mtu);
+
+struct fzgw_core {
+	struct event_base *base;
+	bool check_only;
+	uint32_t mtu;
+	struct fzgw_ctx self; /* "core" */
+	struct fzgw_ctx *mods[FZGW_MAX_MODULES];
+	int n_mods;
+	struct fzgw_chains chains;
+	struct fzgw_bus bus;
+	struct fzgw_registry reg;
+	struct fzgw_counters counters; /* the core's own drop reasons */
+	/* data path plumbing (set by the daemon's data plane, or by tests) */
+	fzgw_sink_fn sink[2];    /* [FZGW_DIR_IN] to the TUN, [FZGW_DIR_OUT] to the client */
+	fzgw_release_fn release; /* returns a packet buffer to its pool */
+	fzgw_icmp_fn icmp;       /* builds and sends an ICMP error to the packet's client */
+	const struct fzgw_peer_info *(*peer_by_client)(struct fzgw_core *core, const char *id);
+	void *dp;                /* the data plane's own state */
+	/* clocks (fakeable) */
+	uint64_t (*now_ms)(void);
+	int64_t (*wall_s)(void);
+};
+
+extern const struct fzgw_api fzgw_core_api;
+
+void fzgw_core_init(struct fzgw_core *core, struct event_base *base, bool check_only);
+void fzgw_core_fini(struct fzgw_core *core);
+
+/* Runs a packet through the phases of its direction from (phase, hook), then its sink.
+ * Takes ownership of @pkt: it ends in a sink, is released as dropped, or is STOLEN. */
+void fzgw_core_pipeline(struct fzgw_core *core, struct fzgw_packet *pkt, int phase, int hook);
+/* Drops a packet: counts @reason for the core and releases the buffer. */
+void fzgw_core_drop(struct fzgw_core *core, struct fzgw_packet *pkt, const char *reason);
+
+/* Removes everything @ctx registered: hooks (by rebuilding chains later), subscriptions,
+ * services, timers and fds. */
+void fzgw_ctx_unregister_all(struct fzgw_ctx *ctx);
+
+/* The default clocks. */
+uint64_t fzgw_clock_now_ms(void);
+int64_t fzgw_clock_wall_s(void);
+
+#endif
