@@ -270,16 +270,8 @@ int fzgw_config_load(struct fzgw_config *c, const char *path, const struct fzgw_
 		goto err_free;
 	}
 	root = config_root_setting(&c->cfg);
-	if ((rc = fzgw_settings_parse(root, top_keys, NULL, err, errlen)) < 0) {
-		/* a missing top-level key has no line of its own: name the file */
-		if (!strncmp(err, "?:0:", 4)) {
-			char tmp[512];
-
-			snprintf(tmp, sizeof(tmp), "%s:1:%s", path, err + 4);
-			snprintf(err, errlen, "%s", tmp);
-		}
+	if ((rc = fzgw_settings_parse(root, top_keys, NULL, err, errlen)) < 0)
 		goto err_free;
-	}
 	if ((rc = load_core(c, config_setting_get_member(root, "gateway"), ov, err, errlen)) < 0)
 		goto err_free;
 	mods = config_setting_get_member(root, "modules");

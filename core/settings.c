@@ -42,6 +42,8 @@ int fzgw_settings_verrf(const config_setting_t *s, char *err, size_t errlen, con
 	unsigned line = s ? config_setting_source_line(s) : 0;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (s && !line)
+		line = 1; /* the root group: point at the file's start */
 	if (s)
 		fzgw_settings_path(s, path, sizeof(path));
 	else

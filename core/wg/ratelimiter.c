@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Handshake rate limiter: token buckets keyed by source prefix, as the kernel's ratelimiter.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ratelimiter.h"
+
+struct rl_entry {
+	struct fzgw_wg_hnode node;
+	uint8_t key[9]; /* family byte, then the /32 or the /64 */
+	uint64_t last_ns;
+	uint64_t tokens;
+};
+
+int fzgw_wg_ratelimiter_init(struct fzgw_wg_ratelimiter *rl,
+			     size_t max_entries, const uint8_t hash_key[16])
+{
+	memset(rl, 0, sizeof(*rl));
+	memcpy(rl->hash_key, hash_key, sizeof(rl->hash_key));
+	rl->max_entries = max_entries ? max_entries :
+					FZGW_WG_RL_DEFAULT_MAX_ENTRIES;
+	return fzgw_wg_htable_init(&rl->table, 1024);
+}
+
+void fzgw_wg_ratelimiter_destroy(struct fzgw_wg_ratelimiter *rl)
+{
+	if (!rl->table.buckets)
+		return;
+	fzgw_wg_ratelimiter_gc(rl, 0, true);
+	fzgw_wg_htable_destroy(&rl->table);
+}
+
+/* IPv4 (and IPv4-mapped IPv6) by /32, IPv6 by /64: one host usually owns a whole /64. */
+static int rl_key(const struct fzgw_wg_endpoint *src, uint8_t key[9])
+{
+	memset(key, 0, 9);
+	if (src->sa.sa_family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, &src->in4.sin_addr, 4);
+		return 0;
+	}
+	if (src->sa.sa_family == AF_INET6) {
+		const uint8_t *a = src->in6.sin6_addr.s6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(&src->in6.sin6_addr)) {
+			key[0] = 4;
+			memcpy(key + 1, a + 12, 4);
+		} else {
+			key[0] = 6;
+			memcpy(key + 1, a, 8);
+		}
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+bool fzgw_wg_ratelimiter_allow(struct fzgw_wg_ratelimiter *rl,
+			       const struct fzgw_wg_endpoint *src,
+			       uint64_t now_ns)
+{
+	struct fzgw_wg_hnode *n;
+	struct rl_entry *e;
+	uint8_t key[9], h[8];
+	uint64_t hash, tokens;
+
+	if (rl_key(src, key) != 0)
+		return false;
+	/* Keyed SipHash so that remote parties cannot aim for one bucket. */
+	crypto_shorthash(h, key, sizeof(key), rl->hash_key);
+	memcpy(&hash, h, sizeof(hash));
+
+	for (n = fzgw_wg_htable_bucket(&rl->table, hash); n; n = n->next) {
+		e = (struct rl_entry *)n;
+		if (n->hash != hash || memcmp(e->key, key, sizeof(key)))
+			continue;
+		/* Refill by elapsed time, capped at the burst. */
+		tokens = e->tokens;
+		if (now_ns > e->last_ns) {
+			uint64_t elapsed = now_ns - e->last_ns;
+
+			tokens = elapsed >= FZGW_WG_RL_TOKEN_MAX - tokens ?
+					 FZGW_WG_RL_TOKEN_MAX :
+					 tokens + elapsed;
+			e->last_ns = now_ns;
+		}
+		if (tokens < FZGW_WG_RL_PACKET_COST) {
+			e->tokens = tokens;
+			return false;
+		}
+		e->tokens = tokens - FZGW_WG_RL_PACKET_COST;
+		return true;
+	}
+
+	if (rl->table.count >= rl->max_entries)
+		return false;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return false;
+	memcpy(e->key, key, sizeof(key));
+	e->last_ns = now_ns;
+	e->tokens = FZGW_WG_RL_TOKEN_MAX - FZGW_WG_RL_PACKET_COST;
+	fzgw_wg_htable_add(&rl->table, &e->node, hash);
+	return true;
+}
+
+void fzgw_wg_ratelimiter_gc(struct fzgw_wg_ratelimiter *rl, uint64_t now_ns,
+			    bool all)
+{
+	struct fzgw_wg_hnode **pp, *n;
+	size_t i;
+
+	rl->last_gc_ns = now_ns;
+	for (i = 0; i <= rl->table.mask; i++) {
+		pp = &rl->table.buckets[i];
+		while ((n = *pp)) {
+			struct rl_entry *e = (struct rl_entry *)n;
+
+			if (all || (now_ns > e->last_ns &&
+				    now_ns - e->last_ns > FZGW_WG_RL_IDLE_NS)) {
+				*pp = n->next;
+				rl->table.count--;
+				free(e);
+				continue;
+			}
+			pp = &n->next;
+		}
+	}
+}

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The module loader against real test modules: ABI attacks, failing init, chain order,
+ * verdicts with default deny, STOLEN then reinject or free, DROP reasons, reload, unload. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "loader.h"
+#include "tmpfile.h"
+#include "trace.h"
+
+static char trail[512];
+static int sunk, released;
+
+static void record(const char *what)
+{
+	strncat(trail, what, sizeof(trail) - strlen(trail) - 2);
+	strcat(trail, " ");
+}
+
+static const struct tm_trace tracer = { record };
+
+static void sink(struct fzgw_core *core, struct fzgw_packet *pkt)
+{
+	(void)core;
+	(void)pkt;
+	sunk++;
+}
+
+static void release(struct fzgw_core *core, struct fzgw_packet *pkt)
+{
+	(void)core;
+	(void)pkt;
+	released++;
+}
+
+static struct fzgw_daemon d;
+
+static int start(const char *modules, char *err, size_t errlen)
+{
+	char path[256], text[4096];
+	struct fzgw_overrides ov = { .module_path = TM_DIR };
+	int rc;
+
+	snprintf(text, sizeof(text), "gateway = { log = { level = \"error\"; }; };\nmodules = (\n%s\n);\n", modules);
+	assert_int_equal(tmp_write(path, sizeof(path), "gw.conf", text), 0);
+	rc = fzgw_daemon_start(&d, path, &ov, false, err, errlen);
+	if (rc == 0) {
+		assert_int_equal(fzgw_registry_add(&d.core.reg, &d.core.self, "test.trace", &tracer), 0);
+		d.core.sink[FZGW_DIR_IN] = sink;
+		d.core.sink[FZGW_DIR_OUT] = sink;
+		d.core.release = release;
+	}
+	trail[0] = '\0';
+	sunk = released = 0;
+	return rc;
+}
+
+static void expect_refused(const char *modules, int line, const char *want)
+{
+	char err[1024] = "", prefix[300];
+
+	assert_true(start(modules, err, sizeof(err)) < 0);
+	snprintf(prefix, sizeof(prefix), "%s/gw.conf:%d: ", tmp_dir(), line);
+	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, want))
+		fail_msg("got \"%s\", want prefix \"%s\" and \"%s\"", err, prefix, want);
+}
+
+static void test_abi_attacks(void **st)
+{
+	(void)st;
+	expect_refused("{ name = \"tm_major\"; }", 3, "built for module ABI 2.0, this gateway speaks 1.x");
+	expect_refused("{ name = \"tm_newminor\"; }", 3, "newer than this gateway's");
+	expect_refused("{ name = \"tm_short\"; }", 3, "descriptor is 16 bytes");
+	expect_refused("{ name = \"tm_nosym\"; }", 3, "no exported symbol fzgw_module");
+	expect_refused("{ name = \"tm_named\"; }", 3, "module calls itself \"someone_else\"");
+	expect_refused("{ name = \"nothere\"; }", 3, "no such module file");
+	expect_refused("{ name = \"tm_a\"; path = \"/etc/passwd\"; }", 3, "not a 64-bit ELF");
+	expect_refused("{ name = \"tm_a\"; settings = { verdict = \"maybe\"; }; }", 3,
+		       "unknown verdict \"maybe\" (key \"modules[0].settings.verdict\")");
+	expect_refused("{ name = \"tm_a\"; settings = { colour = 1; }; }", 3,
+		       "unknown key (key \"modules[0].settings.colour\")");
+	expect_refused("{ name = \"tm_a\"; settings = { value = \"x\"; }; }", 3, "expected an integer");
+	expect_refused("{ name = \"tm_a\"; settings = { fail_init = true; }; }", 3, "refused its settings");
+}
+
+static void test_constructor_never_runs_when_refused(void **st)
+{
+	char marker[256], err[1024];
+
+	(void)st;
+	snprintf(marker, sizeof(marker), "%s/ctor-ran", tmp_dir());
+	setenv("FZGW_TEST_MARKER", marker, 1);
+	unlink(marker);
+	assert_true(start("{ name = \"tm_ctor\"; }", err, sizeof(err)) < 0);
+	assert_int_not_equal(access(marker, F_OK), 0);
+	/* the same constructor in a good module does run: the marker works */
+	assert_int_equal(start("{ name = \"tm_ctorok\"; }", err, sizeof(err)), 0);
+	fzgw_daemon_stop(&d);
+	assert_int_equal(access(marker, F_OK), 0);
+	unsetenv("FZGW_TEST_MARKER");
+}
+
+static void test_writable_module_refused(void **st)
+{
+	char src[512], dst[512], cmd[1200], mods[1024], err[1024];
+
+	(void)st;
+	snprintf(src, sizeof(src), "%s/tm_a.so", TM_DIR);
+	snprintf(dst, sizeof(dst), "%s/tm_a.so", tmp_dir());
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, dst);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(chmod(dst, 0666), 0);
+	snprintf(mods, sizeof(mods), "{ name = \"tm_a\"; path = \"%s\"; }", dst);
+	expect_refused(mods, 3, "group- or world-writable");
+	assert_int_equal(chmod(dst, 0644), 0);
+	assert_int_equal(start(mods, err, sizeof(err)), 0);
+	fzgw_daemon_stop(&d);
+}
+
+static void test_failing_init_leaves_nothing(void **st)
+{
+	char err[1024];
+
+	(void)st;
+	/* tm_a loads and registers its service; tm_b fails: the whole start is undone */
+	assert_true(start("{ name = \"tm_a\"; }, { name = \"tm_b\"; settings = { fail_init = true; }; }",
+			  err, sizeof(err)) < 0);
+	assert_null(d.core.base);
+	assert_int_equal(d.core.n_mods, 0);
+	assert_int_equal(d.core.reg.n, 0);
+	assert_int_equal(d.core.bus.n, 0);
+}
+
+static struct fzgw_packet mkpkt(int dir)
+{
+	struct fzgw_packet p = { .dir = (uint8_t)dir };
+
+	return p;
+}
+
+static void test_chain_order_and_default_deny(void **st)
+{
+	char err[1024];
+	struct fzgw_packet p = mkpkt(FZGW_DIR_IN);
+
+	(void)st;
+	/* config order a, b, c; hook priorities a=10 b=20 c=10: a and c tie, config order decides */
+	assert_int_equal(start("{ name = \"tm_a\"; }, { name = \"tm_b\"; }, { name = \"tm_c\"; }", err, sizeof(err)), 0);
+	assert_int_equal(d.core.chains.phase[FZGW_PHASE_IN_FILTER].n, 3);
+	fzgw_core_pipeline(&d.core, &p, FZGW_PHASE_IN_PARSE, 0);
+	assert_string_equal(trail, "tm_a tm_c tm_b ");
+	/* nobody accepted: default deny */
+	assert_int_equal(sunk, 0);
+	assert_int_equal(released, 1);
+	assert_int_equal(fzgw_counter_get(&d.core.counters, "in-no-filter-accepted"), 1);
+	fzgw_daemon_stop(&d);
+
+	/* a priority in the config overrides the module's own */
+	assert_int_equal(start("{ name = \"tm_a\"; priority = 30; }, { name = \"tm_b\"; }, { name = \"tm_c\"; settings = { verdict = \"accept\"; }; }",
+			       err, sizeof(err)), 0);
+	fzgw_core_pipeline(&d.core, &p, FZGW_PHASE_IN_PARSE, 0);
+	assert_string_equal(trail, "tm_c ");
+	assert_int_equal(sunk, 1);
+	assert_int_equal(released, 0);
+	fzgw_daemon_stop(&d);
+}
+
+static void test_drop_reason_counted(void **st)
+{
+	char err[1024];
+	struct fzgw_packet p = mkpkt(FZGW_DIR_OUT);
+	const struct fzgw_chain *c;
+
+	(void)st;
+	assert_int_equal(start("{ name = \"tm_a\"; settings = { out_verdict = \"drop\"; reason = \"port-denied\"; }; }, { name = \"tm_b\"; settings = { out_verdict = \"accept\"; }; }",
+			       err, sizeof(err)), 0);
+	for (int i = 0; i < 3; i++)
+		fzgw_core_pipeline(&d.core, &p, FZGW_PHASE_OUT_PARSE, 0);
+	c = &d.core.chains.phase[FZGW_PHASE_OUT_FILTER];
+	assert_string_equal(c->e[0].ctx->name, "tm_a");
+	assert_string_equal(c->e[0].drops[0].reason, "port-denied");
+	assert_int_equal(c->e[0].drops[0].n, 3);
+	assert_int_equal(c->e[0].verdicts[FZGW_DROP], 3);
+	assert_int_equal(c->e[1].verdicts[FZGW_ACCEPT], 0);
+	assert_int_equal(fzgw_counter_get(&d.core.counters, "hook-dropped"), 3);
+	assert_int_equal(released, 3);
+	assert_int_equal(sunk, 0);
+	fzgw_daemon_stop(&d);
+}
+
+static void test_stolen_reinject_and_free(void **st)
+{
+	char err[1024];
+	struct fzgw_packet p = mkpkt(FZGW_DIR_IN);
+	const struct tm_ctl *ctl;
+
+	(void)st;
+	assert_int_equal(start("{ name = \"tm_a\"; settings = { verdict = \"steal\"; }; }, { name = \"tm_b\"; settings = { verdict = \"accept\"; }; }",
+			       err, sizeof(err)), 0);
+	ctl = fzgw_registry_find(&d.core.reg, "tm_a.ctl");
+	assert_non_null(ctl);
+	fzgw_core_pipeline(&d.core, &p, FZGW_PHASE_IN_PARSE, 0);
+	assert_string_equal(trail, "tm_a ");
+	assert_int_equal(sunk + released, 0); /* the module owns it */
+	/* reinject continues after the hook that stole it: tm_b accepts, the sink gets it */
+	assert_int_equal(ctl->release(ctl->self, true), 0);
+	assert_string_equal(trail, "tm_a tm_b ");
+	assert_int_equal(sunk, 1);
+	/* steal again, then free: released and counted by the module */
+	fzgw_core_pipeline(&d.core, &p, FZGW_PHASE_IN_PARSE, 0);
+	assert_int_equal(ctl->release(ctl->self, false), 0);
+	assert_int_equal(released, 1);
+	assert_int_equal(sunk, 1);
+	assert_int_equal(fzgw_counter_get(&d.core.mods[0]->counters, "tm-freed"), 1);
+	/* a module unloaded while holding a packet frees it in fini */
+	fzgw_core_pipeline(&d.core, &p, FZGW_PHASE_IN_PARSE, 0);
+	fzgw_daemon_stop(&d);
+	assert_int_equal(released, 2);
+}
+
+static void test_bus_through_modules(void **st)
+{
+	char err[1024];
+	struct fzgw_ev_peer ev = { .client_id = "x" };
+
+	(void)st;
+	assert_int_equal(start("{ name = \"tm_a\"; }, { name = \"tm_b\"; }", err, sizeof(err)), 0);
+	assert_int_equal(fzgw_bus_publish(&d.core.bus, &d.core.self, FZGW_EV_PEER_REMOVED, &ev, sizeof(ev)), 2);
+	assert_string_equal(trail, "tm_a:ev5 tm_b:ev5 ");
+	fzgw_daemon_stop(&d);
+}
+
+static void rewrite(const char *modules)
+{
+	char path[256], text[4096];
+
+	snprintf(text, sizeof(text), "gateway = { log = { level = \"error\"; }; };\nmodules = (\n%s\n);\n", modules);
+	assert_int_equal(tmp_write(path, sizeof(path), "gw.conf", text), 0);
+}
+
+static void test_reload(void **st)
+{
+	char err[1024];
+	const struct tm_ctl *ctl;
+
+	(void)st;
+	assert_int_equal(start("{ name = \"tm_a\"; settings = { value = 1; }; }", err, sizeof(err)), 0);
+	ctl = fzgw_registry_find(&d.core.reg, "tm_a.ctl");
+	assert_int_equal(ctl->value(ctl->self), 1);
+	/* a bad new config is refused and changes nothing */
+	rewrite("{ name = \"tm_a\"; settings = { value = 2; }; }, { name = \"tm_b\"; settings = { verdict = \"bogus\"; }; }");
+	assert_true(fzgw_daemon_reload(&d, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "unknown verdict"));
+	assert_int_equal(ctl->value(ctl->self), 1);
+	assert_int_equal(d.core.n_mods, 1);
+	rewrite("{ name = \"tm_a\"; settings = { value = 2; }; ");
+	assert_true(fzgw_daemon_reload(&d, err, sizeof(err)) < 0);
+	assert_int_equal(ctl->value(ctl->self), 1);
+	/* a good one: tm_a gets its new settings in place, tm_b is loaded */
+	rewrite("{ name = \"tm_a\"; settings = { value = 2; }; }, { name = \"tm_b\"; }");
+	assert_int_equal(fzgw_daemon_reload(&d, err, sizeof(err)), 0);
+	assert_ptr_equal(fzgw_registry_find(&d.core.reg, "tm_a.ctl"), ctl);
+	assert_int_equal(ctl->value(ctl->self), 2);
+	assert_int_equal(d.core.n_mods, 2);
+	assert_int_equal(d.core.chains.phase[FZGW_PHASE_IN_FILTER].n, 2);
+	/* disabling tm_a unloads it and removes its service and hooks */
+	rewrite("{ name = \"tm_a\"; enabled = false; }, { name = \"tm_b\"; }");
+	assert_int_equal(fzgw_daemon_reload(&d, err, sizeof(err)), 0);
+	assert_null(fzgw_registry_find(&d.core.reg, "tm_a.ctl"));
+	assert_non_null(fzgw_registry_find(&d.core.reg, "tm_b.ctl"));
+	assert_int_equal(d.core.chains.phase[FZGW_PHASE_IN_FILTER].n, 1);
+	fzgw_daemon_stop(&d);
+}
+
+static void test_check_only_mode(void **st)
+{
+	char path[256], err[1024];
+	struct fzgw_overrides ov = { .module_path = TM_DIR };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)st;
+	rewrite("{ name = \"tm_a\"; }, { name = \"tm_b\"; priority = 5; }, { name = \"tm_c\"; enabled = false; }");
+	snprintf(path, sizeof(path), "%s/gw.conf", tmp_dir());
+	assert_int_equal(fzgw_daemon_start(&d, path, &ov, true, err, sizeof(err)), 0);
+	assert_true(d.core.mods[0]->check_only);
+	f = open_memstream(&buf, &len);
+	fzgw_daemon_print(&d, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "site: default"));
+	assert_non_null(strstr(buf, "in-filter : [5] tm_b/in -> [10] tm_a/in -> deny"));
+	assert_non_null(strstr(buf, "tm_c             off"));
+	free(buf);
+	fzgw_daemon_stop(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_abi_attacks),
+		cmocka_unit_test(test_constructor_never_runs_when_refused),
+		cmocka_unit_test(test_writable_module_refused),
+		cmocka_unit_test(test_failing_init_leaves_nothing),
+		cmocka_unit_test(test_chain_order_and_default_deny),
+		cmocka_unit_test(test_drop_reason_counted),
+		cmocka_unit_test(test_stolen_reinject_and_free),
+		cmocka_unit_test(test_bus_through_modules),
+		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_check_only_mode),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
