@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Runs every test: installs what is missing, builds the gateway twice (plain, and with
+# AddressSanitizer + UndefinedBehaviorSanitizer), and runs the whole ctest suite in each.
+# Network-namespace tests need root; without it they report "skipped".
+# Env: JOBS (parallel build jobs), FZGW_TEST_FILTER (a ctest -R regex).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/deps.sh
+need_packages "${BUILD_PACKAGES[@]}" "${NET_PACKAGES[@]}"
+JOBS=${JOBS:-$(nproc)}
+filter=()
+[ -n "${FZGW_TEST_FILTER:-}" ] && filter=(-R "$FZGW_TEST_FILTER")
+
+run_build() {
+  local name=$1; shift
+  echo "=== build: $name"
+  cmake -S . -B "build/$name" -DFZGW_WERROR=ON "$@" >"build/$name.configure.log" 2>&1 ||
+    { cat "build/$name.configure.log"; return 1; }
+  if ! cmake --build "build/$name" -j"$JOBS" >"build/$name.build.log" 2>&1; then
+    grep -E -B2 -A8 "error|Error" "build/$name.build.log" | head -80
+    echo "build $name failed (log: build/$name.build.log)"
+    return 1
+  fi
+  if grep -q "warning:" "build/$name.build.log"; then
+    grep -A5 "warning:" "build/$name.build.log" | head -40
+    echo "build $name has compiler warnings"
+    return 1
+  fi
+  echo "=== tests: $name"
+  ctest --test-dir "build/$name" --output-on-failure --timeout 600 "${filter[@]}"
+}
+
+mkdir -p build
+run_build plain -DCMAKE_BUILD_TYPE=RelWithDebInfo
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_build asan -DCMAKE_BUILD_TYPE=Debug -DFZGW_SANITIZE=ON -DFZGW_BENCH=OFF
+echo "=== all tests passed (plain and ASan+UBSan)"
