@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Test harness for modules: the real core without a data plane, settings from text, packets by hand. */
+#ifndef FZGW_MODTEST_H
+#define FZGW_MODTEST_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <fzgw/module.h>
+
+#include "core.h"
+
+#define MODTEST_MAX_EVENTS 512
+#define MODTEST_MAX_ICMP 256
+
+/* A copy of one event seen on the bus. */
+struct modtest_event {
+	uint32_t type;
+	char source[32];
+	union {
+		struct fzgw_ev_iface iface;
+		struct fzgw_ev_authorization auth;
+		struct fzgw_ev_revoke revoke;
+		struct fzgw_ev_resource res;
+		struct fzgw_ev_peer peer;
+	} u;
+};
+
+struct modtest_icmp {
+	int kind;
+	struct fzgw_addr src, dst; /* of the packet answered */
+};
+
+struct modtest {
+	struct fzgw_core core;
+	struct event_base *base;
+	struct fzgw_ctx ctx;      /* the module under test */
+	struct fzgw_ctx recorder; /* subscribed to every event type */
+	config_t cfg;
+	bool cfg_live;
+	char file[64];            /* the settings file, for FILE:LINE checks */
+	int n_events;
+	struct modtest_event events[MODTEST_MAX_EVENTS];
+	int n_icmp;
+	struct modtest_icmp icmp[MODTEST_MAX_ICMP];
+};
+
+/* Fake clocks read by the core (fzgw_core.now_ms / wall_s). */
+extern uint64_t modtest_now_ms;
+extern int64_t modtest_wall_s;
+
+/* A core with an event loop, fake clocks, an ICMP recorder and an event recorder. */
+struct modtest *modtest_new(const char *module_name, const struct fzgw_module *desc);
+/* Unloads the module if live, frees everything. */
+void modtest_free(struct modtest *t);
+
+/* Writes "settings = <text>;" to a file and returns its "settings" group, or NULL after a
+ * syntax error (printed). The previous file and config are released. */
+const struct fzgw_settings *modtest_settings(struct modtest *t, const char *text);
+/* Runs the module's init() as the loader does (errors land in t->ctx.last_err). */
+int modtest_init(struct modtest *t, const struct fzgw_settings *s, bool check_only);
+void modtest_unload(struct modtest *t);
+/* Runs whatever is due on the loop (0 ms timers), without blocking. */
+void modtest_run(struct modtest *t);
+/* Publishes as if from another module. */
+int modtest_publish(struct modtest *t, uint32_t type, const void *data, size_t size);
+void modtest_clear(struct modtest *t);
+int modtest_count(const struct modtest *t, uint32_t type);
+
+struct fzgw_addr modtest_addr(const char *text);
+
+/* A hand-built packet and its parsed view. */
+struct modtest_pkt {
+	uint8_t buf[FZGW_IP_MAX_SIZE];
+	struct fzgw_packet pkt;
+	struct fzgw_peer_info peer;
+};
+
+enum { MT_TCP = 6, MT_UDP = 17, MT_ICMP = 1, MT_ICMP6 = 58, MT_GRE = 47 };
+
+/*
+ * Builds src -> dst with @proto: TCP/UDP with the ports, ICMP(v6) echo request (ports
+ * ignored), anything else with 8 zero bytes. The peer is @client_id with @src (IN) or @dst
+ * (OUT) as its address. Asserts that the core's parser accepts it.
+ */
+struct fzgw_packet *modtest_pkt(struct modtest_pkt *mp, int dir, const char *client_id,
+				const char *src, const char *dst, int proto, uint16_t sport,
+				uint16_t dport);
+/* An ICMP(v6) destination-unreachable from @src to @dst quoting a UDP packet @dst -> @quoted. */
+struct fzgw_packet *modtest_icmp_error(struct modtest_pkt *mp, int dir, const char *client_id,
+				       const char *src, const char *dst, const char *quoted);
+
+/* The module's hook for @phase, or NULL. */
+fzgw_hook_fn modtest_hook(const struct fzgw_module *desc, int phase);
+
+#endif

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: Apache-2.0
+# Unit tests of the static and filter modules: their sources compiled in, driven by the real core.
+add_library(fzgw_modtest STATIC ${CMAKE_CURRENT_LIST_DIR}/modtest.c)
+target_link_libraries(fzgw_modtest PUBLIC fzgw_core PkgConfig::CMOCKA)
+target_include_directories(fzgw_modtest PUBLIC ${PROJECT_SOURCE_DIR}/core ${CMAKE_CURRENT_LIST_DIR})
+
+set(fzgw_static_dir ${PROJECT_SOURCE_DIR}/modules/static)
+fzgw_add_unit_test(test_static
+  SOURCES test_static.c ${fzgw_static_dir}/static.c ${fzgw_static_dir}/conf.c
+          ${fzgw_static_dir}/values.c ${fzgw_static_dir}/publish.c
+  LIBS fzgw_modtest PkgConfig::SODIUM)
+target_include_directories(test_static PRIVATE ${fzgw_static_dir})
