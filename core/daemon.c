@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataplane.h"
 #include "loader.h"
 #include "log.h"
 #include "settings.h"
@@ -169,9 +170,15 @@ void fzgw_daemon_exit(struct fzgw_daemon *d, int code)
 	event_base_loopexit(d->core.base, NULL);
 }
 
+int fzgw_daemon_open_dataplane(struct fzgw_daemon *d, char *err, size_t errlen)
+{
+	return fzgw_dataplane_start(&d->core, d->cfg, &d->dp, err, errlen);
+}
+
 void fzgw_daemon_dump_stats(const struct fzgw_daemon *d)
 {
 	fzgw_counters_log(&d->core.counters, "core");
+	fzgw_dataplane_log_stats(d->dp);
 	for (int i = 0; i < d->core.n_mods; i++)
 		fzgw_counters_log(&d->core.mods[i]->counters, d->core.mods[i]->name);
 	fzgw_chains_dump_stats(&d->core.chains);
@@ -340,9 +347,11 @@ out_free:
 
 void fzgw_daemon_stop(struct fzgw_daemon *d)
 {
+	/* modules first: they may hand stolen packets back to the data plane's pool */
 	for (int i = d->core.n_mods - 1; i >= 0; i--)
 		fzgw_loader_unload(d->core.mods[i]);
 	d->core.n_mods = 0;
+	d->dp = fzgw_dataplane_stop(d->dp);
 	memset(&d->core.chains, 0, sizeof(d->core.chains));
 	for (size_t i = 0; i < sizeof(d->sig) / sizeof(d->sig[0]); i++)
 		if (d->sig[i])

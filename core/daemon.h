@@ -30,6 +30,9 @@ struct fzgw_daemon {
 /* Loads the config and the modules. 0, or -errno with one line in @err (exit 78). */
 int fzgw_daemon_start(struct fzgw_daemon *d, const char *config_path, const struct fzgw_overrides *ov,
 		      bool check_only, char *err, size_t errlen) __attribute__((warn_unused_result));
+/* Opens the TUN, the UDP sockets and the WireGuard device. 0 or -errno (exit 1). */
+int fzgw_daemon_open_dataplane(struct fzgw_daemon *d, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 /* --check-config's report: site, modules, chains. */
 void fzgw_daemon_print(const struct fzgw_daemon *d, FILE *f);
 /* Runs until SIGTERM/SIGINT or a fatal error; returns the exit code. */

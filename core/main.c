@@ -106,6 +106,12 @@ int main(int argc, char **argv)
 		free(d);
 		return FZGW_EXIT_OK;
 	}
+	if (fzgw_daemon_open_dataplane(d, err, sizeof(err)) < 0) {
+		fzgw_err("%s", err);
+		fzgw_daemon_stop(d);
+		free(d);
+		return FZGW_EXIT_FATAL;
+	}
 	rc = fzgw_daemon_run(d);
 	fzgw_daemon_stop(d);
 	fzgw_info("goodbye");
