@@ -6,3 +6,4 @@ target_compile_definitions(test_loader PRIVATE TM_DIR="${PROJECT_BINARY_DIR}/tes
 target_include_directories(test_loader PRIVATE ${PROJECT_SOURCE_DIR}/tests/modules)
 add_dependencies(test_loader tm_a tm_b tm_c tm_major tm_newminor tm_short tm_nosym tm_ctor tm_ctorok tm_named)
 fzgw_add_unit_test(test_bus SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_bus.c LIBS fzgw_core)
+fzgw_add_unit_test(test_peers SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_peers.c LIBS fzgw_core)
