@@ -4,6 +4,7 @@
 #define FZGW_WG_DEVICE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hashtable.h"
@@ -15,6 +16,9 @@
 #include "wg.h"
 
 #define FZGW_WG_NSEC 1000000000ull
+
+#define fzgw_wg_container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 enum fzgw_wg_index_kind {
 	FZGW_WG_INDEX_HANDSHAKE = 1,

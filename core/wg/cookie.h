@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* mac1, mac2 and cookie replies: the DoS defence of paper section 5.3 and 5.4.7. */
+#ifndef FZGW_WG_COOKIE_H
+#define FZGW_WG_COOKIE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wg.h"
+
+struct fzgw_wg;
+struct fzgw_wg_peer;
+
+/* HASH(label || public key) keys for the device and for a peer. */
+void fzgw_wg_cookie_init_device(struct fzgw_wg *wg);
+void fzgw_wg_cookie_init_peer(struct fzgw_wg_peer *peer);
+
+/* Fills mac1 (and mac2 when we hold a fresh cookie) of a message to @peer. */
+void fzgw_wg_cookie_add_macs(struct fzgw_wg_peer *peer, uint8_t *msg,
+			     size_t len, uint64_t now);
+/* mac1 of a handshake message addressed to us: checked before any DH. */
+bool fzgw_wg_cookie_check_mac1(struct fzgw_wg *wg, const uint8_t *msg,
+			       size_t len);
+/* mac2 against the cookie we would give @src now. */
+bool fzgw_wg_cookie_check_mac2(struct fzgw_wg *wg, const uint8_t *msg,
+			       size_t len, const struct fzgw_wg_endpoint *src,
+			       uint64_t now);
+/* Wipes the cookie secret once it is older than two minutes. */
+void fzgw_wg_cookie_expire_secret(struct fzgw_wg *wg, uint64_t now);
+/* Builds the cookie reply to handshake message @msg from @src. */
+void fzgw_wg_cookie_reply_create(struct fzgw_wg *wg, uint8_t *dst,
+				 const uint8_t *msg, size_t len,
+				 uint32_t sender_index,
+				 const struct fzgw_wg_endpoint *src,
+				 uint64_t now);
+/* Opens a cookie reply; 0 or -enum fzgw_wg_drop. */
+int fzgw_wg_cookie_reply_consume(struct fzgw_wg *wg, const uint8_t *msg,
+				 uint64_t now);
+
+#endif
