@@ -106,8 +106,9 @@ static bool has_grant(const struct static_conf *c, const struct static_peer *pee
 
 /*
  * Order matters to the subscribers: the interface first; then revocations, so that an
- * address or key moving from a removed peer to a new one is free again; then resource
- * definitions; then new grants. Peers whose identity and grants did not change see nothing.
+ * address or key moving from a removed peer to a new one is free again (and a peer with a
+ * new key starts from nothing); then resource definitions; then new grants. Peers whose
+ * identity and grants did not change see nothing.
  */
 void static_publish_diff(struct static_state *st, const struct static_conf *old,
 			 const struct static_conf *nc)
@@ -119,7 +120,9 @@ void static_publish_diff(struct static_state *st, const struct static_conf *old,
 		const struct static_peer *op = &old->peers[i];
 		int j = static_conf_find_peer(nc, op->id);
 
-		if (j < 0) {
+		/* a new public key is a new device: its tunnel goes, then comes back whole */
+		if (j < 0 || sodium_memcmp(op->public_key, nc->peers[j].public_key,
+					   sizeof(op->public_key))) {
 			revoke(st, op->id, "");
 			continue;
 		}

@@ -584,10 +584,13 @@ static void test_reload_change_peer(void **state)
 	assert_non_null(find_auth(t, "alice", "web"));
 	assert_int_equal(t->events[0].u.auth.expires_at, 1900000001);
 	free(text);
-	/* a new key: the same peer id re-authorized with every grant */
+	/* a new key is a new device: revoked whole, then re-authorized with every grant */
 	text = edit(base_text, "\"" K2 "\"", "\"" K3 "\"");
 	assert_int_equal(reload(t, text), 0);
-	assert_int_equal(t->n_events, 3); /* alice back to expires 0, bob's new key */
+	assert_int_equal(t->n_events, 4); /* bob revoked, alice back to expires 0, bob again */
+	assert_int_equal(t->events[0].type, FZGW_EV_ACCESS_REVOKED);
+	assert_string_equal(t->events[0].u.revoke.client_id, "bob");
+	assert_string_equal(t->events[0].u.revoke.resource_id, "");
 	assert_non_null(find_auth(t, "bob", "inet"));
 	free(text);
 }
