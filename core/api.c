@@ -295,6 +295,44 @@ static const struct fzgw_peer_info *api_peer_by_client(struct fzgw_ctx *ctx, con
 	return ctx->core->peer_by_client(ctx->core, client_id);
 }
 
+static struct fzgw_packet *api_pkt_alloc(struct fzgw_ctx *ctx)
+{
+	return ctx->core->alloc ? ctx->core->alloc(ctx->core) : NULL;
+}
+
+static void api_pkt_inject(struct fzgw_ctx *ctx, struct fzgw_packet *pkt, int phase)
+{
+	struct fzgw_core *core = ctx->core;
+	int last = pkt->dir == FZGW_DIR_IN ? FZGW_PHASE_IN_NAT : FZGW_PHASE_OUT_FILTER;
+	int first = pkt->dir == FZGW_DIR_IN ? FZGW_PHASE_IN_PARSE : FZGW_PHASE_OUT_PARSE;
+
+	if (pkt->dir > FZGW_DIR_OUT || (phase != FZGW_PHASE_COUNT && (phase < first || phase > last))) {
+		fzgw_counter_bump(&ctx->counters, "inject-bad-phase", 1);
+		release(core, pkt);
+		return;
+	}
+	if (phase == FZGW_PHASE_COUNT) {
+		if (core->sink[pkt->dir])
+			core->sink[pkt->dir](core, pkt);
+		else
+			fzgw_core_drop(core, pkt, "no-sink");
+		return;
+	}
+	fzgw_core_pipeline(core, pkt, phase, 0);
+}
+
+static int api_public_key(struct fzgw_ctx *ctx, uint8_t out[32])
+{
+	return ctx->core->public_key ? ctx->core->public_key(ctx->core, out) : -ENODEV;
+}
+
+static void api_shutdown(struct fzgw_ctx *ctx, int exit_code, const char *why)
+{
+	fzgw_log(ctx->name, FZGW_LOG_ERROR, "shutting down (exit %d): %s", exit_code, why ? why : "");
+	if (ctx->core->shutdown && !ctx->check_only)
+		ctx->core->shutdown(ctx->core, exit_code);
+}
+
 const struct fzgw_api fzgw_core_api = {
 	.abi_major = FZGW_ABI_MAJOR,
 	.abi_minor = FZGW_ABI_MINOR,
@@ -329,4 +367,8 @@ const struct fzgw_api fzgw_core_api = {
 	.counter_register = api_counter_register,
 	.counter_add = api_counter_add,
 	.peer_by_client = api_peer_by_client,
+	.pkt_alloc = api_pkt_alloc,
+	.pkt_inject = api_pkt_inject,
+	.public_key = api_public_key,
+	.shutdown = api_shutdown,
 };

@@ -11,7 +11,8 @@ const char *fzgw_event_name(uint32_t type)
 {
 	static const char *const names[FZGW_EV_TYPE_COUNT] = {
 		"none", "iface-config", "peer-authorized", "access-revoked", "resource-updated",
-		"peer-removed", "relays-changed", "ice-candidates", "sync",
+		"peer-removed", "relays-changed", "ice-candidates", "sync", "local-candidates",
+		"no-relays", "proxy-ips",
 	};
 
 	return type < FZGW_EV_TYPE_COUNT ? names[type] : "?";

@@ -62,7 +62,11 @@ struct fzgw_core {
 	fzgw_release_fn release; /* returns a packet buffer to its pool */
 	fzgw_icmp_fn icmp;       /* builds and sends an ICMP error to the packet's client */
 	const struct fzgw_peer_info *(*peer_by_client)(struct fzgw_core *core, const char *id);
+	struct fzgw_packet *(*alloc)(struct fzgw_core *core);
+	int (*public_key)(struct fzgw_core *core, uint8_t out[32]);
 	void *dp;                /* the data plane's own state */
+	void (*shutdown)(struct fzgw_core *core, int exit_code); /* set by the daemon */
+	void *daemon;
 	/* clocks (fakeable) */
 	uint64_t (*now_ms)(void);
 	int64_t (*wall_s)(void);

@@ -49,6 +49,11 @@ static int open_and_init(struct fzgw_core *core, const struct fzgw_mod_entry *me
 	return 0;
 }
 
+static void core_shutdown(struct fzgw_core *core, int exit_code)
+{
+	fzgw_daemon_exit(core->daemon, exit_code);
+}
+
 static int check_token(const struct fzgw_config *c, char *err, size_t errlen)
 {
 	const char *cred = getenv("CREDENTIALS_DIRECTORY");
@@ -98,6 +103,8 @@ int fzgw_daemon_start(struct fzgw_daemon *d, const char *config_path, const stru
 		goto err_cfg;
 	}
 	fzgw_core_init(&d->core, base, check_only);
+	d->core.daemon = d;
+	d->core.shutdown = core_shutdown;
 	d->core.mtu = (uint32_t)d->cfg->mtu;
 	for (int i = 0; i < d->cfg->n_modules; i++) {
 		const struct fzgw_mod_entry *me = &d->cfg->modules[i];

@@ -548,6 +548,16 @@ static void on_revoked(void *state, const struct fzgw_event *ev)
 		remove_peer(dp, peer, "access revoked");
 }
 
+static struct fzgw_packet *dp_alloc(struct fzgw_core *core)
+{
+	return fzgw_pool_get(((struct fzgw_dataplane *)core->dp)->pool);
+}
+
+static int dp_public_key(struct fzgw_core *core, uint8_t out[32])
+{
+	return fzgw_wg_public_key(((struct fzgw_dataplane *)core->dp)->wg, out);
+}
+
 static const struct fzgw_peer_info *peer_by_client(struct fzgw_core *core, const char *id)
 {
 	struct fzgw_gw_peer *p = fzgw_peers_by_client(&((struct fzgw_dataplane *)core->dp)->peers, id);
@@ -651,6 +661,8 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 	core->release = release;
 	core->icmp = icmp_reply;
 	core->peer_by_client = peer_by_client;
+	core->alloc = dp_alloc;
+	core->public_key = dp_public_key;
 	fzgw_wg_public_key(dp->wg, pub);
 	sodium_bin2base64(pub64, sizeof(pub64), pub, 32, sodium_base64_VARIANT_ORIGINAL);
 	fzgw_info("data plane up: TUN %s, UDP port %u, public key %s", dp->tun_name, dp->udp.port, pub64);
@@ -689,6 +701,8 @@ struct fzgw_dataplane *fzgw_dataplane_stop(struct fzgw_dataplane *dp)
 	core->release = NULL;
 	core->icmp = NULL;
 	core->peer_by_client = NULL;
+	core->alloc = NULL;
+	core->public_key = NULL;
 	core->dp = NULL;
 	free(dp);
 	return NULL;

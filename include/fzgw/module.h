@@ -115,9 +115,12 @@ enum fzgw_event_type {
 	FZGW_EV_ACCESS_REVOKED,   /**< struct fzgw_ev_revoke: remove one grant (or all of a client's) */
 	FZGW_EV_RESOURCE_UPDATED, /**< struct fzgw_ev_resource: a resource's definition changed */
 	FZGW_EV_PEER_REMOVED,     /**< struct fzgw_ev_peer: the core removed a client's tunnel */
-	FZGW_EV_RELAYS_CHANGED,   /**< reserved for the relay module */
-	FZGW_EV_ICE_CANDIDATES,   /**< reserved for the relay module */
+	FZGW_EV_RELAYS_CHANGED,   /**< struct fzgw_ev_relays: TURN relays to use (portal -> relay) */
+	FZGW_EV_ICE_CANDIDATES,   /**< struct fzgw_ev_ice: a client's candidates (portal -> relay) */
 	FZGW_EV_SYNC,             /**< struct fzgw_ev_sync: a source lists the clients it keeps; others go */
+	FZGW_EV_LOCAL_CANDIDATES, /**< struct fzgw_ev_ice: our candidates for a client (relay -> portal) */
+	FZGW_EV_NO_RELAYS,        /**< no payload: the relay module has no usable relay (relay -> portal) */
+	FZGW_EV_PROXY_IPS,        /**< struct fzgw_ev_proxy_ips: a DNS resource's proxy IPs for a client (nat -> filter) */
 	FZGW_EV_TYPE_COUNT
 };
 
@@ -168,6 +171,39 @@ struct fzgw_ev_peer { char client_id[40]; };
 struct fzgw_ev_sync {
 	const char *const *client_ids; /**< borrowed */
 	size_t n;
+};
+
+struct fzgw_relay {
+	char id[40];
+	char addr[64];        /**< "ip:port" or "[ip6]:port" */
+	char username[256];
+	char password[256];   /**< a secret: never log it */
+	int64_t expires_at;   /**< unix seconds */
+};
+
+struct fzgw_ev_relays {
+	const struct fzgw_relay *relays; /**< borrowed; n entries */
+	size_t n;
+	const char *const *gone_ids;    /**< borrowed: relays to drop */
+	size_t n_gone;
+	bool replace;                   /**< true: @p relays is the whole set (init) */
+};
+
+struct fzgw_ev_ice {
+	char client_id[40];
+	const char *const *candidates; /**< borrowed SDP candidate strings */
+	size_t n;
+	bool invalidate;               /**< true: these candidates are withdrawn */
+};
+
+#define FZGW_MAX_PROXY_IPS 8
+
+struct fzgw_ev_proxy_ips {
+	char client_id[40];
+	char resource_id[40];
+	char domain[256];
+	uint8_t n;                      /**< 0: the mapping was removed */
+	struct fzgw_addr ips[FZGW_MAX_PROXY_IPS];
 };
 
 /** A bus event. @p data points to the struct named by the type; borrowed. */
@@ -288,6 +324,17 @@ struct fzgw_api {
 
 	/* peers */
 	const struct fzgw_peer_info *(*peer_by_client)(struct fzgw_ctx *ctx, const char *client_id);
+
+	/** A fresh packet buffer (data at the headroom, len 0, cap set); NULL when none is
+	 * free. The module owns it until it passes it to pkt_inject() or pkt_free(). */
+	struct fzgw_packet *(*pkt_alloc)(struct fzgw_ctx *ctx);
+	/** Runs a module-made packet (parsed, dir and peer set) from @p phase on;
+	 * FZGW_PHASE_COUNT sends it straight to the TUN (IN) or to pkt->peer (OUT). Takes ownership. */
+	void (*pkt_inject)(struct fzgw_ctx *ctx, struct fzgw_packet *pkt, int phase);
+	/** The gateway's WireGuard public key; 0 or -ENODEV before the data plane exists. */
+	int (*public_key)(struct fzgw_ctx *ctx, uint8_t out[32]);
+	/** Ends the process with @p exit_code after the current callback (fatal errors). */
+	void (*shutdown)(struct fzgw_ctx *ctx, int exit_code, const char *why);
 
 	void *spare[8]; /**< NULL; later minors fill these in order */
 };
