@@ -333,6 +333,11 @@ static void api_shutdown(struct fzgw_ctx *ctx, int exit_code, const char *why)
 		ctx->core->shutdown(ctx->core, exit_code);
 }
 
+static void *api_event_base(struct fzgw_ctx *ctx)
+{
+	return ctx->check_only ? NULL : ctx->core->base;
+}
+
 const struct fzgw_api fzgw_core_api = {
 	.abi_major = FZGW_ABI_MAJOR,
 	.abi_minor = FZGW_ABI_MINOR,
@@ -371,4 +376,5 @@ const struct fzgw_api fzgw_core_api = {
 	.pkt_inject = api_pkt_inject,
 	.public_key = api_public_key,
 	.shutdown = api_shutdown,
+	.event_base = api_event_base,
 };

@@ -335,6 +335,10 @@ struct fzgw_api {
 	int (*public_key)(struct fzgw_ctx *ctx, uint8_t out[32]);
 	/** Ends the process with @p exit_code after the current callback (fatal errors). */
 	void (*shutdown)(struct fzgw_ctx *ctx, int exit_code, const char *why);
+	/** The loop's libevent `struct event_base *`, for modules built on libevent
+	 * (bufferevents, evdns). Events made on it are the module's: free them all before
+	 * fini() returns (the core cannot remove what it did not create). NULL under check_only. */
+	void *(*event_base)(struct fzgw_ctx *ctx);
 
 	void *spare[8]; /**< NULL; later minors fill these in order */
 };
