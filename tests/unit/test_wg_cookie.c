@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Cookies and load: mac2 binds a source address, cookies age out, replies only answer pending handshakes. */
+#include "test_wg_harness.c"
+
+#include "device.h"
+
+struct setup {
+	struct wgt_world w;
+	struct wgt_node *a, *b; /* a initiates, b is the loaded responder */
+	struct fzgw_wg_peer *pa, *pb;
+};
+
+static void setup_init(struct setup *s)
+{
+	wgt_world_init(&s->w, 1234);
+	s->a = wgt_node_add(&s->w, "192.0.2.1", 40000);
+	s->b = wgt_node_add(&s->w, "192.0.2.2", 51820);
+	wgt_pair(s->a, s->b, NULL, &s->pa, &s->pb);
+}
+
+static struct fzgw_wg_stats stats(struct wgt_node *n)
+{
+	struct fzgw_wg_stats st;
+
+	fzgw_wg_stats(n->wg, &st);
+	return st;
+}
+
+/* Takes the one datagram in flight out of the queue. */
+static struct wgt_pkt take(struct setup *s)
+{
+	struct wgt_pkt p;
+
+	assert_int_equal(s->w.qlen, 1);
+	p = s->w.queue[s->w.qhead];
+	wgt_clear_queue(&s->w);
+	return p;
+}
+
+static int deliver(struct wgt_node *to, const struct fzgw_wg_endpoint *src,
+		   const struct wgt_pkt *p)
+{
+	uint8_t buf[2048];
+	struct fzgw_wg_peer *peer;
+	size_t off, plen;
+
+	memcpy(buf, p->buf, p->len);
+	return fzgw_wg_receive(to->wg, src, buf, p->len, &peer, &off, &plen);
+}
+
+/* Under load, an initiation without mac2 gets a cookie reply and no DH;
+ * the initiator's next attempt carries mac2 and completes. */
+static void test_cookie_round_trip(void **state)
+{
+	struct setup s;
+	struct wgt_pkt init, reply, retry;
+
+	setup_init(&s);
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	init = take(&s);
+	fzgw_wg_set_under_load(s.b->wg, true);
+	assert_true(fzgw_wg_under_load(s.b->wg));
+	assert_int_equal(deliver(s.b, &s.a->ep, &init), -FZGW_WG_DROP_MAC2_INVALID);
+	assert_int_equal(stats(s.b).x25519_ops, 0);
+	assert_int_equal(stats(s.b).cookies_sent, 1);
+	reply = take(&s);
+	assert_int_equal(reply.len, FZGW_WG_COOKIE_REPLY_LEN);
+	assert_int_equal(reply.buf[0], FZGW_WG_MSG_COOKIE);
+	assert_memory_equal(reply.buf + 4, init.buf + 4, 4); /* receiver = sender index */
+	assert_int_equal(deliver(s.a, &s.b->ep, &reply), FZGW_WG_RX_DONE);
+	assert_int_equal(stats(s.a).cookies_received, 1);
+
+	/* The retransmission (REKEY_TIMEOUT + jitter later) carries mac2. */
+	s.w.now += 5400 * WGT_MSEC;
+	fzgw_wg_tick(s.a->wg);
+	retry = take(&s);
+	assert_int_equal(retry.buf[0], FZGW_WG_MSG_INITIATION);
+	assert_false(sodium_is_zero(retry.buf + 132, 16));
+	fzgw_wg_set_under_load(s.b->wg, true);
+	assert_int_equal(deliver(s.b, &s.a->ep, &retry), FZGW_WG_RX_DONE);
+	assert_int_equal(stats(s.b).responses_sent, 1);
+	wgt_run(&s.w);
+	assert_int_equal(s.a->ready, 1);
+	assert_int_equal(stats(s.a).handshakes_completed, 1);
+	wgt_world_free(&s.w);
+}
+
+/* A cookie issued to address A does not make mac2 valid from address B. */
+static void test_cookie_bound_to_source(void **state)
+{
+	struct setup s;
+	struct wgt_pkt init, reply, retry;
+	struct fzgw_wg_endpoint other_ip, other_port;
+
+	setup_init(&s);
+	wgt_endpoint4(&other_ip, "192.0.2.99", 40000);
+	wgt_endpoint4(&other_port, "192.0.2.1", 40001);
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	init = take(&s);
+	fzgw_wg_set_under_load(s.b->wg, true);
+	deliver(s.b, &s.a->ep, &init);
+	reply = take(&s);
+	assert_int_equal(deliver(s.a, &s.b->ep, &reply), FZGW_WG_RX_DONE);
+	s.w.now += 5400 * WGT_MSEC;
+	fzgw_wg_tick(s.a->wg);
+	retry = take(&s);
+
+	fzgw_wg_set_under_load(s.b->wg, true);
+	assert_int_equal(deliver(s.b, &other_ip, &retry), -FZGW_WG_DROP_MAC2_INVALID);
+	assert_int_equal(deliver(s.b, &other_port, &retry), -FZGW_WG_DROP_MAC2_INVALID);
+	assert_int_equal(stats(s.b).x25519_ops, 0);
+	assert_int_equal(deliver(s.b, &s.a->ep, &retry), FZGW_WG_RX_DONE);
+	wgt_world_free(&s.w);
+}
+
+/* The initiator stops using a cookie after 120 s, and the responder's
+ * secret rotates every 120 s so old cookies stop validating. */
+static void test_cookie_expiry_and_rotation(void **state)
+{
+	struct setup s;
+	struct wgt_pkt init, reply, retry;
+
+	setup_init(&s);
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	init = take(&s);
+	fzgw_wg_set_under_load(s.b->wg, true);
+	deliver(s.b, &s.a->ep, &init); /* the cookie secret is born now */
+	reply = take(&s);
+	assert_int_equal(deliver(s.a, &s.b->ep, &reply), FZGW_WG_RX_DONE);
+
+	/* 119 s on: the initiator still uses the cookie and it still validates. */
+	s.w.now += 119 * WGT_NSEC;
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	retry = take(&s);
+	assert_false(sodium_is_zero(retry.buf + 132, 16));
+	fzgw_wg_set_under_load(s.b->wg, true);
+	s.w.now += WGT_MSEC;
+	assert_int_equal(deliver(s.b, &s.a->ep, &retry), FZGW_WG_RX_DONE);
+	wgt_clear_queue(&s.w);
+
+	/* The same mac2 after the secret's 120 s: a new cookie is demanded. */
+	s.w.now += 2 * WGT_NSEC;
+	fzgw_wg_set_under_load(s.b->wg, true);
+	assert_int_equal(deliver(s.b, &s.a->ep, &retry), -FZGW_WG_DROP_MAC2_INVALID);
+	wgt_clear_queue(&s.w);
+
+	/* 121 s after the cookie arrived the initiator sends mac2 = 0. */
+	s.w.now += 5 * WGT_NSEC;
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	retry = take(&s);
+	assert_true(sodium_is_zero(retry.buf + 132, 16));
+	wgt_world_free(&s.w);
+}
+
+/* The housekeeping in fzgw_wg_tick() wipes an idle cookie secret at 120 s. */
+static void test_cookie_secret_rotation_tick(void **state)
+{
+	struct setup s;
+	struct wgt_pkt init;
+
+	setup_init(&s);
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	init = take(&s);
+	fzgw_wg_set_under_load(s.b->wg, true);
+	deliver(s.b, &s.a->ep, &init);
+	wgt_clear_queue(&s.w);
+	assert_true(s.b->wg->cookie_secret_set);
+	assert_false(sodium_is_zero(s.b->wg->sec->cookie_secret, 32));
+	assert_true(fzgw_wg_next_deadline(s.b->wg) <= s.w.now + WGT_NSEC);
+	/* a keeps retrying; lose all of it so b stays idle. */
+	s.w.drop = true;
+	wgt_advance(&s.w, 119 * WGT_NSEC, 250 * WGT_MSEC);
+	assert_true(s.b->wg->cookie_secret_set);
+	wgt_advance(&s.w, 2 * WGT_NSEC, 250 * WGT_MSEC);
+	assert_false(s.b->wg->cookie_secret_set);
+	assert_true(sodium_is_zero(s.b->wg->sec->cookie_secret, 32));
+	/* Nothing is left to do on b: no deadline at all. */
+	assert_true(fzgw_wg_next_deadline(s.b->wg) == UINT64_MAX);
+	wgt_world_free(&s.w);
+}
+
+/* Cookie replies are accepted only for a handshake of ours still waiting. */
+static void test_cookie_reply_needs_pending_handshake(void **state)
+{
+	struct setup s;
+	struct wgt_pkt init, reply, bad;
+	struct fzgw_wg_endpoint other;
+
+	setup_init(&s);
+	wgt_endpoint4(&other, "192.0.2.1", 40001);
+	/* Nothing pending: an invented cookie reply is refused. */
+	memset(&bad, 0, sizeof(bad));
+	bad.len = 64;
+	bad.buf[0] = FZGW_WG_MSG_COOKIE;
+	assert_int_equal(deliver(s.a, &s.b->ep, &bad), -FZGW_WG_DROP_HS_UNEXPECTED);
+
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	init = take(&s);
+	fzgw_wg_set_under_load(s.b->wg, true);
+	deliver(s.b, &s.a->ep, &init);
+	reply = take(&s);
+
+	/* Wrong receiver index. */
+	bad = reply;
+	bad.buf[4] ^= 0x55;
+	assert_int_equal(deliver(s.a, &s.b->ep, &bad), -FZGW_WG_DROP_HS_UNEXPECTED);
+	/* Right index, tampered cookie. */
+	bad = reply;
+	bad.buf[40] ^= 1;
+	assert_int_equal(deliver(s.a, &s.b->ep, &bad), -FZGW_WG_DROP_COOKIE_DECRYPT);
+	/* The genuine one, then the same again (answered already). */
+	assert_int_equal(deliver(s.a, &s.b->ep, &reply), FZGW_WG_RX_DONE);
+	assert_int_equal(deliver(s.a, &s.b->ep, &reply), -FZGW_WG_DROP_HS_UNEXPECTED);
+
+	/* A cookie reply for a handshake that has completed since is refused. */
+	s.w.now += 6 * WGT_NSEC;
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	init = take(&s);
+	fzgw_wg_set_under_load(s.b->wg, true);
+	assert_int_equal(deliver(s.b, &other, &init), -FZGW_WG_DROP_MAC2_INVALID);
+	reply = take(&s);
+	fzgw_wg_set_under_load(s.b->wg, false);
+	assert_int_equal(deliver(s.b, &s.a->ep, &init), FZGW_WG_RX_DONE);
+	wgt_run(&s.w);
+	assert_int_equal(s.a->ready, 1);
+	assert_int_equal(deliver(s.a, &s.b->ep, &reply), -FZGW_WG_DROP_HS_UNEXPECTED);
+	wgt_world_free(&s.w);
+}
+
+/* Load is detected from the handshake rate and lasts one second. */
+static void test_load_detection(void **state)
+{
+	struct setup s;
+	struct fzgw_wg_limits lim = { .load_threshold = 10 };
+	struct wgt_pkt init;
+	int rc;
+
+	setup_init(&s);
+	assert_int_equal(fzgw_wg_set_limits(s.b->wg, &lim), 0);
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	init = take(&s);
+	/* The same initiation again and again: valid mac1, so each counts. */
+	for (int i = 0; i < 10; i++) {
+		rc = deliver(s.b, &s.a->ep, &init);
+		assert_true(rc == FZGW_WG_RX_DONE || rc == -FZGW_WG_DROP_HS_REPLAY);
+		s.w.now += 10 * WGT_MSEC;
+	}
+	assert_false(fzgw_wg_under_load(s.b->wg));
+	assert_int_equal(deliver(s.b, &s.a->ep, &init), -FZGW_WG_DROP_MAC2_INVALID);
+	assert_true(fzgw_wg_under_load(s.b->wg));
+	assert_int_equal(stats(s.b).under_load_entered, 1);
+	s.w.now += 900 * WGT_MSEC;
+	assert_true(fzgw_wg_under_load(s.b->wg));
+	s.w.now += 101 * WGT_MSEC;
+	assert_false(fzgw_wg_under_load(s.b->wg));
+	wgt_world_free(&s.w);
+}
+
+/* Under load, even sources with a valid cookie get only 5 + 20/s handshakes. */
+static void test_ratelimit_under_load(void **state)
+{
+	struct setup s;
+	struct wgt_pkt init, reply, retry;
+	int limited = 0;
+
+	setup_init(&s);
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	init = take(&s);
+	fzgw_wg_set_under_load(s.b->wg, true);
+	deliver(s.b, &s.a->ep, &init);
+	reply = take(&s);
+	deliver(s.a, &s.b->ep, &reply);
+	s.w.now += 5 * WGT_NSEC;
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	retry = take(&s);
+	for (int i = 0; i < 10; i++) {
+		fzgw_wg_set_under_load(s.b->wg, true);
+		if (deliver(s.b, &s.a->ep, &retry) == -FZGW_WG_DROP_RATELIMITED)
+			limited++;
+		wgt_clear_queue(&s.w);
+	}
+	assert_int_equal(limited, 5);
+	assert_int_equal(stats(s.b).drops[FZGW_WG_DROP_RATELIMITED], 5);
+	wgt_world_free(&s.w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cookie_round_trip),
+		cmocka_unit_test(test_cookie_bound_to_source),
+		cmocka_unit_test(test_cookie_expiry_and_rotation),
+		cmocka_unit_test(test_cookie_secret_rotation_tick),
+		cmocka_unit_test(test_cookie_reply_needs_pending_handshake),
+		cmocka_unit_test(test_load_detection),
+		cmocka_unit_test(test_ratelimit_under_load),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
