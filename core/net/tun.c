@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The Linux TUN device: /dev/net/tun in layer-3 mode without packet information. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/if.h>
+#include <linux/if_tun.h>
+
+#include "tun.h"
+
+_Static_assert(FZGW_TUN_NAME_MAX == IFNAMSIZ, "FZGW_TUN_NAME_MAX must match IFNAMSIZ");
+
+int fzgw_tun_open(const char *name, unsigned int flags, char *ifname_out)
+{
+	struct ifreq ifr;
+	int fd;
+	int err;
+
+	if (flags & ~(unsigned int)FZGW_TUN_F_VNET_HDR)
+		return -EINVAL;
+	if (flags & FZGW_TUN_F_VNET_HDR)
+		return -EOPNOTSUPP;
+	if (!name || !*name)
+		name = FZGW_TUN_DEFAULT_NAME;
+	if (strlen(name) >= IFNAMSIZ)
+		return -ENAMETOOLONG;
+
+	/* O_NONBLOCK at open: the TUN driver checks the file flags on every read and write. */
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		err = -errno;
+		goto err_close;
+	}
+	if (ifname_out) {
+		memcpy(ifname_out, ifr.ifr_name, IFNAMSIZ);
+		ifname_out[IFNAMSIZ - 1] = '\0';
+	}
+	return fd;
+
+err_close:
+	close(fd);
+	return err;
+}
+
+int fzgw_tun_read_batch(int fd, uint8_t *const *bufs, size_t *lens, size_t n)
+{
+	size_t i;
+	ssize_t r;
+
+	if (n > INT_MAX)
+		n = INT_MAX;
+	for (i = 0; i < n; i++)
+		if (lens[i] == 0)
+			return -EINVAL;
+
+	for (i = 0; i < n; i++) {
+		do
+			r = read(fd, bufs[i], lens[i]);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			if (i > 0)
+				break;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		lens[i] = (size_t)r;
+	}
+	return i > 0 ? (int)i : -EAGAIN;
+}
+
+int fzgw_tun_write(int fd, const uint8_t *pkt, size_t len)
+{
+	ssize_t r;
+
+	do
+		r = write(fd, pkt, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	/* A TUN write is one packet, never partial. */
+	return 0;
+}
+
+/* Errors that concern one packet and not the device: skip it and go on. */
+static int tun_refused(int err)
+{
+	return err == -EINVAL || err == -EMSGSIZE;
+}
+
+int fzgw_tun_write_batch(int fd, uint8_t *const *bufs, const size_t *lens, size_t n,
+			 size_t *n_refused)
+{
+	size_t i;
+	size_t refused = 0;
+	int err = 0;
+
+	if (n > INT_MAX)
+		n = INT_MAX;
+	for (i = 0; i < n; i++) {
+		err = fzgw_tun_write(fd, bufs[i], lens[i]);
+		if (err == 0)
+			continue;
+		if (!tun_refused(err))
+			break;
+		refused++;
+		err = 0;
+	}
+	if (n_refused)
+		*n_refused = refused;
+	if (i == 0 && err)
+		return err;
+	return (int)i;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The Linux TUN device: open it, and move batches of IP packets in and out of it. */
+#ifndef FZGW_NET_TUN_H
+#define FZGW_NET_TUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FZGW_TUN_DEFAULT_NAME "tun-firezone"
+#define FZGW_TUN_NAME_MAX 16 /* IFNAMSIZ, the terminating NUL included */
+
+/* Options for fzgw_tun_open(). */
+enum fzgw_tun_flags {
+	/*
+	 * Reserved for TUN offloads: a struct virtio_net_hdr in front of every packet
+	 * (IFF_VNET_HDR, TUNSETVNETHDRSZ, TUNSETOFFLOAD) so the kernel hands over and takes
+	 * 64 KB TCP/UDP super-packets. Not implemented yet: -EOPNOTSUPP. The batch calls
+	 * below move plain IP packets; the vnet variant will get its own calls that also
+	 * return each packet's header.
+	 */
+	FZGW_TUN_F_VNET_HDR = 1u << 0,
+};
+
+/*
+ * Opens /dev/net/tun and attaches it to the layer-3 interface @name (NULL or "" means
+ * FZGW_TUN_DEFAULT_NAME), created when missing: IFF_TUN | IFF_NO_PI, so every read and
+ * write is exactly one IPv4 or IPv6 packet. The fd is non-blocking and close-on-exec.
+ * The interface is not persistent: it goes away when the last fd closes. When
+ * @ifname_out is not NULL it receives the name the kernel used (FZGW_TUN_NAME_MAX bytes).
+ * Returns the fd, or -ENAMETOOLONG, -EINVAL (unknown flag), -EOPNOTSUPP
+ * (FZGW_TUN_F_VNET_HDR), -EPERM (no CAP_NET_ADMIN), -EBUSY (name taken by another
+ * device) or another -errno from open()/ioctl().
+ */
+int fzgw_tun_open(const char *name, unsigned int flags, char *ifname_out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Reads up to @n packets, one read() each, until the TUN has none left (EAGAIN). On
+ * entry lens[i] is the capacity of bufs[i] (not 0); on return it is the bytes read. A
+ * packet larger than the capacity is cut to it without notice (IFF_NO_PI has no flag
+ * for that): size buffers above the MTU, and the parser's check of the IP length
+ * against the bytes read drops what was cut. Returns the number of packets read (at
+ * least 1), -EAGAIN when none was waiting, -EINVAL for a zero capacity, or another
+ * -errno (-EBADFD once the interface was deleted). An error after some packets were read
+ * is left for the next call.
+ */
+int fzgw_tun_read_batch(int fd, uint8_t *const *bufs, size_t *lens, size_t n);
+
+/*
+ * Writes one IP packet. 0, -EINVAL when the kernel refuses it (not IPv4 or IPv6), -EAGAIN,
+ * or another -errno.
+ */
+int fzgw_tun_write(int fd, const uint8_t *pkt, size_t len);
+
+/*
+ * Writes bufs[i] (lens[i] bytes) for i in [0, n), in order. A packet the kernel refuses
+ * on its own (EINVAL, EMSGSIZE) is skipped and counted in *n_refused (may be
+ * NULL). Returns the number of packets handled (written or refused): less than @n only
+ * when the kernel said EAGAIN or the fd failed, and the caller keeps or drops the rest;
+ * a negative errno when the first packet already met such an error.
+ */
+int fzgw_tun_write_batch(int fd, uint8_t *const *bufs, const size_t *lens, size_t n,
+			 size_t *n_refused);
+
+#endif
