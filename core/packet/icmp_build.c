@@ -72,7 +72,8 @@ static int error_header(int version, int kind, uint32_t mtu, uint8_t hdr[8])
 		return 0;
 	case FZGW_ICMP_NET_UNREACH:
 		hdr[0] = version == 4 ? FZGW_ICMPV4_DEST_UNREACH : FZGW_ICMPV6_DEST_UNREACH;
-		hdr[1] = version == 4 ? FZGW_ICMPV4_CODE_NET_UNREACH : FZGW_ICMPV6_CODE_ADDR_UNREACH;
+		hdr[1] = version == 4 ? FZGW_ICMPV4_CODE_NET_UNREACH
+				      : FZGW_ICMPV6_CODE_ADDR_UNREACH;
 		return 0;
 	case FZGW_ICMP_TOO_BIG:
 		if (version == 4) {
@@ -141,7 +142,7 @@ int fzgw_icmp_build_error(uint8_t *out, size_t cap, const uint8_t *orig, const s
 		memset(ip, 0, FZGW_IPV4_HDR_LEN);
 		ip[0] = 0x45;
 		fzgw_put_be16(ip + FZGW_IPV4_OFF_TOTAL_LEN, (uint16_t)total);
-		/* DF: at most 576 bytes, so never fragmented, and the zero ID is fine (RFC 6864). */
+		/* DF: at most 576 bytes, never fragmented, so ID 0 is fine (RFC 6864). */
 		ip[FZGW_IPV4_OFF_FRAG] = 0x40;
 		ip[FZGW_IPV4_OFF_TTL] = ICMP_ERROR_TTL;
 		ip[FZGW_IPV4_OFF_PROTO] = FZGW_PROTO_ICMP;

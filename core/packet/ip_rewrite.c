@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Rewrites addresses, ports and ICMP ids in place, updating checksums incrementally. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "checksum.h"
@@ -37,6 +38,14 @@ static uint8_t *pseudo_csum_field(uint8_t *buf, const struct fzgw_ip *v)
 	return NULL;
 }
 
+static bool is_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
 static int set_addr(uint8_t *buf, struct fzgw_ip *v, const struct fzgw_addr *a, int is_dst)
 {
 	struct fzgw_addr *va = is_dst ? &v->dst : &v->src;
@@ -55,8 +64,13 @@ static int set_addr(uint8_t *buf, struct fzgw_ip *v, const struct fzgw_addr *a, 
 		n = 16;
 		off = is_dst ? FZGW_IPV6_OFF_DST : FZGW_IPV6_OFF_SRC;
 	}
+	/* Never turn a packet into the in-tunnel control packet (:: to ::, 0xff, hop limit 0). */
+	if (v->version == 6 && v->proto == FZGW_PROTO_CONTROL && v->ttl == 0 &&
+	    is_zero(a->bytes, 16) && is_zero(is_dst ? v->src.bytes : v->dst.bytes, 16))
+		return -EINVAL;
 	for (size_t i = 0; i < n; i += 2)
-		diff = fzgw_csum_diff16(diff, fzgw_get_be16(buf + off + i), fzgw_get_be16(a->bytes + i));
+		diff = fzgw_csum_diff16(diff, fzgw_get_be16(buf + off + i),
+					fzgw_get_be16(a->bytes + i));
 	memcpy(buf + off, a->bytes, n);
 	if (v->version == 4)
 		csum_apply(buf + FZGW_IPV4_OFF_CSUM, diff, 0);

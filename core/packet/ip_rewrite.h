@@ -13,8 +13,9 @@
  * so a correct checksum stays correct and a wrong one stays wrong. A zero UDP
  * checksum stays zero. The packet quoted by an ICMP error is not touched.
  * All return 0 or a negative errno, and change nothing on failure:
- *   -EINVAL        the view is not NORMAL, @a is NULL, or the packet has no such field
- *                  (ports: TCP/UDP only; ICMP id: echo request/reply only);
+ *   -EINVAL        the view is not NORMAL, @a is NULL, the packet has no such field
+ *                  (ports: TCP/UDP only; ICMP id: echo request/reply only), or the
+ *                  change would make the packet look like the in-tunnel control packet;
  *   -EAFNOSUPPORT  @a's family differs from the packet's.
  */
 __attribute__((warn_unused_result))

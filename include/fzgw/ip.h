@@ -38,7 +38,7 @@ enum fzgw_ip_reason {
 	FZGW_IP_ERR_V4_TOTAL_LEN,   /**< total length != bytes received */
 	FZGW_IP_ERR_V6_PAYLOAD_LEN, /**< payload length + 40 != bytes received */
 	FZGW_IP_ERR_FRAGMENT,       /**< a non-atomic fragment */
-	FZGW_IP_ERR_EXT_HEADER,     /**< extension header (IPv6, or IPv4 AH) truncated, misplaced or chain too long */
+	FZGW_IP_ERR_EXT_HEADER,     /**< IPv6 ext. header or IPv4 AH cut, misplaced, over 8 */
 	FZGW_IP_ERR_L4_TRUNCATED,   /**< TCP/UDP/ICMP header cut short */
 	FZGW_IP_ERR_UDP_LEN,        /**< UDP length field != L4 bytes */
 	FZGW_IP_ERR_TCP_OFFSET,     /**< TCP data offset < 5 or beyond the packet */
@@ -49,16 +49,16 @@ enum fzgw_ip_reason {
 /** Flags in fzgw_ip.flags. */
 enum {
 	FZGW_IP_F_ICMP_ERROR = 1u << 0, /**< ICMP(v6) error with a quoted packet in .inner */
-	FZGW_IP_F_ICMP_ECHO = 1u << 1,  /**< ICMP(v6) echo request or reply: icmp_id is valid */
+	FZGW_IP_F_ICMP_ECHO = 1u << 1,  /**< ICMP(v6) echo: the id is in src_port and dst_port */
 	FZGW_IP_F_HAS_PORTS = 1u << 2,  /**< TCP or UDP: src_port/dst_port are valid */
-	FZGW_IP_F_UDP_CSUM0 = 1u << 3,  /**< UDP with checksum 0, "no checksum" (kept 0 on rewrite) */
+	FZGW_IP_F_UDP_CSUM0 = 1u << 3,  /**< UDP checksum 0, "none" (kept 0 on rewrite) */
 };
 
 /** The packet quoted inside an ICMP error, parsed leniently (it may be truncated). */
 struct fzgw_ip_inner {
 	uint16_t off;     /**< offset of the quoted IP header from the outer packet start */
 	uint16_t len;     /**< quoted bytes present */
-	uint16_t l3_len;  /**< quoted IP header length incl. options / extension headers (0 if cut) */
+	uint16_t l3_len;  /**< quoted IP header + options / extension headers (0 if cut) */
 	uint8_t proto;    /**< quoted L4 protocol (valid when l3_len != 0) */
 	uint8_t has_ports;/**< 1 when the first 4 (TCP/UDP) or 8 (ICMP echo) L4 bytes are present */
 	uint16_t src_port;/**< or ICMP echo id */
