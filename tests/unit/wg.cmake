@@ -7,3 +7,4 @@ fzgw_add_unit_test(test_wg_ratelimiter SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_
 fzgw_add_unit_test(test_wg_messages SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_wg_messages.c LIBS fzgw_wg)
 fzgw_add_unit_test(test_wg_cookie SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_wg_cookie.c LIBS fzgw_wg)
 fzgw_add_unit_test(test_wg_timers SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_wg_timers.c LIBS fzgw_wg)
+fzgw_add_unit_test(test_wg_vectors SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_wg_vectors.c LIBS fzgw_wg)
