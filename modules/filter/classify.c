@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Resource classification and filters: which grants cover an address, ranked, and whether they admit. */
+#include <string.h>
+
+#include "filter.h"
+
+enum { PROTO_ICMP = 1, PROTO_TCP = 6, PROTO_UDP = 17, PROTO_ICMPV6 = 58 };
+
+bool filter_grant_live(const struct filter_grant *g, int64_t now)
+{
+	return !g->expires_at || now < g->expires_at;
+}
+
+enum filter_reason filter_admits(const struct fzgw_resource *r, uint8_t proto, bool has_port,
+				 uint16_t port)
+{
+	uint8_t want;
+	bool proto_seen = false;
+
+	if (!r->n_filters)
+		return FILTER_OK;
+	switch (proto) {
+	case PROTO_TCP:
+		want = FZGW_FILTER_TCP;
+		break;
+	case PROTO_UDP:
+		want = FZGW_FILTER_UDP;
+		break;
+	case PROTO_ICMP:
+	case PROTO_ICMPV6:
+		want = FZGW_FILTER_ICMP;
+		break;
+	default:
+		return FILTER_PROTO_DENIED;
+	}
+	for (int i = 0; i < r->n_filters; i++) {
+		const struct fzgw_filter *f = &r->filters[i];
+
+		if (f->proto != want)
+			continue;
+		/* ICMP is a yes/no: any type passes once it is allowed */
+		if (want == FZGW_FILTER_ICMP || !f->n_ranges)
+			return FILTER_OK;
+		proto_seen = true;
+		if (!has_port)
+			continue;
+		for (int k = 0; k < f->n_ranges; k++)
+			if (port >= f->ranges[k].first && port <= f->ranges[k].last)
+				return FILTER_OK;
+	}
+	return proto_seen ? FILTER_PORT_DENIED : FILTER_PROTO_DENIED;
+}
+
+/* The prefix length a grant covers @a with, or -1. */
+static int covers(const struct filter_grant *g, const struct fzgw_addr *a)
+{
+	const struct fzgw_resource *r = &g->res->def;
+
+	switch (r->type) {
+	case FZGW_RES_CIDR:
+		return filter_addr_in(a, &r->addr, r->prefix_len) ? r->prefix_len : -1;
+	case FZGW_RES_INTERNET:
+		return filter_in_proxy(a) || filter_internet_excluded(a) ? -1 : 0;
+	case FZGW_RES_DNS:
+		/*
+		 * Hook point for DNS resources: the nat module will give each DNS grant the
+		 * proxy IPs the client assigned (one /32 or /128 each, inside the proxy
+		 * ranges). Until then a DNS grant covers no address.
+		 */
+		return -1;
+	}
+	return -1;
+}
+
+/* Ranking among candidates: longer prefix first, then the resource id. */
+static bool better(const struct filter_grant *a, int alen, const struct filter_grant *b, int blen)
+{
+	if (alen != blen)
+		return alen > blen;
+	return strcmp(a->res->node.id, b->res->node.id) < 0;
+}
+
+void filter_classify(const struct filter_client *c, const struct fzgw_addr *a,
+		     struct filter_class *out)
+{
+	int len[FILTER_MAX_CAND];
+
+	memset(out, 0, sizeof(*out));
+	for (uint32_t i = 0; i < c->n_grants; i++) {
+		const struct filter_grant *g = &c->grants[i];
+		int l = covers(g, a), k;
+
+		if (g->res->def.type == FZGW_RES_INTERNET && l < 0 && !filter_in_proxy(a))
+			out->excluded = true;
+		if (l < 0)
+			continue;
+		if (out->n == FILTER_MAX_CAND) {
+			out->overflow = true;
+			continue;
+		}
+		/* insertion sort: few candidates */
+		for (k = out->n; k > 0 && better(g, l, &c->grants[out->cand[k - 1]], len[k - 1]); k--) {
+			out->cand[k] = out->cand[k - 1];
+			len[k] = len[k - 1];
+		}
+		out->cand[k] = (uint16_t)i;
+		len[k] = l;
+		out->n++;
+	}
+}
+
+/*
+ * Accepted when any live candidate admits the packet (admitting candidates rank first).
+ * Otherwise the reason is "expired" when only an expired grant would have admitted it, or
+ * the best candidate's own reason.
+ */
+enum filter_reason filter_decide_class(const struct filter_client *c, const struct filter_class *cls,
+				       const struct filter_query *q)
+{
+	bool expired = false;
+
+	if (cls->overflow)
+		return filter_decide_scan(c, q);
+	for (int k = 0; k < cls->n; k++) {
+		const struct filter_grant *g = &c->grants[cls->cand[k]];
+
+		if (filter_admits(&g->res->def, q->proto, q->has_port, q->port) != FILTER_OK)
+			continue;
+		if (filter_grant_live(g, q->now))
+			return FILTER_OK;
+		expired = true;
+	}
+	if (expired)
+		return FILTER_EXPIRED;
+	if (cls->n) {
+		const struct fzgw_resource *best = &c->grants[cls->cand[0]].res->def;
+
+		return filter_admits(best, q->proto, q->has_port, q->port);
+	}
+	return cls->excluded ? FILTER_INTERNET_EXCLUDED : FILTER_NO_RESOURCE;
+}
+
+enum filter_reason filter_decide_scan(const struct filter_client *c, const struct filter_query *q)
+{
+	const struct filter_grant *best = NULL;
+	int best_len = -1;
+	bool expired = false, excluded = false;
+
+	for (uint32_t i = 0; i < c->n_grants; i++) {
+		const struct filter_grant *g = &c->grants[i];
+		int l = covers(g, q->addr);
+
+		if (l < 0) {
+			if (g->res->def.type == FZGW_RES_INTERNET && !filter_in_proxy(q->addr))
+				excluded = true;
+			continue;
+		}
+		if (filter_admits(&g->res->def, q->proto, q->has_port, q->port) == FILTER_OK) {
+			if (filter_grant_live(g, q->now))
+				return FILTER_OK;
+			expired = true;
+		}
+		if (!best || better(g, l, best, best_len)) {
+			best = g;
+			best_len = l;
+		}
+	}
+	if (expired)
+		return FILTER_EXPIRED;
+	if (best)
+		return filter_admits(&best->res->def, q->proto, q->has_port, q->port);
+	return excluded ? FILTER_INTERNET_EXCLUDED : FILTER_NO_RESOURCE;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Bus events into the policy: the gateway's addresses, grants, revocations, resource changes. */
+#include <errno.h>
+#include <string.h>
+
+#include "filter.h"
+
+#define PAYLOAD(ev, type) ((ev)->size >= sizeof(type) && (ev)->data ? (const type *)(ev)->data : NULL)
+
+void filter_on_iface(void *state, const struct fzgw_event *ev)
+{
+	struct filter_state *st = state;
+	const struct fzgw_ev_iface *e = PAYLOAD(ev, struct fzgw_ev_iface);
+
+	if (!e)
+		return;
+	st->gw4 = e->ipv4.family == 4 ? e->ipv4 : (struct fzgw_addr){ 0 };
+	st->gw6 = e->ipv6.family == 6 ? e->ipv6 : (struct fzgw_addr){ 0 };
+}
+
+void filter_on_authorized(void *state, const struct fzgw_event *ev)
+{
+	struct filter_state *st = state;
+	const struct fzgw_ev_authorization *e = PAYLOAD(ev, struct fzgw_ev_authorization);
+	int rc;
+
+	if (!e)
+		return;
+	rc = filter_grant_set(st, e->client_id, &e->resource, e->expires_at);
+	if (rc == -EINVAL)
+		st->api->log(st->ctx, FZGW_LOG_WARN, "ignoring a malformed authorization from %s",
+			     ev->source);
+	else if (rc < 0)
+		st->api->log(st->ctx, FZGW_LOG_WARN, "%.40s: cannot add access to %.40s: %s",
+			     e->client_id, e->resource.id, rc == -ENOSPC ? "too many" : "out of memory");
+}
+
+/* The client's last grant going means the client goes: the core then removes its tunnel. */
+static void revoke_client(struct filter_state *st, const char *client_id)
+{
+	struct fzgw_ev_revoke r;
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.client_id, client_id, sizeof(r.client_id));
+	st->api->log(st->ctx, FZGW_LOG_INFO, "%s has no access left, revoking", r.client_id);
+	st->api->publish(st->ctx, FZGW_EV_ACCESS_REVOKED, &r, sizeof(r));
+}
+
+void filter_on_revoked(void *state, const struct fzgw_event *ev)
+{
+	struct filter_state *st = state;
+	const struct fzgw_ev_revoke *e = PAYLOAD(ev, struct fzgw_ev_revoke);
+	char client[FILTER_ID_MAX], res[FILTER_ID_MAX];
+
+	if (!e || !memchr(e->client_id, '\0', sizeof(e->client_id)) ||
+	    !memchr(e->resource_id, '\0', sizeof(e->resource_id)))
+		return;
+	/* copies: the event may be freed by a nested publication */
+	memcpy(client, e->client_id, sizeof(client));
+	memcpy(res, e->resource_id, sizeof(res));
+	if (filter_grant_del(st, client, res) && res[0])
+		revoke_client(st, client);
+}
+
+void filter_on_resource(void *state, const struct fzgw_event *ev)
+{
+	struct filter_state *st = state;
+	const struct fzgw_ev_resource *e = PAYLOAD(ev, struct fzgw_ev_resource);
+
+	if (e && filter_resource_update(st, &e->resource) < 0)
+		st->api->log(st->ctx, FZGW_LOG_WARN, "ignoring a malformed resource update from %s",
+			     ev->source);
+}
+
+void filter_on_peer_removed(void *state, const struct fzgw_event *ev)
+{
+	struct filter_state *st = state;
+	const struct fzgw_ev_peer *e = PAYLOAD(ev, struct fzgw_ev_peer);
+
+	if (e && memchr(e->client_id, '\0', sizeof(e->client_id)))
+		filter_grant_del(st, e->client_id, NULL);
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The filter module's internals, shared by its files and its unit tests. */
+#ifndef FZGW_FILTER_H
+#define FZGW_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <fzgw/module.h>
+
+#define FILTER_ID_MAX 40
+#define FILTER_MAX_CLIENTS 65536
+#define FILTER_MAX_RESOURCES 65536
+#define FILTER_MAX_GRANTS 4096 /* per client; grant indexes fit the cache's uint16_t */
+#define FILTER_MAX_CAND 8      /* candidates a cache entry holds */
+#define FILTER_CACHE_SIZE 4096 /* entries, a power of two */
+
+/* An intrusive hash-table node; the first member of what a table holds. */
+struct filter_hnode {
+	struct filter_hnode *next;
+	uint32_t hash;
+	char id[FILTER_ID_MAX];
+};
+
+struct filter_htab {
+	struct filter_hnode **b;
+	uint32_t mask; /* buckets - 1 */
+	uint32_t n;
+};
+
+/* A resource definition, shared by every grant naming it. */
+struct filter_res {
+	struct filter_hnode node;
+	uint32_t refs; /* grants pointing here */
+	struct fzgw_resource def;
+};
+
+struct filter_grant {
+	struct filter_res *res;
+	int64_t expires_at; /* unix seconds, 0 = never */
+};
+
+struct filter_client {
+	struct filter_hnode node;
+	uint32_t n_grants, cap;
+	struct filter_grant *grants;
+	int64_t next_expiry; /* earliest expires_at of the grants, 0 = none */
+	uint64_t bucket_ms;  /* ICMP answers: time of the last refill */
+	uint64_t tokens;     /* in thousandths of an answer */
+};
+
+/* What an address classifies to for one client: the candidate grants, best first. */
+struct filter_class {
+	uint8_t n;
+	bool overflow; /* more candidates than FILTER_MAX_CAND: decide by a full scan */
+	bool excluded; /* an Internet grant exists but the address is one it never covers */
+	uint16_t cand[FILTER_MAX_CAND];
+};
+
+struct filter_cache_entry {
+	const struct filter_client *client;
+	uint32_t gen;
+	struct fzgw_addr addr;
+	struct filter_class cls;
+};
+
+/* Why a packet was refused; the names are the drop reasons. */
+enum filter_reason {
+	FILTER_OK = 0,
+	FILTER_NO_PEER,
+	FILTER_ANOTHER_CLIENT,
+	FILTER_NO_RESOURCE,
+	FILTER_PORT_DENIED,
+	FILTER_PROTO_DENIED,
+	FILTER_EXPIRED,
+	FILTER_INTERNET_EXCLUDED,
+	FILTER_REASON_COUNT
+};
+
+/* The facts of a packet a decision needs. */
+struct filter_query {
+	const struct fzgw_addr *addr; /* destination (IN) or source (OUT) */
+	uint8_t proto;                /* IP protocol number */
+	bool has_port;
+	uint16_t port;                /* destination (IN) or source (OUT) port */
+	int64_t now;                  /* unix seconds */
+};
+
+struct filter_state {
+	struct fzgw_ctx *ctx;
+	const struct fzgw_api *api;
+	struct fzgw_addr gw4, gw6; /* the gateway's tunnel addresses (family 0 until known) */
+	struct filter_htab clients, resources;
+	uint32_t gen;              /* bumped by every policy change; older cache entries are stale */
+	int64_t next_expiry;       /* earliest grant expiry of all clients, 0 = none */
+	struct filter_cache_entry *cache;
+	uint64_t cache_hits, cache_misses;
+	struct fzgw_timer *tick;
+	/* settings */
+	uint32_t icmp_rate;        /* answers per second and client; burst the same */
+	bool deny_log;
+	/* answers to packets of clients without state share one bucket */
+	uint64_t anon_bucket_ms, anon_tokens;
+	uint64_t log_bucket_ms, log_tokens;
+	int cnt_in[FILTER_REASON_COUNT], cnt_out[FILTER_REASON_COUNT];
+	int cnt_icmp_sent, cnt_icmp_limited, cnt_expired_grants;
+};
+
+/* htab.c */
+int filter_htab_init(struct filter_htab *t, uint32_t buckets);
+void filter_htab_free(struct filter_htab *t);
+uint32_t filter_hash_id(const char *id);
+struct filter_hnode *filter_htab_find(const struct filter_htab *t, const char *id);
+/* @n's id and hash must be set; grows the table when it gets crowded. 0 or -ENOMEM. */
+int filter_htab_add(struct filter_htab *t, struct filter_hnode *n);
+void filter_htab_del(struct filter_htab *t, struct filter_hnode *n);
+
+/* addr.c: the address ranges the policy knows about */
+bool filter_addr_equal(const struct fzgw_addr *a, const struct fzgw_addr *b);
+bool filter_addr_in(const struct fzgw_addr *a, const struct fzgw_addr *net, unsigned prefix_len);
+bool filter_in_tunnel(const struct fzgw_addr *a); /* 100.64.0.0/11, fd00:2021:1111::/107 */
+bool filter_in_proxy(const struct fzgw_addr *a);  /* 100.96.0.0/11, fd00:2021:1111:8000::/107 */
+/* Addresses the Internet resource never covers (private, loopback, link-local, ...). */
+bool filter_internet_excluded(const struct fzgw_addr *a);
+
+/* policy.c: clients, grants and resources as the control plane set them */
+struct filter_client *filter_client_find(const struct filter_state *st, const char *id);
+/* 0, -EINVAL for a malformed resource, -ENOSPC past a cap, -ENOMEM. */
+int filter_grant_set(struct filter_state *st, const char *client_id,
+		     const struct fzgw_resource *res, int64_t expires_at);
+/* Removes one grant (or every grant with @res_id NULL or ""). True when the client is gone. */
+bool filter_grant_del(struct filter_state *st, const char *client_id, const char *res_id);
+int filter_resource_update(struct filter_state *st, const struct fzgw_resource *res);
+bool filter_resource_valid(const struct fzgw_resource *r);
+void filter_policy_changed(struct filter_state *st);
+void filter_policy_free(struct filter_state *st);
+/* Drops the grants that ended at @now and publishes the revocations. */
+void filter_expire(struct filter_state *st, int64_t now);
+
+/* classify.c */
+bool filter_grant_live(const struct filter_grant *g, int64_t now);
+/* FILTER_OK when @r's filters admit the packet, else PORT_DENIED or PROTO_DENIED. */
+enum filter_reason filter_admits(const struct fzgw_resource *r, uint8_t proto, bool has_port,
+				 uint16_t port);
+void filter_classify(const struct filter_client *c, const struct fzgw_addr *a,
+		     struct filter_class *out);
+/* The decision from a classification (falls back to a scan when it overflowed). */
+enum filter_reason filter_decide_class(const struct filter_client *c, const struct filter_class *cls,
+				       const struct filter_query *q);
+/* The same decision by scanning every grant: the reference the cache must agree with. */
+enum filter_reason filter_decide_scan(const struct filter_client *c, const struct filter_query *q);
+
+/* cache.c */
+int filter_cache_init(struct filter_state *st);
+void filter_cache_free(struct filter_state *st);
+void filter_cache_clear(struct filter_state *st);
+/* The classification of @a for @c, from the cache or computed and stored. */
+const struct filter_class *filter_cache_classify(struct filter_state *st, const struct filter_client *c,
+						 const struct fzgw_addr *a);
+
+/* hooks.c */
+const char *filter_reason_name(enum filter_reason r, int dir);
+void filter_counters_register(struct filter_state *st);
+enum fzgw_verdict filter_hook_in(void *state, struct fzgw_packet *pkt);
+enum fzgw_verdict filter_hook_out(void *state, struct fzgw_packet *pkt);
+
+/* events.c */
+void filter_on_iface(void *state, const struct fzgw_event *ev);
+void filter_on_authorized(void *state, const struct fzgw_event *ev);
+void filter_on_revoked(void *state, const struct fzgw_event *ev);
+void filter_on_resource(void *state, const struct fzgw_event *ev);
+void filter_on_peer_removed(void *state, const struct fzgw_event *ev);
+
+#endif

@@ -1,0 +1,909 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The filter module: classification, filters, Internet exclusions, expiry, ICMP answers, the cache. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "counters.h"
+#include "filter.h"
+#include "modtest.h"
+
+extern const struct fzgw_module fzgw_module;
+
+#define P FZGW_ICMP_PROHIBITED
+#define U FZGW_ICMP_NET_UNREACH
+#define MT_ICMP_ERR 1000 /* a destination-unreachable instead of a normal packet */
+
+/* ------------------------------------------------------------------ helpers */
+
+/* "10.0.0.0/24" or NULL; filters as "tcp=80,8000-8999 udp icmp" ("" = none). */
+static struct fzgw_resource mkres(const char *id, int type, const char *cidr, const char *filters)
+{
+	struct fzgw_resource r;
+	char buf[256], *save = NULL;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "%s", id);
+	r.type = (uint8_t)type;
+	if (cidr) {
+		const char *slash = strchr(cidr, '/');
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)(slash - cidr), cidr);
+		r.addr = modtest_addr(buf);
+		r.prefix_len = (uint8_t)atoi(slash + 1);
+	}
+	snprintf(buf, sizeof(buf), "%s", filters);
+	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		struct fzgw_filter *f = &r.filters[r.n_filters++];
+		char *eq = strchr(tok, '='), *save2 = NULL;
+
+		if (eq)
+			*eq = '\0';
+		f->proto = !strcmp(tok, "tcp") ? FZGW_FILTER_TCP :
+			   !strcmp(tok, "udp") ? FZGW_FILTER_UDP : FZGW_FILTER_ICMP;
+		if (!eq)
+			continue;
+		for (char *p = strtok_r(eq + 1, ",", &save2); p; p = strtok_r(NULL, ",", &save2)) {
+			char *dash = strchr(p, '-');
+
+			f->ranges[f->n_ranges].first = (uint16_t)atoi(p);
+			f->ranges[f->n_ranges].last = (uint16_t)atoi(dash ? dash + 1 : p);
+			f->n_ranges++;
+		}
+	}
+	return r;
+}
+
+static void grant(struct modtest *t, const char *client, const struct fzgw_resource *r, int64_t expires_at)
+{
+	struct fzgw_ev_authorization a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.client_id, sizeof(a.client_id), "%s", client);
+	a.resource = *r;
+	a.expires_at = expires_at;
+	assert_true(modtest_publish(t, FZGW_EV_PEER_AUTHORIZED, &a, sizeof(a)) >= 1);
+}
+
+static void revoke(struct modtest *t, const char *client, const char *res)
+{
+	struct fzgw_ev_revoke r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.client_id, sizeof(r.client_id), "%s", client);
+	snprintf(r.resource_id, sizeof(r.resource_id), "%s", res);
+	modtest_publish(t, FZGW_EV_ACCESS_REVOKED, &r, sizeof(r));
+}
+
+static void iface(struct modtest *t, const char *v4, const char *v6)
+{
+	struct fzgw_ev_iface e;
+
+	memset(&e, 0, sizeof(e));
+	e.ipv4 = modtest_addr(v4);
+	e.ipv6 = modtest_addr(v6);
+	modtest_publish(t, FZGW_EV_IFACE_CONFIG, &e, sizeof(e));
+}
+
+static struct modtest *start(const char *settings)
+{
+	struct modtest *t = modtest_new("filter", &fzgw_module);
+
+	assert_int_equal(modtest_init(t, modtest_settings(t, settings), false), 0);
+	iface(t, "100.64.0.1", "fd00:2021:1111::1");
+	return t;
+}
+
+static struct filter_state *fst(struct modtest *t)
+{
+	return t->ctx.state;
+}
+
+/* Runs one packet through the module's hook; returns the verdict. */
+static int run(struct modtest *t, int dir, const char *client, const char *src, const char *dst,
+	       int proto, uint16_t sport, uint16_t dport, const char **reason)
+{
+	struct modtest_pkt mp;
+	struct fzgw_packet *pkt;
+	fzgw_hook_fn fn = modtest_hook(&fzgw_module,
+				       dir == FZGW_DIR_IN ? FZGW_PHASE_IN_FILTER : FZGW_PHASE_OUT_FILTER);
+
+	if (proto == MT_ICMP_ERR)
+		pkt = modtest_icmp_error(&mp, dir, client, src, dst, src);
+	else
+		pkt = modtest_pkt(&mp, dir, client, src, dst, proto, sport, dport);
+	pkt->drop_reason = NULL;
+	int v = fn(t->ctx.state, pkt);
+	if (reason)
+		*reason = pkt->drop_reason;
+	return v;
+}
+
+/* The standard policy of the table. */
+static void standard_policy(struct modtest *t)
+{
+	struct fzgw_resource lan = mkres("lan", FZGW_RES_CIDR, "10.200.0.0/24", "tcp=80,8000-8999 icmp");
+	struct fzgw_resource wide = mkres("lan-wide", FZGW_RES_CIDR, "10.200.0.0/16", "udp=53");
+	struct fzgw_resource db = mkres("db", FZGW_RES_CIDR, "10.200.0.128/25", "tcp=5432");
+	struct fzgw_resource v6 = mkres("v6net", FZGW_RES_CIDR, "fd10::/64", "");
+	struct fzgw_resource ta = mkres("a-tie", FZGW_RES_CIDR, "10.50.0.0/24", "tcp=22");
+	struct fzgw_resource tb = mkres("b-tie", FZGW_RES_CIDR, "10.50.0.0/24", "udp=53");
+	struct fzgw_resource inet = mkres("inet", FZGW_RES_INTERNET, NULL, "");
+	struct fzgw_resource pub = mkres("pub", FZGW_RES_CIDR, "8.8.8.0/24", "tcp=53");
+	struct fzgw_resource web = mkres("web", FZGW_RES_DNS, NULL, "");
+	struct fzgw_resource ping = mkres("pingable", FZGW_RES_CIDR, "192.0.2.0/24", "icmp");
+	struct fzgw_resource open = mkres("open", FZGW_RES_CIDR, "198.51.100.0/24", "");
+	struct fzgw_resource edges = mkres("edges", FZGW_RES_CIDR, "10.9.0.0/16", "tcp=1 udp=65535");
+
+	snprintf(web.pattern, sizeof(web.pattern), "*.corp.example");
+	grant(t, "alice", &lan, 0);
+	grant(t, "alice", &wide, 0);
+	grant(t, "alice", &db, 0);
+	grant(t, "alice", &v6, 0);
+	grant(t, "alice", &tb, 0); /* b before a: ranking must not follow the order of grants */
+	grant(t, "alice", &ta, 0);
+	grant(t, "alice", &web, 0);
+	grant(t, "bob", &inet, 0);
+	grant(t, "bob", &pub, 0);
+	grant(t, "bob", &lan, 0);
+	grant(t, "dave", &ping, 0);
+	grant(t, "dave", &open, 0);
+	grant(t, "dave", &edges, 0);
+}
+
+/* -------------------------------------------------------------- the table */
+
+struct pkt_case {
+	int dir;
+	const char *client, *src, *dst;
+	int proto;
+	uint16_t sport, dport;
+	int verdict;
+	const char *reason;
+	int icmp; /* kind answered, 0 = none */
+};
+
+#define A4 "100.64.0.2"
+#define A6 "fd00:2021:1111::2"
+#define B4 "100.64.0.3"
+#define B6 "fd00:2021:1111::3"
+#define D4 "100.64.0.5"
+#define M4 "100.64.0.9"
+#define IN_OK(c, s, d, pr, dp) { FZGW_DIR_IN, c, s, d, pr, 40000, dp, FZGW_ACCEPT, NULL, 0 }
+#define IN_NO(c, s, d, pr, dp, why, k) { FZGW_DIR_IN, c, s, d, pr, 40000, dp, FZGW_DROP, why, k }
+#define OUT_OK(c, s, d, pr, sp) { FZGW_DIR_OUT, c, s, d, pr, sp, 40000, FZGW_ACCEPT, NULL, 0 }
+#define OUT_NO(c, s, d, pr, sp, why) { FZGW_DIR_OUT, c, s, d, pr, sp, 40000, FZGW_DROP, why, 0 }
+
+static const struct pkt_case cases[] = {
+	/* the gateway's own addresses: always, even for a client without state */
+	IN_OK("alice", A4, "100.64.0.1", MT_TCP, 22),
+	IN_OK("alice", A6, "fd00:2021:1111::1", MT_UDP, 53),
+	IN_OK("mallory", M4, "100.64.0.1", MT_ICMP, 0),
+	/* other clients: refused; the DNS proxy ranges are not clients */
+	IN_NO("alice", A4, B4, MT_TCP, 80, "another-client", P),
+	IN_NO("alice", A6, B6, MT_TCP, 80, "another-client", P),
+	IN_NO("alice", A4, "100.95.255.255", MT_UDP, 53, "another-client", P),
+	IN_NO("alice", A4, "100.64.0.0", MT_UDP, 53, "another-client", P),
+	IN_NO("alice", A6, "fd00:2021:1111::1f:ffff", MT_UDP, 53, "another-client", P),
+	IN_NO("alice", A4, "100.96.0.1", MT_UDP, 53, "no-resource", P),
+	IN_NO("alice", A6, "fd00:2021:1111:8000::1", MT_UDP, 53, "no-resource", P),
+	IN_NO("alice", A6, "fd00:2021:1111::20:0", MT_UDP, 53, "no-resource", P),
+	/* port ranges of lan: 80, 8000-8999 */
+	IN_OK("alice", A4, "10.200.0.5", MT_TCP, 80),
+	IN_NO("alice", A4, "10.200.0.5", MT_TCP, 79, "port-denied", P),
+	IN_NO("alice", A4, "10.200.0.5", MT_TCP, 81, "port-denied", P),
+	IN_NO("alice", A4, "10.200.0.5", MT_TCP, 7999, "port-denied", P),
+	IN_OK("alice", A4, "10.200.0.5", MT_TCP, 8000),
+	IN_OK("alice", A4, "10.200.0.5", MT_TCP, 8999),
+	IN_NO("alice", A4, "10.200.0.5", MT_TCP, 9000, "port-denied", P),
+	IN_OK("alice", A4, "10.200.0.255", MT_TCP, 80),
+	/* ranking: admitting first, then the longest prefix, then the id */
+	IN_OK("alice", A4, "10.200.0.5", MT_UDP, 53),
+	IN_NO("alice", A4, "10.200.0.5", MT_UDP, 54, "proto-denied", P),
+	IN_NO("alice", A4, "10.200.1.5", MT_TCP, 80, "proto-denied", P),
+	IN_OK("alice", A4, "10.200.255.255", MT_UDP, 53),
+	IN_OK("alice", A4, "10.200.0.200", MT_TCP, 5432),
+	IN_OK("alice", A4, "10.200.0.200", MT_TCP, 80),
+	IN_NO("alice", A4, "10.200.0.200", MT_TCP, 22, "port-denied", P),
+	IN_NO("alice", A4, "10.200.0.200", MT_UDP, 54, "proto-denied", P),
+	IN_NO("alice", A4, "10.200.0.127", MT_TCP, 5432, "port-denied", P),
+	IN_NO("alice", A4, "10.50.0.1", MT_TCP, 80, "port-denied", P),
+	IN_NO("alice", A4, "10.50.0.1", MT_UDP, 54, "proto-denied", P),
+	IN_OK("alice", A4, "10.50.0.1", MT_TCP, 22),
+	IN_OK("alice", A4, "10.50.0.1", MT_UDP, 53),
+	/* nothing granted there */
+	IN_NO("alice", A4, "10.201.0.1", MT_TCP, 80, "no-resource", P),
+	IN_NO("alice", A4, "10.199.255.255", MT_UDP, 53, "no-resource", P),
+	IN_NO("alice", A4, "8.8.8.8", MT_UDP, 53, "no-resource", P),
+	IN_NO("alice", A6, "2001:db8::1", MT_TCP, 443, "no-resource", P),
+	IN_NO("mallory", M4, "10.200.0.5", MT_TCP, 80, "no-resource", P),
+	/* ICMP is a yes/no; an empty filter list allows everything */
+	IN_OK("alice", A4, "10.200.0.5", MT_ICMP, 0),
+	IN_NO("alice", A4, "10.200.1.1", MT_ICMP, 0, "proto-denied", P),
+	IN_OK("alice", A6, "fd10::5", MT_ICMP6, 0),
+	IN_OK("alice", A6, "fd10::ffff:ffff:ffff:ffff", MT_TCP, 1),
+	IN_NO("alice", A6, "fd10:0:0:1::", MT_TCP, 1, "no-resource", P),
+	IN_NO("alice", A4, "10.200.0.5", MT_GRE, 0, "proto-denied", P),
+	IN_OK("alice", A6, "fd10::5", MT_GRE, 0),
+	IN_OK("dave", D4, "192.0.2.1", MT_ICMP, 0),
+	IN_NO("dave", D4, "192.0.2.1", MT_TCP, 80, "proto-denied", P),
+	IN_NO("dave", D4, "192.0.2.1", MT_UDP, 80, "proto-denied", P),
+	IN_OK("dave", D4, "198.51.100.7", MT_UDP, 9),
+	IN_OK("dave", D4, "198.51.100.7", MT_TCP, 65535),
+	IN_OK("dave", D4, "198.51.100.7", MT_GRE, 0),
+	/* edges of the port space */
+	IN_OK("dave", D4, "10.9.0.1", MT_TCP, 1),
+	IN_NO("dave", D4, "10.9.0.1", MT_TCP, 2, "port-denied", P),
+	IN_NO("dave", D4, "10.9.0.1", MT_TCP, 65535, "port-denied", P),
+	IN_OK("dave", D4, "10.9.0.1", MT_UDP, 65535),
+	IN_NO("dave", D4, "10.9.0.1", MT_UDP, 65534, "port-denied", P),
+	IN_NO("dave", D4, "10.9.0.1", MT_UDP, 1, "port-denied", P),
+	IN_NO("dave", D4, "10.9.0.1", MT_ICMP, 0, "proto-denied", P),
+	/* the Internet resource, and the CIDR resources that still win their prefixes */
+	IN_OK("bob", B4, "1.1.1.1", MT_TCP, 443),
+	IN_OK("bob", B4, "8.8.8.8", MT_UDP, 53),
+	IN_OK("bob", B4, "8.8.8.8", MT_TCP, 53),
+	IN_OK("bob", B4, "10.200.0.5", MT_TCP, 80),
+	IN_NO("bob", B4, "10.200.0.5", MT_TCP, 22, "port-denied", P),
+	IN_NO("bob", B4, "10.1.2.3", MT_TCP, 80, "internet-excluded", U),
+	IN_NO("bob", B4, "10.255.255.255", MT_TCP, 80, "internet-excluded", U),
+	IN_OK("bob", B4, "11.0.0.1", MT_TCP, 80),
+	IN_OK("bob", B4, "9.255.255.255", MT_TCP, 80),
+	IN_NO("bob", B4, "172.16.0.1", MT_UDP, 53, "internet-excluded", U),
+	IN_NO("bob", B4, "172.31.255.255", MT_UDP, 53, "internet-excluded", U),
+	IN_OK("bob", B4, "172.32.0.1", MT_UDP, 53),
+	IN_OK("bob", B4, "172.15.255.255", MT_UDP, 53),
+	IN_NO("bob", B4, "192.168.1.1", MT_TCP, 443, "internet-excluded", U),
+	IN_OK("bob", B4, "192.169.0.1", MT_TCP, 443),
+	IN_OK("bob", B4, "192.167.255.255", MT_TCP, 443),
+	IN_NO("bob", B4, "127.0.0.1", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B4, "127.255.255.254", MT_TCP, 443, "internet-excluded", U),
+	IN_OK("bob", B4, "128.0.0.1", MT_TCP, 443),
+	IN_NO("bob", B4, "169.254.1.1", MT_TCP, 443, "internet-excluded", U),
+	IN_OK("bob", B4, "169.255.0.1", MT_TCP, 443),
+	IN_OK("bob", B4, "169.253.255.255", MT_TCP, 443),
+	IN_NO("bob", B4, "224.0.0.1", MT_UDP, 5353, "internet-excluded", U),
+	IN_NO("bob", B4, "239.255.255.255", MT_UDP, 5353, "internet-excluded", U),
+	IN_NO("bob", B4, "240.0.0.1", MT_UDP, 5353, "internet-excluded", U),
+	IN_NO("bob", B4, "255.255.255.255", MT_UDP, 67, "internet-excluded", U),
+	IN_NO("bob", B4, "0.1.2.3", MT_UDP, 67, "internet-excluded", U),
+	IN_OK("bob", B4, "223.255.255.255", MT_UDP, 67),
+	IN_OK("bob", B4, "1.0.0.0", MT_ICMP, 0),
+	IN_NO("bob", B4, "100.64.0.9", MT_TCP, 443, "another-client", P),
+	IN_NO("bob", B4, "100.100.0.1", MT_TCP, 443, "no-resource", P),
+	IN_OK("bob", B6, "2001:db8::1", MT_TCP, 443),
+	IN_OK("bob", B6, "2606:4700::1111", MT_ICMP6, 0),
+	IN_NO("bob", B6, "::1", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "::", MT_TCP, 443, "internet-excluded", U),
+	IN_OK("bob", B6, "::2", MT_TCP, 443),
+	IN_NO("bob", B6, "fc00::1", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "fdff:ffff::1", MT_TCP, 443, "internet-excluded", U),
+	IN_OK("bob", B6, "fbff::1", MT_TCP, 443),
+	IN_OK("bob", B6, "fe00::1", MT_TCP, 443),
+	IN_NO("bob", B6, "fe80::1", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "febf:ffff::1", MT_TCP, 443, "internet-excluded", U),
+	IN_OK("bob", B6, "fec0::1", MT_TCP, 443),
+	IN_NO("bob", B6, "ff02::1", MT_UDP, 5353, "internet-excluded", U),
+	IN_NO("bob", B6, "ff0e::1", MT_UDP, 5353, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:10.0.0.1", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:127.0.0.1", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:100.64.0.5", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:100.127.255.255", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:172.20.0.1", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:192.168.0.1", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:169.254.0.1", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:224.0.0.1", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:240.0.0.1", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:0.0.0.1", MT_TCP, 443, "internet-excluded", U),
+	IN_OK("bob", B6, "::ffff:8.8.8.8", MT_TCP, 443),
+	IN_OK("bob", B6, "::fffe:10.0.0.1", MT_TCP, 443),
+	IN_NO("bob", B6, "fd00:2021:1111::9", MT_TCP, 443, "another-client", P),
+	IN_NO("bob", B6, "fd00:2021:1111:8000::9", MT_TCP, 443, "no-resource", P),
+	/* site -> client: the source must be granted, its port filtered */
+	OUT_OK("alice", "10.200.0.5", A4, MT_TCP, 80),
+	OUT_OK("alice", "10.200.0.5", A4, MT_TCP, 8500),
+	OUT_NO("alice", "10.200.0.5", A4, MT_TCP, 22, "out-port-denied"),
+	OUT_NO("alice", "10.201.0.1", A4, MT_TCP, 80, "out-no-resource"),
+	OUT_OK("alice", "100.64.0.1", A4, MT_UDP, 53),
+	OUT_OK("alice", "fd00:2021:1111::1", A6, MT_UDP, 53),
+	OUT_OK("alice", "10.200.0.5", A4, MT_ICMP, 0),
+	OUT_OK("alice", "10.200.0.5", A4, MT_UDP, 53),
+	OUT_NO("alice", "10.200.1.1", A4, MT_ICMP, 0, "out-proto-denied"),
+	OUT_NO("alice", "10.200.0.5", A4, MT_UDP, 54, "out-proto-denied"),
+	OUT_OK("alice", "10.99.0.1", A4, MT_ICMP_ERR, 0),
+	OUT_OK("alice", "10.200.1.1", A4, MT_ICMP_ERR, 0),
+	OUT_OK("bob", "2001:db8::1", B6, MT_ICMP_ERR, 0),
+	OUT_OK("bob", "1.1.1.1", B4, MT_TCP, 443),
+	OUT_NO("bob", "192.168.0.1", B4, MT_TCP, 443, "out-no-resource"),
+	OUT_NO("bob", "::ffff:10.0.0.1", B6, MT_TCP, 443, "out-no-resource"),
+	OUT_NO("alice", B4, A4, MT_TCP, 80, "out-another-client"),
+	OUT_OK("alice", "fd10::5", A6, MT_UDP, 9),
+	OUT_NO("mallory", "10.200.0.5", M4, MT_TCP, 80, "out-no-resource"),
+	/* the reply's destination port does not matter, only its source port */
+	{ FZGW_DIR_OUT, "alice", "10.200.0.5", A4, MT_TCP, 80, 22, FZGW_ACCEPT, NULL, 0 },
+	{ FZGW_DIR_OUT, "alice", "10.200.0.5", A4, MT_TCP, 22, 80, FZGW_DROP, "out-port-denied", 0 },
+};
+
+static void test_table(void **state)
+{
+	struct modtest *t = start("{ }");
+	size_t n = sizeof(cases) / sizeof(cases[0]);
+
+	(void)state;
+	standard_policy(t);
+	/* twice: the second pass is answered from the cache */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct pkt_case *c = &cases[i];
+			const char *why;
+			int icmp_before = t->n_icmp, v;
+
+			modtest_now_ms += 1000; /* a full ICMP bucket for every case */
+			v = run(t, c->dir, c->client, c->src, c->dst, c->proto, c->sport, c->dport, &why);
+			if (v != c->verdict || (c->reason && (!why || strcmp(why, c->reason))))
+				fail_msg("case %zu (%s %s -> %s proto %d %u/%u): verdict %d reason %s, "
+					 "want %d %s", i, c->client, c->src, c->dst, c->proto, c->sport,
+					 c->dport, v, why ? why : "-", c->verdict,
+					 c->reason ? c->reason : "-");
+			if (c->icmp && (t->n_icmp != icmp_before + 1 || t->icmp[icmp_before].kind != c->icmp))
+				fail_msg("case %zu: ICMP kind %d wanted, %d answers", i, c->icmp,
+					 t->n_icmp - icmp_before);
+			if (!c->icmp && t->n_icmp != icmp_before)
+				fail_msg("case %zu: unexpected ICMP answer", i);
+		}
+	}
+	/* the second pass found its classifications in the cache */
+	assert_true(fst(t)->cache_hits >= n / 2);
+	print_message("%zu table cases\n", n);
+	assert_true(n >= 50);
+	/* every reason was counted */
+	assert_true(fzgw_counter_get(&t->ctx.counters, "port-denied") >= 10);
+	assert_true(fzgw_counter_get(&t->ctx.counters, "internet-excluded") >= 10);
+	assert_true(fzgw_counter_get(&t->ctx.counters, "another-client") >= 4);
+	assert_true(fzgw_counter_get(&t->ctx.counters, "out-port-denied") >= 2);
+	assert_true(fzgw_counter_get(&t->ctx.counters, "icmp-answers") >= 50);
+	modtest_free(t);
+}
+
+/* ------------------------------------------------------------- descriptor */
+
+static void test_descriptor(void **state)
+{
+	(void)state;
+	assert_string_equal(fzgw_module.name, "filter");
+	assert_int_equal(fzgw_module.hooks[0].phase, FZGW_PHASE_IN_FILTER);
+	assert_int_equal(fzgw_module.hooks[0].priority, 100);
+	assert_string_equal(fzgw_module.hooks[0].name, "policy-in");
+	assert_int_equal(fzgw_module.hooks[1].phase, FZGW_PHASE_OUT_FILTER);
+	assert_int_equal(fzgw_module.hooks[1].priority, 100);
+	assert_string_equal(fzgw_module.hooks[1].name, "policy-out");
+	assert_null(fzgw_module.hooks[2].fn);
+}
+
+/* ---------------------------------------------------------------- settings */
+
+static void test_settings(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "{\n icmp_rate = -1;\n}", ":2: value -1 out of range 0..100000 (key \"settings.icmp_rate\")" },
+		{ "{\n icmp_rate = \"10\";\n}", ":2: wrong type, expected an integer (key \"settings.icmp_rate\")" },
+		{ "{\n deny_log = 1;\n}", ":2: wrong type, expected a boolean (true/false) (key \"settings.deny_log\")" },
+		{ "{\n\n rate = 1;\n}", ":3: unknown key (key \"settings.rate\")" },
+	};
+	struct modtest *t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = modtest_new("filter", &fzgw_module);
+		assert_int_equal(modtest_init(t, modtest_settings(t, bad[i].text), false), -EINVAL);
+		if (!strstr(t->ctx.last_err, bad[i].want) || strncmp(t->ctx.last_err, t->file, strlen(t->file)))
+			fail_msg("\"%s\" wanted \"%s\"", t->ctx.last_err, bad[i].want);
+		modtest_free(t);
+	}
+	t = start("{ icmp_rate = 3; deny_log = true; }");
+	assert_int_equal(fst(t)->icmp_rate, 3);
+	assert_true(fst(t)->deny_log);
+	assert_non_null(fst(t)->tick);
+	/* reload: refused settings change nothing */
+	assert_int_equal(t->ctx.desc->reload(t->ctx.state, modtest_settings(t, "{ icmp_rate = -5; }")), -EINVAL);
+	assert_int_equal(fst(t)->icmp_rate, 3);
+	assert_int_equal(t->ctx.desc->reload(t->ctx.state, modtest_settings(t, "{ }")), 0);
+	assert_int_equal(fst(t)->icmp_rate, 10);
+	assert_false(fst(t)->deny_log);
+	modtest_free(t);
+	/* check only: no timer */
+	t = modtest_new("filter", &fzgw_module);
+	assert_int_equal(modtest_init(t, modtest_settings(t, "{ }"), true), 0);
+	assert_null(fst(t)->tick);
+	modtest_free(t);
+}
+
+/* ------------------------------------------------------------- ICMP answers */
+
+static void test_icmp_rate_limit(void **state)
+{
+	struct modtest *t = start("{ icmp_rate = 10; }");
+	struct fzgw_resource lan = mkres("lan", FZGW_RES_CIDR, "10.200.0.0/24", "tcp=80");
+	const char *why;
+
+	(void)state;
+	grant(t, "alice", &lan, 0);
+	grant(t, "bob", &lan, 0);
+	for (int i = 0; i < 15; i++)
+		assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 22, &why),
+				 FZGW_DROP);
+	assert_int_equal(t->n_icmp, 10); /* the burst */
+	assert_int_equal(fzgw_counter_get(&t->ctx.counters, "icmp-rate-limited"), 5);
+	assert_int_equal(fzgw_counter_get(&t->ctx.counters, "port-denied"), 15);
+	/* per client: bob has his own bucket */
+	run(t, FZGW_DIR_IN, "bob", B4, "10.200.0.5", MT_TCP, 1, 22, &why);
+	assert_int_equal(t->n_icmp, 11);
+	/* 100 ms give one answer back, a second gives the burst, never more */
+	modtest_now_ms += 100;
+	run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 22, &why);
+	run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 22, &why);
+	assert_int_equal(t->n_icmp, 12);
+	modtest_now_ms += 5000;
+	for (int i = 0; i < 20; i++)
+		run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 22, &why);
+	assert_int_equal(t->n_icmp, 22);
+	/* the answer is about the refused packet */
+	assert_int_equal(t->icmp[0].kind, FZGW_ICMP_PROHIBITED);
+	assert_int_equal(t->icmp[0].dst.bytes[3], 5);
+	/* outbound refusals are never answered */
+	modtest_now_ms += 5000;
+	modtest_clear(t);
+	assert_int_equal(run(t, FZGW_DIR_OUT, "alice", "10.200.0.5", A4, MT_TCP, 22, 1, &why), FZGW_DROP);
+	assert_int_equal(t->n_icmp, 0);
+	/* rate 0: never answer */
+	assert_int_equal(t->ctx.desc->reload(t->ctx.state, modtest_settings(t, "{ icmp_rate = 0; }")), 0);
+	run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 22, &why);
+	assert_int_equal(t->n_icmp, 0);
+	modtest_free(t);
+}
+
+/* ------------------------------------------------------------------ expiry */
+
+static void test_expiry(void **state)
+{
+	struct modtest *t = start("{ }");
+	struct fzgw_resource lan = mkres("lan", FZGW_RES_CIDR, "10.200.0.0/24", "");
+	struct fzgw_resource dns = mkres("dns", FZGW_RES_CIDR, "10.0.0.53/32", "udp=53");
+	int64_t now = modtest_wall_s;
+	const char *why;
+
+	(void)state;
+	grant(t, "carol", &lan, now + 100);
+	grant(t, "erin", &lan, now + 100);
+	grant(t, "erin", &dns, 0);
+	assert_int_equal(fst(t)->next_expiry, now + 100);
+	modtest_wall_s = now + 99;
+	filter_expire(fst(t), modtest_wall_s);
+	assert_int_equal(run(t, FZGW_DIR_IN, "carol", "100.64.0.4", "10.200.0.1", MT_TCP, 1, 22, &why),
+			 FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_OUT, "carol", "10.200.0.1", "100.64.0.4", MT_TCP, 22, 1, &why),
+			 FZGW_ACCEPT);
+	modtest_clear(t);
+	/* the next packet after the expiry is refused, before any tick */
+	modtest_wall_s = now + 100;
+	assert_int_equal(run(t, FZGW_DIR_IN, "carol", "100.64.0.4", "10.200.0.1", MT_TCP, 1, 22, &why),
+			 FZGW_DROP);
+	assert_string_equal(why, "expired");
+	assert_int_equal(t->n_icmp, 1);
+	assert_int_equal(t->icmp[0].kind, FZGW_ICMP_PROHIBITED);
+	assert_int_equal(run(t, FZGW_DIR_OUT, "carol", "10.200.0.1", "100.64.0.4", MT_TCP, 22, 1, &why),
+			 FZGW_DROP);
+	assert_string_equal(why, "out-expired");
+	assert_int_equal(t->n_events, 0);
+	/* the tick revokes: carol had nothing else, so the whole client goes */
+	filter_expire(fst(t), modtest_wall_s);
+	assert_int_equal(t->n_events, 3);
+	assert_int_equal(modtest_count(t, FZGW_EV_ACCESS_REVOKED), 3);
+	for (int i = 0; i < t->n_events; i++)
+		assert_string_equal(t->events[i].source, "filter");
+	{
+		bool carol_all = false, carol_lan = false, erin_lan = false, erin_all = false;
+
+		for (int i = 0; i < t->n_events; i++) {
+			const struct fzgw_ev_revoke *r = &t->events[i].u.revoke;
+
+			carol_all |= !strcmp(r->client_id, "carol") && !r->resource_id[0];
+			carol_lan |= !strcmp(r->client_id, "carol") && !strcmp(r->resource_id, "lan");
+			erin_lan |= !strcmp(r->client_id, "erin") && !strcmp(r->resource_id, "lan");
+			erin_all |= !strcmp(r->client_id, "erin") && !r->resource_id[0];
+		}
+		assert_true(carol_all && carol_lan && erin_lan);
+		assert_false(erin_all); /* erin keeps dns */
+	}
+	assert_null(filter_client_find(fst(t), "carol"));
+	assert_non_null(filter_client_find(fst(t), "erin"));
+	assert_int_equal(fst(t)->next_expiry, 0);
+	assert_int_equal(run(t, FZGW_DIR_IN, "carol", "100.64.0.4", "10.200.0.1", MT_TCP, 1, 22, &why),
+			 FZGW_DROP);
+	assert_string_equal(why, "no-resource");
+	assert_int_equal(run(t, FZGW_DIR_IN, "erin", "100.64.0.6", "10.0.0.53", MT_UDP, 1, 53, &why),
+			 FZGW_ACCEPT);
+	assert_int_equal(fzgw_counter_get(&t->ctx.counters, "grants-expired"), 2);
+	/* nothing more to do */
+	modtest_clear(t);
+	filter_expire(fst(t), modtest_wall_s + 1000);
+	assert_int_equal(t->n_events, 0);
+	/* a renewed grant moves the expiry */
+	grant(t, "erin", &lan, now + 200);
+	grant(t, "erin", &lan, now + 300);
+	modtest_wall_s = now + 250;
+	filter_expire(fst(t), modtest_wall_s);
+	assert_int_equal(t->n_events, 0);
+	assert_int_equal(run(t, FZGW_DIR_IN, "erin", "100.64.0.6", "10.200.0.1", MT_TCP, 1, 22, &why),
+			 FZGW_ACCEPT);
+	modtest_wall_s = now + 300;
+	filter_expire(fst(t), modtest_wall_s);
+	assert_int_equal(t->n_events, 1);
+	modtest_wall_s = now;
+	modtest_free(t);
+}
+
+/* An expired grant that would have admitted gives "expired"; a live one still admits. */
+static void test_expiry_ranking(void **state)
+{
+	struct modtest *t = start("{ }");
+	struct fzgw_resource narrow = mkres("narrow", FZGW_RES_CIDR, "10.1.1.0/24", "tcp=22");
+	struct fzgw_resource wide = mkres("wide", FZGW_RES_CIDR, "10.1.0.0/16", "tcp=22");
+	int64_t now = modtest_wall_s;
+	const char *why;
+
+	(void)state;
+	grant(t, "f", &narrow, now + 10);
+	grant(t, "f", &wide, 0);
+	modtest_wall_s = now + 20;
+	assert_int_equal(run(t, FZGW_DIR_IN, "f", "100.64.0.7", "10.1.1.1", MT_TCP, 1, 22, &why),
+			 FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "f", "100.64.0.7", "10.1.1.1", MT_TCP, 1, 23, &why),
+			 FZGW_DROP);
+	assert_string_equal(why, "port-denied");
+	revoke(t, "f", "wide");
+	assert_int_equal(run(t, FZGW_DIR_IN, "f", "100.64.0.7", "10.1.1.1", MT_TCP, 1, 22, &why),
+			 FZGW_DROP);
+	assert_string_equal(why, "expired");
+	modtest_wall_s = now;
+	modtest_free(t);
+}
+
+/* ------------------------------------------------------------------ events */
+
+static void test_events(void **state)
+{
+	struct modtest *t = start("{ }");
+	struct fzgw_resource lan = mkres("lan", FZGW_RES_CIDR, "10.200.0.0/24", "tcp=80");
+	struct fzgw_resource two = mkres("two", FZGW_RES_CIDR, "10.2.0.0/16", "");
+	struct fzgw_resource bad = mkres("bad", FZGW_RES_CIDR, "10.3.0.0/16", "");
+	struct fzgw_ev_resource upd;
+	struct fzgw_ev_peer gone;
+	const char *why;
+
+	(void)state;
+	grant(t, "alice", &lan, 0);
+	grant(t, "alice", &two, 0);
+	grant(t, "bob", &lan, 0);
+	assert_int_equal(fst(t)->resources.n, 2);
+	/* warm the cache, then change the resource: the next packet sees the new filter */
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 80, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 443, &why), FZGW_DROP);
+	memset(&upd, 0, sizeof(upd));
+	upd.resource = mkres("lan", FZGW_RES_CIDR, "10.200.0.0/24", "tcp=443");
+	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.200.0.5", MT_TCP, 1, 80, &why), FZGW_DROP);
+	/* a new prefix too */
+	upd.resource = mkres("lan", FZGW_RES_CIDR, "10.201.0.0/24", "");
+	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.200.0.5", MT_TCP, 1, 80, &why), FZGW_DROP);
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.201.0.5", MT_TCP, 1, 80, &why), FZGW_ACCEPT);
+	/* an update of an unknown resource, and a malformed one, change nothing */
+	upd.resource = mkres("nobody", FZGW_RES_CIDR, "10.9.0.0/16", "");
+	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
+	assert_int_equal(fst(t)->resources.n, 2);
+	upd.resource = mkres("lan", FZGW_RES_CIDR, "10.201.0.0/24", "");
+	upd.resource.prefix_len = 33;
+	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.201.0.5", MT_TCP, 1, 80, &why), FZGW_ACCEPT);
+	bad.n_filters = FZGW_MAX_FILTERS + 1;
+	grant(t, "alice", &bad, 0);
+	assert_int_equal(fst(t)->resources.n, 2);
+	bad = mkres("bad", FZGW_RES_CIDR, "10.3.0.0/16", "tcp=90-80");
+	grant(t, "alice", &bad, 0);
+	assert_int_equal(fst(t)->resources.n, 2);
+	/* revoking one grant of two: nothing published */
+	modtest_clear(t);
+	revoke(t, "alice", "two");
+	assert_int_equal(t->n_events, 0); /* the recorder does not see its own */
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.2.0.1", MT_TCP, 1, 80, &why), FZGW_DROP);
+	assert_int_equal(fst(t)->resources.n, 1);
+	/* revoking the last grant: the filter revokes the client so the core drops the tunnel */
+	revoke(t, "alice", "lan");
+	assert_int_equal(t->n_events, 1);
+	assert_int_equal(t->events[0].type, FZGW_EV_ACCESS_REVOKED);
+	assert_string_equal(t->events[0].source, "filter");
+	assert_string_equal(t->events[0].u.revoke.client_id, "alice");
+	assert_string_equal(t->events[0].u.revoke.resource_id, "");
+	assert_null(filter_client_find(fst(t), "alice"));
+	/* revoking a whole client publishes nothing more */
+	grant(t, "alice", &lan, 0);
+	modtest_clear(t);
+	revoke(t, "alice", "");
+	assert_int_equal(t->n_events, 0);
+	assert_null(filter_client_find(fst(t), "alice"));
+	/* the core removed a tunnel: the client's state goes */
+	memset(&gone, 0, sizeof(gone));
+	snprintf(gone.client_id, sizeof(gone.client_id), "bob");
+	modtest_publish(t, FZGW_EV_PEER_REMOVED, &gone, sizeof(gone));
+	assert_null(filter_client_find(fst(t), "bob"));
+	assert_int_equal(fst(t)->resources.n, 0);
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.201.0.5", MT_TCP, 1, 80, &why), FZGW_DROP);
+	/* a short event is ignored */
+	modtest_publish(t, FZGW_EV_PEER_REMOVED, &gone, 3);
+	/* the gateway's address moves */
+	iface(t, "100.64.0.100", "fd00:2021:1111::100");
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "100.64.0.100", MT_TCP, 1, 80, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "100.64.0.1", MT_TCP, 1, 80, &why), FZGW_DROP);
+	assert_string_equal(why, "another-client");
+	modtest_free(t);
+}
+
+/* Many clients and grants: the hash tables grow, lookups stay right. */
+static void test_many_clients(void **state)
+{
+	struct modtest *t = start("{ }");
+	char id[40], dst[32];
+	const char *why;
+
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		struct fzgw_resource r;
+
+		snprintf(id, sizeof(id), "r%d", i);
+		snprintf(dst, sizeof(dst), "10.%d.%d.0/24", i / 256, i % 256);
+		r = mkres(id, FZGW_RES_CIDR, dst, "tcp=443");
+		snprintf(id, sizeof(id), "client-%d", i % 700);
+		grant(t, id, &r, 0);
+	}
+	assert_int_equal(fst(t)->clients.n, 700);
+	assert_int_equal(fst(t)->resources.n, 3000);
+	for (int i = 0; i < 3000; i += 7) {
+		snprintf(id, sizeof(id), "client-%d", i % 700);
+		snprintf(dst, sizeof(dst), "10.%d.%d.9", i / 256, i % 256);
+		assert_int_equal(run(t, FZGW_DIR_IN, id, "100.64.1.1", dst, MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+		snprintf(id, sizeof(id), "client-%d", (i + 1) % 700);
+		assert_int_equal(run(t, FZGW_DIR_IN, id, "100.64.1.1", dst, MT_TCP, 1, 443, &why), FZGW_DROP);
+	}
+	modtest_free(t);
+}
+
+/* --------------------------------------------------- cache against the scan */
+
+static uint32_t rnd_state = 12345;
+
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state;
+}
+
+/* Addresses from a small space so that prefixes overlap often. */
+static struct fzgw_addr rnd_addr(int family)
+{
+	struct fzgw_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = (uint8_t)family;
+	if (family == 4) {
+		static const uint8_t firsts[] = { 10, 10, 10, 8, 192, 172, 100, 1 };
+
+		a.bytes[0] = firsts[rnd() % sizeof(firsts)];
+		a.bytes[1] = (uint8_t)(a.bytes[0] == 172 ? 16 + rnd() % 32 : rnd() % 4);
+		a.bytes[2] = (uint8_t)(rnd() % 4);
+		a.bytes[3] = (uint8_t)rnd();
+	} else {
+		a.bytes[0] = rnd() % 4 ? 0x20 : 0xfd;
+		a.bytes[1] = 0x01;
+		a.bytes[15] = (uint8_t)rnd();
+		a.bytes[14] = (uint8_t)(rnd() % 4);
+	}
+	return a;
+}
+
+static struct fzgw_resource rnd_res(int n)
+{
+	struct fzgw_resource r;
+	int family = rnd() % 4 ? 4 : 6;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "res-%02d", n);
+	r.type = rnd() % 10 == 0 ? FZGW_RES_INTERNET : FZGW_RES_CIDR;
+	if (r.type == FZGW_RES_CIDR) {
+		unsigned bits = family == 4 ? 32 : 128, plen = family == 4 ? 8 + rnd() % 25 : 100 + rnd() % 29;
+
+		r.addr = rnd_addr(family);
+		r.prefix_len = (uint8_t)plen;
+		for (unsigned b = plen; b < bits; b++)
+			r.addr.bytes[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+	}
+	r.n_filters = (uint8_t)(rnd() % 4);
+	for (int i = 0; i < r.n_filters; i++) {
+		struct fzgw_filter *f = &r.filters[i];
+
+		f->proto = (uint8_t)(1 + rnd() % 3);
+		if (f->proto == FZGW_FILTER_ICMP)
+			continue;
+		f->n_ranges = (uint8_t)(rnd() % 3);
+		for (int k = 0; k < f->n_ranges; k++) {
+			uint16_t a = (uint16_t)(1 + rnd() % 100), b = (uint16_t)(1 + rnd() % 100);
+
+			f->ranges[k].first = a < b ? a : b;
+			f->ranges[k].last = a < b ? b : a;
+		}
+	}
+	return r;
+}
+
+/* The specification, literally: sort candidates (admitting and live first, longest prefix,
+ * id) and accept when the first one admits. */
+static bool oracle(const struct filter_client *c, const struct filter_query *q)
+{
+	int best = -1, best_ok = 0, best_len = -1;
+
+	for (uint32_t i = 0; i < c->n_grants; i++) {
+		const struct filter_grant *g = &c->grants[i];
+		const struct fzgw_resource *r = &g->res->def;
+		int len, ok;
+
+		if (r->type == FZGW_RES_CIDR && filter_addr_in(q->addr, &r->addr, r->prefix_len))
+			len = r->prefix_len;
+		else if (r->type == FZGW_RES_INTERNET && !filter_in_proxy(q->addr) &&
+			 !filter_internet_excluded(q->addr))
+			len = 0;
+		else
+			continue;
+		ok = filter_admits(r, q->proto, q->has_port, q->port) == FILTER_OK &&
+		     filter_grant_live(g, q->now);
+		if (best < 0 || ok > best_ok || (ok == best_ok && len > best_len) ||
+		    (ok == best_ok && len == best_len && strcmp(r->id, c->grants[best].res->def.id) < 0)) {
+			best = (int)i;
+			best_ok = ok;
+			best_len = len;
+		}
+	}
+	return best >= 0 && best_ok;
+}
+
+static void test_cache_agrees(void **state)
+{
+	struct modtest *t = start("{ }");
+	static const uint8_t protos[] = { MT_TCP, MT_UDP, MT_ICMP, MT_GRE };
+	int64_t now = modtest_wall_s;
+	long lookups = 0, accepted = 0, overflowed = 0;
+
+	(void)state;
+	for (int table = 0; table < 200; table++) {
+		int n = 1 + (int)(rnd() % 24);
+		char client[16];
+		struct filter_client *c;
+
+		snprintf(client, sizeof(client), "c%d", table % 5);
+		revoke(t, client, "");
+		for (int i = 0; i < n; i++) {
+			struct fzgw_resource r = rnd_res(i);
+			int64_t exp = rnd() % 5 == 0 ? now - 5 + (int64_t)(rnd() % 10) : 0;
+
+			grant(t, client, &r, exp);
+		}
+		assert_non_null(c = filter_client_find(fst(t), client));
+		for (int k = 0; k < 100; k++) {
+			struct fzgw_addr a = rnd_addr(rnd() % 4 ? 4 : 6);
+			uint8_t proto = protos[rnd() % 4];
+			struct filter_query q = {
+				.addr = &a,
+				.proto = (uint8_t)(proto == MT_ICMP && a.family == 6 ? MT_ICMP6 : proto),
+				.has_port = proto == MT_TCP || proto == MT_UDP,
+				.port = (uint16_t)(1 + rnd() % 110),
+				.now = now,
+			};
+			const struct filter_class *cls = filter_cache_classify(fst(t), c, &a);
+			enum filter_reason cached = filter_decide_class(c, cls, &q);
+			enum filter_reason scanned = filter_decide_scan(c, &q);
+			struct filter_class fresh;
+			uint64_t misses;
+
+			/* a second look is a hit */
+			misses = fst(t)->cache_misses;
+			assert_ptr_equal(filter_cache_classify(fst(t), c, &a), cls);
+			assert_int_equal(fst(t)->cache_misses, misses);
+			filter_classify(c, &a, &fresh);
+			assert_int_equal(filter_decide_class(c, &fresh, &q), scanned);
+			if (cached != scanned)
+				fail_msg("table %d lookup %d: cache says %d, scan says %d", table, k, cached,
+					 scanned);
+			assert_int_equal(cached == FILTER_OK, oracle(c, &q));
+			lookups++;
+			accepted += cached == FILTER_OK;
+			overflowed += cls->overflow;
+		}
+		/* change the policy under the cache now and then */
+		if (table % 3 == 0) {
+			struct fzgw_resource r = rnd_res((int)(rnd() % 24));
+
+			grant(t, client, &r, 0);
+		}
+	}
+	print_message("%ld lookups, %ld accepted, %ld overflowed the cache entry\n", lookups, accepted,
+		      overflowed);
+	assert_true(lookups >= 10000);
+	assert_true(accepted > lookups / 20 && accepted < lookups - lookups / 20);
+	modtest_free(t);
+}
+
+/* ------------------------------------------------------------- address sets */
+
+static void test_ranges(void **state)
+{
+	static const struct {
+		const char *a;
+		bool tunnel, proxy, excluded;
+	} ranges[] = {
+		{ "100.64.0.0", true, false, true },
+		{ "100.95.255.255", true, false, true },
+		{ "100.96.0.0", false, true, true },
+		{ "100.127.255.255", false, true, true },
+		{ "100.63.255.255", false, false, false },
+		{ "100.128.0.0", false, false, false },
+		{ "fd00:2021:1111::", true, false, true },
+		{ "fd00:2021:1111::1f:ffff", true, false, true },
+		{ "fd00:2021:1111::20:0", false, false, true },
+		{ "fd00:2021:1111:8000::", false, true, true },
+		{ "fd00:2021:1111:8000::1f:ffff", false, true, true },
+		{ "fd00:2021:1111:8000::20:0", false, false, true },
+		{ "fd00:2021:1111:8001::", false, false, true },
+		{ "fd00:2021:1112::", false, false, true },
+		{ "2001:db8::", false, false, false },
+		{ "::ffff:1.2.3.4", false, false, false },
+		{ "::ffff:10.2.3.4", false, false, true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		struct fzgw_addr a = modtest_addr(ranges[i].a);
+
+		if (filter_in_tunnel(&a) != ranges[i].tunnel || filter_in_proxy(&a) != ranges[i].proxy ||
+		    filter_internet_excluded(&a) != ranges[i].excluded)
+			fail_msg("%s", ranges[i].a);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_descriptor),
+		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_icmp_rate_limit),
+		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_expiry_ranking),
+		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_many_clients),
+		cmocka_unit_test(test_cache_agrees),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
