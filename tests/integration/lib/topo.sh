@@ -408,7 +408,10 @@ fzi_gw_counters() {
       i = index($0, " stats "); pre = substr($0, 1, i - 1); rest = substr($0, i + 7)
       n = split(pre, w, " "); mod = w[n]; sub(/:$/, "", mod)
       grp = ""
-      if (match(rest, /^[A-Za-z0-9_.-]+: /)) { grp = substr(rest, 1, RLENGTH - 2) "."; rest = substr(rest, RLENGTH + 1) }
+      j = index(rest, ": ")
+      if (j > 0 && index(substr(rest, 1, j - 1), "=") == 0) {
+        grp = substr(rest, 1, j - 1); gsub(/ +/, ".", grp); grp = grp "."; rest = substr(rest, j + 2)
+      }
       m = split(rest, kv, " ")
       for (j = 1; j <= m; j++)
         if (kv[j] ~ /^[^=]+=[0-9]+$/) { k = index(kv[j], "="); print mod "." grp substr(kv[j], 1, k - 1), substr(kv[j], k + 1) }
