@@ -18,3 +18,9 @@ fzgw_add_unit_test(test_filter
           ${fzgw_filter_dir}/hooks.c ${fzgw_filter_dir}/addr.c ${fzgw_filter_dir}/htab.c
   LIBS fzgw_modtest)
 target_include_directories(test_filter PRIVATE ${fzgw_filter_dir})
+
+# The built modules, loaded by the real loader and chained by the core.
+fzgw_add_unit_test(test_filter_static SOURCES test_filter_static.c LIBS fzgw_modtest)
+add_dependencies(test_filter_static filter static)
+target_compile_definitions(test_filter_static PRIVATE
+  FZGW_TEST_FILTER_SO="$<TARGET_FILE:filter>" FZGW_TEST_STATIC_SO="$<TARGET_FILE:static>")
