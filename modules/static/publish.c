@@ -105,10 +105,11 @@ static bool has_grant(const struct static_conf *c, const struct static_peer *pee
 }
 
 /*
- * Order matters to the subscribers: the interface first; then revocations, so that an
- * address or key moving from a removed peer to a new one is free again (and a peer with a
- * new key starts from nothing); then resource definitions; then new grants. Peers whose
- * identity and grants did not change see nothing.
+ * Order matters to the subscribers: the interface first; then the peers that go (removed, or
+ * a new key, which is a new device), so that their addresses and keys are free again; then
+ * resource definitions; then new grants; last the grants kept peers lose, so that a peer
+ * trading its only grant for another never has none (the policy would end its tunnel).
+ * Peers whose identity and grants did not change see nothing.
  */
 void static_publish_diff(struct static_state *st, const struct static_conf *old,
 			 const struct static_conf *nc)
@@ -120,18 +121,9 @@ void static_publish_diff(struct static_state *st, const struct static_conf *old,
 		const struct static_peer *op = &old->peers[i];
 		int j = static_conf_find_peer(nc, op->id);
 
-		/* a new public key is a new device: its tunnel goes, then comes back whole */
 		if (j < 0 || sodium_memcmp(op->public_key, nc->peers[j].public_key,
-					   sizeof(op->public_key))) {
+					   sizeof(op->public_key)))
 			revoke(st, op->id, "");
-			continue;
-		}
-		for (int g = 0; g < op->n_grants; g++) {
-			const char *rid = old->res[op->grants[g]].id;
-
-			if (!has_grant(nc, &nc->peers[j], rid))
-				revoke(st, op->id, rid);
-		}
 	}
 	for (int r = 0; r < nc->n_res; r++) {
 		int o = static_conf_find_res(old, nc->res[r].id);
@@ -155,6 +147,20 @@ void static_publish_diff(struct static_state *st, const struct static_conf *old,
 
 			if (all || !has_grant(old, &old->peers[i], rid))
 				authorize(st, nc, np, np->grants[g]);
+		}
+	}
+	for (int i = 0; i < old->n_peers; i++) {
+		const struct static_peer *op = &old->peers[i];
+		int j = static_conf_find_peer(nc, op->id);
+
+		if (j < 0 || sodium_memcmp(op->public_key, nc->peers[j].public_key,
+					   sizeof(op->public_key)))
+			continue; /* revoked whole above */
+		for (int g = 0; g < op->n_grants; g++) {
+			const char *rid = old->res[op->grants[g]].id;
+
+			if (!has_grant(nc, &nc->peers[j], rid))
+				revoke(st, op->id, rid);
 		}
 	}
 }

@@ -646,6 +646,25 @@ static void test_reload_before_first_publication(void **state)
 	assert_non_null(find_auth(t, "carol", "lan"));
 }
 
+/* A peer trading its grants gets the new ones before it loses the old: never none. */
+static void test_reload_swap_grants(void **state)
+{
+	struct fixture *f = *state;
+	struct modtest *t = f->t;
+	char *a = edit(base_text, "[\"lan\", \"web\"]", "[\"inet\"]");
+
+	start(t, base_text);
+	assert_int_equal(reload(t, a), 0);
+	assert_int_equal(t->n_events, 3);
+	assert_int_equal(t->events[0].type, FZGW_EV_PEER_AUTHORIZED);
+	assert_string_equal(t->events[0].u.auth.resource.id, "inet");
+	assert_int_equal(t->events[1].type, FZGW_EV_ACCESS_REVOKED);
+	assert_string_equal(t->events[1].u.revoke.resource_id, "lan");
+	assert_int_equal(t->events[2].type, FZGW_EV_ACCESS_REVOKED);
+	assert_string_equal(t->events[2].u.revoke.resource_id, "web");
+	free(a);
+}
+
 /* Order on reload: revocations before grants, so a moved address is free first. */
 static void test_reload_address_moves(void **state)
 {
@@ -685,6 +704,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reload_refused_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_before_first_publication, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_address_moves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_swap_grants, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
