@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Address ranges of the policy: prefixes, the tunnel and proxy ranges, the Internet's exclusions. */
+/* Address ranges of the policy: prefixes, the tunnel and proxy ranges, Internet exclusions. */
 #include <string.h>
 
 #include "filter.h"

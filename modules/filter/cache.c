@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A direct-mapped cache of classifications keyed by (client, address), stale after any policy change. */
+/* A direct-mapped cache of classifications by (client, address), stale after any policy change. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +38,8 @@ static uint32_t slot(const struct filter_client *c, const struct fzgw_addr *a)
  * change bumps st->gen, which retires every entry at once (a client freed and another
  * allocated at the same address cannot match either).
  */
-const struct filter_class *filter_cache_classify(struct filter_state *st, const struct filter_client *c,
+const struct filter_class *filter_cache_classify(struct filter_state *st,
+						 const struct filter_client *c,
 						 const struct fzgw_addr *a)
 {
 	struct filter_cache_entry *e = &st->cache[slot(c, a)];

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Resource classification and filters: which grants cover an address, ranked, and whether they admit. */
+/* Resource classification: which grants cover an address, how they rank, whether they admit. */
 #include <string.h>
 
 #include "filter.h"
@@ -99,7 +99,9 @@ void filter_classify(const struct filter_client *c, const struct fzgw_addr *a,
 			continue;
 		}
 		/* insertion sort: few candidates */
-		for (k = out->n; k > 0 && better(g, l, &c->grants[out->cand[k - 1]], len[k - 1]); k--) {
+		for (k = out->n; k > 0; k--) {
+			if (!better(g, l, &c->grants[out->cand[k - 1]], len[k - 1]))
+				break;
 			out->cand[k] = out->cand[k - 1];
 			len[k] = len[k - 1];
 		}
@@ -114,8 +116,8 @@ void filter_classify(const struct filter_client *c, const struct fzgw_addr *a,
  * Otherwise the reason is "expired" when only an expired grant would have admitted it, or
  * the best candidate's own reason.
  */
-enum filter_reason filter_decide_class(const struct filter_client *c, const struct filter_class *cls,
-				       const struct filter_query *q)
+enum filter_reason filter_decide_class(const struct filter_client *c,
+				       const struct filter_class *cls, const struct filter_query *q)
 {
 	bool expired = false;
 

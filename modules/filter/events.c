@@ -5,7 +5,9 @@
 
 #include "filter.h"
 
-#define PAYLOAD(ev, type) ((ev)->size >= sizeof(type) && (ev)->data ? (const type *)(ev)->data : NULL)
+/* The payload, or NULL when the event is shorter than the struct it should carry. */
+#define PAYLOAD(ev, type) \
+	((ev)->size >= sizeof(type) && (ev)->data ? (const type *)(ev)->data : NULL)
 
 void filter_on_iface(void *state, const struct fzgw_event *ev)
 {
@@ -32,7 +34,8 @@ void filter_on_authorized(void *state, const struct fzgw_event *ev)
 			     ev->source);
 	else if (rc < 0)
 		st->api->log(st->ctx, FZGW_LOG_WARN, "%.40s: cannot add access to %.40s: %s",
-			     e->client_id, e->resource.id, rc == -ENOSPC ? "too many" : "out of memory");
+			     e->client_id, e->resource.id,
+			     rc == -ENOSPC ? "too many" : "out of memory");
 }
 
 /* The client's last grant going means the client goes: the core then removes its tunnel. */

@@ -12,7 +12,8 @@ struct filter_settings {
 };
 
 static const struct fzgw_key filter_keys[] = {
-	{ "icmp_rate", FZGW_KEY_INT, false, offsetof(struct filter_settings, icmp_rate), 0, 0, 100000 },
+	{ "icmp_rate", FZGW_KEY_INT, false, offsetof(struct filter_settings, icmp_rate), 0, 0,
+	  100000 },
 	{ "deny_log", FZGW_KEY_BOOL, false, offsetof(struct filter_settings, deny_log), 0, 0, 0 },
 	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
 };

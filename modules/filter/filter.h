@@ -92,7 +92,7 @@ struct filter_state {
 	const struct fzgw_api *api;
 	struct fzgw_addr gw4, gw6; /* the gateway's tunnel addresses (family 0 until known) */
 	struct filter_htab clients, resources;
-	uint32_t gen;              /* bumped by every policy change; older cache entries are stale */
+	uint32_t gen;              /* bumped by every policy change: older cache entries go stale */
 	int64_t next_expiry;       /* earliest grant expiry of all clients, 0 = none */
 	struct filter_cache_entry *cache;
 	uint64_t cache_hits, cache_misses;
@@ -146,7 +146,8 @@ enum filter_reason filter_admits(const struct fzgw_resource *r, uint8_t proto, b
 void filter_classify(const struct filter_client *c, const struct fzgw_addr *a,
 		     struct filter_class *out);
 /* The decision from a classification (falls back to a scan when it overflowed). */
-enum filter_reason filter_decide_class(const struct filter_client *c, const struct filter_class *cls,
+enum filter_reason filter_decide_class(const struct filter_client *c,
+				       const struct filter_class *cls,
 				       const struct filter_query *q);
 /* The same decision by scanning every grant: the reference the cache must agree with. */
 enum filter_reason filter_decide_scan(const struct filter_client *c, const struct filter_query *q);
@@ -156,7 +157,8 @@ int filter_cache_init(struct filter_state *st);
 void filter_cache_free(struct filter_state *st);
 void filter_cache_clear(struct filter_state *st);
 /* The classification of @a for @c, from the cache or computed and stored. */
-const struct filter_class *filter_cache_classify(struct filter_state *st, const struct filter_client *c,
+const struct filter_class *filter_cache_classify(struct filter_state *st,
+						 const struct filter_client *c,
 						 const struct fzgw_addr *a);
 
 /* hooks.c */

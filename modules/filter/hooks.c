@@ -90,7 +90,9 @@ static void answer(struct filter_state *st, struct filter_client *c, const struc
 
 static void addr_text(const struct fzgw_addr *a, char *buf, size_t len)
 {
-	if (!a->family || !inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, buf, (socklen_t)len))
+	int af = a->family == 4 ? AF_INET : AF_INET6;
+
+	if (!a->family || !inet_ntop(af, a->bytes, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 }
 
@@ -128,7 +130,8 @@ static bool is_gateway(const struct filter_state *st, const struct fzgw_addr *a)
 }
 
 static enum filter_reason decide(struct filter_state *st, struct filter_client *c,
-				 const struct fzgw_packet *pkt, const struct fzgw_addr *a, uint16_t port)
+				 const struct fzgw_packet *pkt, const struct fzgw_addr *a,
+				 uint16_t port)
 {
 	struct filter_query q = {
 		.addr = a,

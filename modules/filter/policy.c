@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The policy as the control plane sets it: clients, their grants, shared resource definitions, expiry. */
+/* The policy as the control plane sets it: clients, grants, shared resource definitions, expiry. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +98,8 @@ static void client_free(struct filter_state *st, struct filter_client *c)
 }
 
 /* Finds or adds the definition named by @def and makes it equal to @def. */
-static int res_get(struct filter_state *st, const struct fzgw_resource *def, struct filter_res **out)
+static int res_get(struct filter_state *st, const struct fzgw_resource *def,
+		   struct filter_res **out)
 {
 	struct filter_res *r = res_find(st, def->id);
 
@@ -286,7 +287,8 @@ void filter_expire(struct filter_state *st, int64_t now)
 			struct filter_client *c = (struct filter_client *)n;
 
 			next = n->next;
-			if (c->next_expiry && now >= c->next_expiry && expire_client(st, c, now, &rv)) {
+			if (c->next_expiry && now >= c->next_expiry &&
+			    expire_client(st, c, now, &rv)) {
 				add_revocation(&rv, c->node.id, "");
 				client_free(st, c);
 				continue;

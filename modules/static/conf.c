@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Reading and validating the static settings group: gateway addresses, resources, peers. */
 #include <errno.h>
+#include <stdarg.h>
 #include <sodium.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -56,7 +57,8 @@ struct peer_in {
 
 static const struct fzgw_key peer_keys[] = {
 	{ "id", FZGW_KEY_STRING, true, offsetof(struct peer_in, id), STATIC_ID_MAX, 0, 0 },
-	{ "public_key", FZGW_KEY_STRING, true, offsetof(struct peer_in, public_key), KEY_B64_MAX, 0, 0 },
+	{ "public_key", FZGW_KEY_STRING, true, offsetof(struct peer_in, public_key), KEY_B64_MAX,
+	  0, 0 },
 	{ "preshared_key", FZGW_KEY_STRING, false, offsetof(struct peer_in, preshared_key),
 	  KEY_B64_MAX, 0, 0 },
 	{ "ipv4", FZGW_KEY_STRING, false, offsetof(struct peer_in, ipv4), ADDR_MAX, 0, 0 },
@@ -75,6 +77,19 @@ struct parse {
 	struct static_conf *c;
 };
 
+/* One error line about @at: FILE:LINE, the message, the key. Returns -EINVAL. */
+static int __attribute__((format(printf, 3, 4)))
+bad(const struct parse *p, const struct fzgw_settings *at, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return p->api->settings_error(p->ctx, at, "%s", msg);
+}
+
 static const struct fzgw_settings *member(const struct parse *p, const struct fzgw_settings *g,
 					  const char *name)
 {
@@ -89,8 +104,8 @@ static bool id_ok(const char *s)
 	if (!*s)
 		return false;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '-' || *s == '_' || *s == '.' || *s == ':'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.' || *s == ':'))
 			return false;
 	return true;
 }
@@ -98,8 +113,8 @@ static bool id_ok(const char *s)
 static int check_id(const struct parse *p, const struct fzgw_settings *g, const char *id)
 {
 	if (!id_ok(id))
-		return p->api->settings_error(p->ctx, member(p, g, "id"),
-					      "bad id \"%s\" (use letters, digits and - _ . :)", id);
+		return bad(p, member(p, g, "id"), "bad id \"%s\" (use letters, digits and - _ . :)",
+			   id);
 	return 0;
 }
 
@@ -113,14 +128,15 @@ static int tunnel_addr(const struct parse *p, const struct fzgw_settings *g, con
 	if (!p->api->settings_child(g, key))
 		return 0;
 	if (static_parse_addr(text, out) < 0 || out->family != family)
-		return p->api->settings_error(p->ctx, at, "bad IPv%d address \"%s\"", family, text);
+		return bad(p, at, "bad IPv%d address \"%s\"", family, text);
 	if (!static_in_tunnel(out))
-		return p->api->settings_error(p->ctx, at, "%s is outside the tunnel range %s", text,
-					      family == 4 ? "100.64.0.0/11" : "fd00:2021:1111::/107");
+		return bad(p, at, "%s is outside the tunnel range %s", text,
+			   family == 4 ? "100.64.0.0/11" : "fd00:2021:1111::/107");
 	return 0;
 }
 
-static int parse_filter(const struct parse *p, const struct fzgw_settings *fs, struct fzgw_filter *f)
+static int parse_filter(const struct parse *p, const struct fzgw_settings *fs,
+			struct fzgw_filter *f)
 {
 	struct filter_in in;
 	const struct fzgw_settings *ports;
@@ -137,30 +153,29 @@ static int parse_filter(const struct parse *p, const struct fzgw_settings *fs, s
 	else if (!strcmp(in.protocol, "icmp"))
 		f->proto = FZGW_FILTER_ICMP;
 	else
-		return p->api->settings_error(p->ctx, member(p, fs, "protocol"),
-					      "unknown protocol \"%s\" (tcp, udp, icmp)", in.protocol);
+		return bad(p, member(p, fs, "protocol"), "unknown protocol \"%s\" (tcp, udp, icmp)",
+			   in.protocol);
 	if (!ports)
 		return 0;
 	if (f->proto == FZGW_FILTER_ICMP)
-		return p->api->settings_error(p->ctx, ports, "icmp filters take no ports");
+		return bad(p, ports, "icmp filters take no ports");
 	rc = static_parse_ports(in.ports, f);
 	if (rc == -E2BIG)
-		return p->api->settings_error(p->ctx, ports, "more than %d port ranges",
-					      FZGW_MAX_PORT_RANGES);
+		return bad(p, ports, "more than %d port ranges", FZGW_MAX_PORT_RANGES);
 	if (rc < 0)
-		return p->api->settings_error(p->ctx, ports,
-					      "bad port list \"%s\" (e.g. \"80, 8000-8999\": ports "
-					      "1-65535, first <= last)", in.ports);
+		return bad(p, ports, "bad port list \"%s\" (e.g. \"80, 8000-8999\": ports 1-65535, "
+			   "first <= last)", in.ports);
 	return 0;
 }
 
-static int parse_filters(const struct parse *p, const struct fzgw_settings *rs, struct fzgw_resource *r)
+static int parse_filters(const struct parse *p, const struct fzgw_settings *rs,
+			 struct fzgw_resource *r)
 {
 	const struct fzgw_settings *list = p->api->settings_child(rs, "filters");
 	int n = p->api->settings_count(list), rc;
 
 	if (n > FZGW_MAX_FILTERS)
-		return p->api->settings_error(p->ctx, list, "more than %d filters", FZGW_MAX_FILTERS);
+		return bad(p, list, "more than %d filters", FZGW_MAX_FILTERS);
 	for (int i = 0; i < n; i++)
 		if ((rc = parse_filter(p, p->api->settings_elem(list, i), &r->filters[i])) < 0)
 			return rc;
@@ -168,7 +183,8 @@ static int parse_filters(const struct parse *p, const struct fzgw_settings *rs, 
 	return 0;
 }
 
-static int parse_resource(const struct parse *p, const struct fzgw_settings *rs, struct fzgw_resource *r)
+static int parse_resource(const struct parse *p, const struct fzgw_settings *rs,
+			  struct fzgw_resource *r)
 {
 	struct res_in in;
 	const struct fzgw_settings *addr;
@@ -184,27 +200,24 @@ static int parse_resource(const struct parse *p, const struct fzgw_settings *rs,
 	if (!strcmp(in.type, "cidr")) {
 		r->type = FZGW_RES_CIDR;
 		if (!addr)
-			return p->api->settings_error(p->ctx, rs, "a cidr resource needs an address");
+			return bad(p, rs, "a cidr resource needs an address");
 		if (static_parse_cidr(in.address, &r->addr, &r->prefix_len) < 0)
-			return p->api->settings_error(p->ctx, addr,
-						      "bad CIDR \"%s\" (e.g. 10.200.0.0/24, host bits "
-						      "clear)", in.address);
+			return bad(p, addr, "bad CIDR \"%s\" (e.g. 10.200.0.0/24, host bits clear)",
+				   in.address);
 	} else if (!strcmp(in.type, "dns")) {
 		r->type = FZGW_RES_DNS;
 		if (!addr)
-			return p->api->settings_error(p->ctx, rs, "a dns resource needs an address");
+			return bad(p, rs, "a dns resource needs an address");
 		if (static_parse_dns_pattern(in.address, r->pattern, sizeof(r->pattern)) < 0)
-			return p->api->settings_error(p->ctx, addr,
-						      "bad DNS name pattern \"%s\" (e.g. *.corp.example)",
-						      in.address);
+			return bad(p, addr, "bad DNS name pattern \"%s\" (e.g. *.corp.example)",
+				   in.address);
 	} else if (!strcmp(in.type, "internet")) {
 		r->type = FZGW_RES_INTERNET;
 		if (addr)
-			return p->api->settings_error(p->ctx, addr, "internet resources take no address");
+			return bad(p, addr, "internet resources take no address");
 	} else {
-		return p->api->settings_error(p->ctx, member(p, rs, "type"),
-					      "unknown resource type \"%s\" (cidr, dns, internet)",
-					      in.type);
+		return bad(p, member(p, rs, "type"),
+			   "unknown resource type \"%s\" (cidr, dns, internet)", in.type);
 	}
 	return parse_filters(p, rs, r);
 }
@@ -224,8 +237,7 @@ static int parse_resources(const struct parse *p, const struct fzgw_settings *li
 	int n = p->api->settings_count(list), rc, dup = -1, first = -1;
 
 	if (n > STATIC_MAX_RESOURCES)
-		return p->api->settings_error(p->ctx, list, "more than %d resources",
-					      STATIC_MAX_RESOURCES);
+		return bad(p, list, "more than %d resources", STATIC_MAX_RESOURCES);
 	if (n == 0)
 		return 0;
 	c->res = calloc((size_t)n, sizeof(*c->res));
@@ -249,9 +261,9 @@ static int parse_resources(const struct parse *p, const struct fzgw_settings *li
 		}
 	}
 	if (dup >= 0)
-		return p->api->settings_error(p->ctx, member(p, p->api->settings_elem(list, dup), "id"),
-					      "duplicate resource id \"%s\" (already resources[%d])",
-					      c->res[dup].id, first);
+		return bad(p, member(p, p->api->settings_elem(list, dup), "id"),
+			   "duplicate resource id \"%s\" (already resources[%d])", c->res[dup].id,
+			   first);
 	return 0;
 }
 
@@ -281,16 +293,16 @@ int static_conf_find_peer(const struct static_conf *c, const char *id)
 	return -1;
 }
 
-static int parse_grants(const struct parse *p, const struct fzgw_settings *ps, struct static_peer *peer)
+static int parse_grants(const struct parse *p, const struct fzgw_settings *ps,
+			struct static_peer *peer)
 {
 	const struct fzgw_settings *list = p->api->settings_child(ps, "resources");
 	int n = p->api->settings_count(list);
 
 	if (n == 0)
-		return p->api->settings_error(p->ctx, list, "a peer needs at least one resource");
+		return bad(p, list, "a peer needs at least one resource");
 	if (n > STATIC_MAX_GRANTS)
-		return p->api->settings_error(p->ctx, list, "more than %d resources for one peer",
-					      STATIC_MAX_GRANTS);
+		return bad(p, list, "more than %d resources for one peer", STATIC_MAX_GRANTS);
 	if (!(peer->grants = calloc((size_t)n, sizeof(*peer->grants))))
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
@@ -299,12 +311,12 @@ static int parse_grants(const struct parse *p, const struct fzgw_settings *ps, s
 		int r;
 
 		if (!id)
-			return p->api->settings_error(p->ctx, e, "wrong type, expected a resource id string");
+			return bad(p, e, "wrong type, expected a resource id string");
 		if ((r = static_conf_find_res(p->c, id)) < 0)
-			return p->api->settings_error(p->ctx, e, "unknown resource \"%s\"", id);
+			return bad(p, e, "unknown resource \"%s\"", id);
 		for (int k = 0; k < peer->n_grants; k++)
 			if (peer->grants[k] == r)
-				return p->api->settings_error(p->ctx, e, "resource \"%s\" listed twice", id);
+				return bad(p, e, "resource \"%s\" listed twice", id);
 		peer->grants[peer->n_grants++] = (uint16_t)r;
 	}
 	return 0;
@@ -321,25 +333,24 @@ static int check_unique(const struct parse *p, const struct fzgw_settings *ps, i
 		const struct fzgw_addr *gw = k ? &c->ipv6 : &c->ipv4;
 
 		if (a->family && static_addr_equal(a, gw))
-			return p->api->settings_error(p->ctx, member(p, ps, k ? "ipv6" : "ipv4"),
-						      "address is the gateway's own");
+			return bad(p, member(p, ps, k ? "ipv6" : "ipv4"),
+				   "address is the gateway's own");
 	}
 	for (int i = 0; i < idx; i++) {
 		const struct static_peer *o = &c->peers[i];
 
 		if (!strcmp(o->id, peer->id))
-			return p->api->settings_error(p->ctx, member(p, ps, "id"),
-						      "duplicate peer id \"%s\" (already peers[%d])",
-						      peer->id, i);
+			return bad(p, member(p, ps, "id"),
+				   "duplicate peer id \"%s\" (already peers[%d])", peer->id, i);
 		if (!sodium_memcmp(o->public_key, peer->public_key, sizeof(o->public_key)))
-			return p->api->settings_error(p->ctx, member(p, ps, "public_key"),
-						      "duplicate public key (already peers[%d])", i);
+			return bad(p, member(p, ps, "public_key"),
+				   "duplicate public key (already peers[%d])", i);
 		if (peer->ipv4.family && static_addr_equal(&o->ipv4, &peer->ipv4))
-			return p->api->settings_error(p->ctx, member(p, ps, "ipv4"),
-						      "duplicate tunnel address (already peers[%d])", i);
+			return bad(p, member(p, ps, "ipv4"),
+				   "duplicate tunnel address (already peers[%d])", i);
 		if (peer->ipv6.family && static_addr_equal(&o->ipv6, &peer->ipv6))
-			return p->api->settings_error(p->ctx, member(p, ps, "ipv6"),
-						      "duplicate tunnel address (already peers[%d])", i);
+			return bad(p, member(p, ps, "ipv6"),
+				   "duplicate tunnel address (already peers[%d])", i);
 	}
 	return 0;
 }
@@ -358,14 +369,14 @@ static int parse_peer(const struct parse *p, const struct fzgw_settings *ps, int
 	memcpy(peer->id, in.id, sizeof(peer->id));
 	/* the key text is never quoted back: a preshared key is a secret */
 	if (static_parse_key(in.public_key, peer->public_key) < 0) {
-		rc = p->api->settings_error(p->ctx, member(p, ps, "public_key"),
-					    "bad key: expected base64 of exactly 32 bytes");
+		rc = bad(p, member(p, ps, "public_key"),
+			 "bad key: expected base64 of exactly 32 bytes");
 		goto out;
 	}
 	if (p->api->settings_child(ps, "preshared_key")) {
 		if (static_parse_key(in.preshared_key, peer->preshared_key) < 0) {
-			rc = p->api->settings_error(p->ctx, member(p, ps, "preshared_key"),
-						    "bad key: expected base64 of exactly 32 bytes");
+			rc = bad(p, member(p, ps, "preshared_key"),
+				 "bad key: expected base64 of exactly 32 bytes");
 			goto out;
 		}
 		peer->has_psk = true;
@@ -374,7 +385,7 @@ static int parse_peer(const struct parse *p, const struct fzgw_settings *ps, int
 	    (rc = tunnel_addr(p, ps, "ipv6", in.ipv6, 6, &peer->ipv6)) < 0)
 		goto out;
 	if (!peer->ipv4.family && !peer->ipv6.family) {
-		rc = p->api->settings_error(p->ctx, ps, "a peer needs ipv4 or ipv6 (or both)");
+		rc = bad(p, ps, "a peer needs ipv4 or ipv6 (or both)");
 		goto out;
 	}
 	peer->expires_at = in.expires_at;
@@ -392,7 +403,7 @@ static int parse_peers(const struct parse *p, const struct fzgw_settings *list)
 	int n = p->api->settings_count(list), rc;
 
 	if (n > STATIC_MAX_PEERS)
-		return p->api->settings_error(p->ctx, list, "more than %d peers", STATIC_MAX_PEERS);
+		return bad(p, list, "more than %d peers", STATIC_MAX_PEERS);
 	if (n == 0)
 		return 0;
 	if (!(c->peers = sodium_allocarray((size_t)n, sizeof(*c->peers))))
@@ -423,7 +434,12 @@ int static_conf_parse(struct fzgw_ctx *ctx, const struct fzgw_api *api,
 	    (rc = tunnel_addr(&p, s, "ipv6", top.ipv6, 6, &out->ipv6)) < 0)
 		goto err;
 	if (!out->ipv4.family && !out->ipv6.family) {
-		rc = api->settings_error(ctx, s, "the gateway needs its tunnel address: ipv4, ipv6 or both");
+		/* without a settings group there is no line to point at: name the module */
+		if (s)
+			rc = bad(&p, s, "the gateway needs its tunnel address: ipv4, ipv6 or both");
+		else
+			rc = bad(&p, s, "module \"static\" needs settings = { ipv4 = ...; "
+				 "ipv6 = ...; }");
 		goto err;
 	}
 	if ((rc = parse_resources(&p, api->settings_child(s, "resources"))) < 0 ||

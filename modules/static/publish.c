@@ -96,7 +96,8 @@ static bool peer_same(const struct static_peer *a, const struct static_peer *b)
 	       a->expires_at == b->expires_at;
 }
 
-static bool has_grant(const struct static_conf *c, const struct static_peer *peer, const char *res_id)
+static bool has_grant(const struct static_conf *c, const struct static_peer *peer,
+		      const char *res_id)
 {
 	for (int g = 0; g < peer->n_grants; g++)
 		if (!strcmp(c->res[peer->grants[g]].id, res_id))

@@ -146,7 +146,7 @@ int static_parse_dns_pattern(const char *s, char *out, size_t outlen)
 			if (label == 0 || label > 63)
 				return -EINVAL;
 			label = 0;
-		} else if (isalnum((unsigned char)c) || c == '-' || c == '_' || c == '*' || c == '?') {
+		} else if (isalnum((unsigned char)c) || strchr("-_*?", c)) {
 			label++;
 		} else {
 			return -EINVAL;
