@@ -72,7 +72,10 @@ def main():
         (bs, bm), (cs, cm) = cell(BASE, test, key), cell(CAND, test, key)
         if bm is None and cm is None:
             continue
-        ratio = "%.2f×" % (cm / bm) if bm and cm is not None else "—"
+        ratio = "—"
+        if bm and cm is not None:
+            r = cm / bm
+            ratio = ("%.2f×" if r >= 0.1 else "%.1g×") % r
         print("| %s | %s | %s | %s | %s |" % (label, bs, cs, ratio, better))
     for gw, e in sorted(errors.items()):
         print("\n**%s failed** (%s)" % (gw, e))

@@ -88,19 +88,43 @@ fzi_require() {
 }
 
 fzi_init() {
+  fzi_sweep_stale
   FZI_STATE=$(mktemp -d "${TMPDIR:-/tmp}/fzi.XXXXXX")
   chmod 0700 "$FZI_STATE"
   FZI_ID=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
   FZI_CLEANED=0
   FZI_PIDS_SEEN=()
   : >"$FZI_STATE/pids"
+  echo "$FZI_ID $$ $(fzi_starttime $$)" >"$FZI_STATE/owner"
   mkdir -p "$FZI_STATE/www"
   trap fzi_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
 }
 
-fzi_starttime() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null || echo -; }
+fzi_starttime() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $20}' || echo -; }
+
+# fzi_sweep_stale: what an earlier run left because it was killed outright (SIGKILL, a ctest
+# timeout) before its trap ran: its state dir names its owner; if that shell is gone, its
+# recorded processes are killed and its fzi-ID-* namespaces deleted. Runs in progress are kept.
+fzi_sweep_stale() {
+  local d id pid st entries ns
+  for d in "${TMPDIR:-/tmp}"/fzi.*; do
+    [ -f "$d/owner" ] || continue
+    read -r id pid st <"$d/owner" || continue
+    [[ "$id" =~ ^[0-9a-f]{6}$ ]] || continue
+    fzi_pid_alive "$pid" "$st" && continue
+    mapfile -t entries < <(awk '{print $2 " " $3}' "$d/pids" 2>/dev/null)
+    [ ${#entries[@]} -gt 0 ] && fzi_kill_list "${entries[@]}"
+    for ns in $(ip netns list 2>/dev/null | awk -v p="fzi-$id-" 'index($1, p) == 1 {print $1}'); do
+      ip netns del "$ns"
+    done
+    rm -f /var/run/wireguard/fzi"$id"*.sock
+    rm -rf "$d"
+    echo "# removed what a killed earlier run (fzi-$id-*) had left" >&2
+  done
+  return 0
+}
 
 # fzi_start NAME NS CMD...: CMD runs inside NS in the background; `ip netns exec` and `env` exec,
 # so $! is CMD's own PID. Log: $FZI_STATE/NAME.log.
@@ -158,6 +182,7 @@ fzi_cleanup() {
   done
   rm -f /var/run/wireguard/fzi"$FZI_ID"*.sock
   if [ "${FZI_KEEP:-0}" = 1 ]; then
+    rm -f "$FZI_STATE/owner" # nothing left to sweep: later runs leave the directory alone
     echo "# state kept in $FZI_STATE" >&2
   else
     rm -rf "$FZI_STATE"
