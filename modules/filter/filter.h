@@ -69,6 +69,7 @@ struct filter_cache_entry {
 enum filter_reason {
 	FILTER_OK = 0,
 	FILTER_NO_PEER,
+	FILTER_CONTROL, /* an in-tunnel control packet nobody consumed before the policy */
 	FILTER_ANOTHER_CLIENT,
 	FILTER_NO_RESOURCE,
 	FILTER_PORT_DENIED,

@@ -8,6 +8,7 @@
 static const char *const in_names[FILTER_REASON_COUNT] = {
 	[FILTER_OK] = "accepted",
 	[FILTER_NO_PEER] = "no-peer",
+	[FILTER_CONTROL] = "control-packet",
 	[FILTER_ANOTHER_CLIENT] = "another-client",
 	[FILTER_NO_RESOURCE] = "no-resource",
 	[FILTER_PORT_DENIED] = "port-denied",
@@ -20,6 +21,7 @@ static const char *const in_names[FILTER_REASON_COUNT] = {
 static const char *const out_names[FILTER_REASON_COUNT] = {
 	[FILTER_OK] = "out-accepted",
 	[FILTER_NO_PEER] = "out-no-peer",
+	[FILTER_CONTROL] = "out-control-packet",
 	[FILTER_ANOTHER_CLIENT] = "out-another-client",
 	[FILTER_NO_RESOURCE] = "out-no-resource",
 	[FILTER_PORT_DENIED] = "out-port-denied",
@@ -116,7 +118,7 @@ static enum fzgw_verdict deny(struct filter_state *st, struct filter_client *c,
 	const char *why = filter_reason_name(r, pkt->dir);
 
 	count(st, pkt->dir == FZGW_DIR_IN ? st->cnt_in[r] : st->cnt_out[r]);
-	if (pkt->dir == FZGW_DIR_IN && r != FILTER_NO_PEER)
+	if (pkt->dir == FZGW_DIR_IN && r != FILTER_NO_PEER && r != FILTER_CONTROL)
 		answer(st, c, pkt, r == FILTER_INTERNET_EXCLUDED ? FZGW_ICMP_NET_UNREACH
 								: FZGW_ICMP_PROHIBITED);
 	log_denial(st, pkt, why);
@@ -154,6 +156,9 @@ enum fzgw_verdict filter_hook_in(void *state, struct fzgw_packet *pkt)
 
 	if (!pkt->peer)
 		return deny(st, NULL, pkt, FILTER_NO_PEER);
+	/* p2p control (:: to ::) belongs to the PARSE phase; it is never a resource's traffic */
+	if (pkt->ip.kind == FZGW_IP_KIND_CONTROL)
+		return deny(st, NULL, pkt, FILTER_CONTROL);
 	if (is_gateway(st, dst))
 		return FZGW_ACCEPT;
 	c = filter_client_find(st, pkt->peer->client_id);
@@ -175,6 +180,8 @@ enum fzgw_verdict filter_hook_out(void *state, struct fzgw_packet *pkt)
 
 	if (!pkt->peer)
 		return deny(st, NULL, pkt, FILTER_NO_PEER);
+	if (pkt->ip.kind == FZGW_IP_KIND_CONTROL)
+		return deny(st, NULL, pkt, FILTER_CONTROL);
 	if (is_gateway(st, src))
 		return FZGW_ACCEPT;
 	/* errors about the client's own packets travel back whatever the filters say */

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "counters.h"
+#include "ip_parse.h"
 #include "filter.h"
 #include "modtest.h"
 
@@ -659,6 +660,39 @@ static void test_events(void **state)
 	modtest_free(t);
 }
 
+/* In-tunnel control packets and packets without a client are dropped unanswered. */
+static void test_control_and_no_peer(void **state)
+{
+	struct modtest *t = start("{ }");
+	struct fzgw_resource inet = mkres("inet", FZGW_RES_INTERNET, NULL, "");
+	fzgw_hook_fn in = modtest_hook(&fzgw_module, FZGW_PHASE_IN_FILTER);
+	fzgw_hook_fn out = modtest_hook(&fzgw_module, FZGW_PHASE_OUT_FILTER);
+	struct modtest_pkt mp;
+	struct fzgw_packet *pkt;
+
+	(void)state;
+	grant(t, "bob", &inet, 0);
+	/* IPv6 :: to ::, next header 0xff, hop limit 0, an 8-byte header */
+	pkt = modtest_pkt(&mp, FZGW_DIR_IN, "bob", "::", "::", 0xff, 0, 0);
+	mp.buf[7] = 0;
+	assert_int_equal(fzgw_ip_parse(&pkt->ip, mp.buf, pkt->len, FZGW_IP_MAX_SIZE), 0);
+	assert_int_equal(pkt->ip.kind, FZGW_IP_KIND_CONTROL);
+	assert_int_equal(in(t->ctx.state, pkt), FZGW_DROP);
+	assert_string_equal(pkt->drop_reason, "control-packet");
+	pkt->dir = FZGW_DIR_OUT;
+	assert_int_equal(out(t->ctx.state, pkt), FZGW_DROP);
+	assert_string_equal(pkt->drop_reason, "out-control-packet");
+	pkt = modtest_pkt(&mp, FZGW_DIR_IN, "bob", B4, "1.1.1.1", MT_TCP, 1, 443);
+	pkt->peer = NULL;
+	assert_int_equal(in(t->ctx.state, pkt), FZGW_DROP);
+	assert_string_equal(pkt->drop_reason, "no-peer");
+	pkt->dir = FZGW_DIR_OUT;
+	assert_int_equal(out(t->ctx.state, pkt), FZGW_DROP);
+	assert_string_equal(pkt->drop_reason, "out-no-peer");
+	assert_int_equal(t->n_icmp, 0);
+	modtest_free(t);
+}
+
 /* Many clients and grants: the hash tables grow, lookups stay right. */
 static void test_many_clients(void **state)
 {
@@ -901,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_expiry_ranking),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_control_and_no_peer),
 		cmocka_unit_test(test_many_clients),
 		cmocka_unit_test(test_cache_agrees),
 	};
