@@ -8,3 +8,8 @@ fzgw_add_unit_test(test_wg_messages SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_wg_
 fzgw_add_unit_test(test_wg_cookie SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_wg_cookie.c LIBS fzgw_wg)
 fzgw_add_unit_test(test_wg_timers SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_wg_timers.c LIBS fzgw_wg)
 fzgw_add_unit_test(test_wg_vectors SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_wg_vectors.c LIBS fzgw_wg)
+
+# Interop with wireguard-go in network namespaces (needs root; exit 77 = skipped).
+add_test(NAME wg_interop
+         COMMAND ${PROJECT_SOURCE_DIR}/tests/integration/wg_interop.sh $<TARGET_FILE:fzgw_wg_probe>)
+set_tests_properties(wg_interop PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 180)
