@@ -50,7 +50,8 @@ ours() { [ "$MODE" = ours ]; }
 GWNS() { ip netns exec "$(fzi_ns gw)" "$@"; }
 CNS() { local n=$1; shift; ip netns exec "$(fzi_ns "c$n")" "$@"; }
 
-# counters NAME_REGEX EXCLUDE_REGEX: "module.name value" lines of the gateway's counters that match
+# The gateway's counters (SIGUSR1 "stats" lines, read by fzi_gw_counters) are compared before and
+# after an event by name pattern, so the check does not depend on their exact names.
 declare -A C0=()
 snap_counters() { # snap_counters ARRAY: module.name -> value
   local -n arr=$1; local k v
