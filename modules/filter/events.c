@@ -53,16 +53,13 @@ void filter_on_revoked(void *state, const struct fzgw_event *ev)
 {
 	struct filter_state *st = state;
 	const struct fzgw_ev_revoke *e = PAYLOAD(ev, struct fzgw_ev_revoke);
-	char client[FILTER_ID_MAX], res[FILTER_ID_MAX];
 
 	if (!e || !memchr(e->client_id, '\0', sizeof(e->client_id)) ||
 	    !memchr(e->resource_id, '\0', sizeof(e->resource_id)))
 		return;
-	/* copies: the event may be freed by a nested publication */
-	memcpy(client, e->client_id, sizeof(client));
-	memcpy(res, e->resource_id, sizeof(res));
-	if (filter_grant_del(st, client, res) && res[0])
-		revoke_client(st, client);
+	/* a whole-client revocation already tells everyone; one for a last grant does not */
+	if (filter_grant_del(st, e->client_id, e->resource_id) && e->resource_id[0])
+		revoke_client(st, e->client_id);
 }
 
 void filter_on_resource(void *state, const struct fzgw_event *ev)

@@ -107,9 +107,9 @@ static void log_denial(struct filter_state *st, const struct fzgw_packet *pkt, c
 		return;
 	addr_text(&pkt->ip.src, src, sizeof(src));
 	addr_text(&pkt->ip.dst, dst, sizeof(dst));
-	st->api->log(st->ctx, FZGW_LOG_DEBUG, "%s: %s -> %s proto %u port %u: %s",
-		     pkt->peer ? pkt->peer->client_id : "?", src, dst, pkt->ip.proto,
-		     pkt->ip.flags & FZGW_IP_F_HAS_PORTS ? pkt->ip.dst_port : 0, why);
+	st->api->log(st->ctx, FZGW_LOG_DEBUG, "%s: %s port %u -> %s port %u, proto %u: %s",
+		     pkt->peer ? pkt->peer->client_id : "?", src, pkt->ip.src_port, dst,
+		     pkt->ip.dst_port, pkt->ip.proto, why);
 }
 
 static enum fzgw_verdict deny(struct filter_state *st, struct filter_client *c,

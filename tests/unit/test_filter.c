@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "counters.h"
 #include "ip_parse.h"
+#include "log.h"
 #include "filter.h"
 #include "modtest.h"
 
@@ -73,7 +75,7 @@ static void grant(struct modtest *t, const char *client, const struct fzgw_resou
 	assert_true(modtest_publish(t, FZGW_EV_PEER_AUTHORIZED, &a, sizeof(a)) >= 1);
 }
 
-static void revoke(struct modtest *t, const char *client, const char *res)
+static void revoke_grant(struct modtest *t, const char *client, const char *res)
 {
 	struct fzgw_ev_revoke r;
 
@@ -571,7 +573,7 @@ static void test_expiry_ranking(void **state)
 	assert_int_equal(run(t, FZGW_DIR_IN, "f", "100.64.0.7", "10.1.1.1", MT_TCP, 1, 23, &why),
 			 FZGW_DROP);
 	assert_string_equal(why, "port-denied");
-	revoke(t, "f", "wide");
+	revoke_grant(t, "f", "wide");
 	assert_int_equal(run(t, FZGW_DIR_IN, "f", "100.64.0.7", "10.1.1.1", MT_TCP, 1, 22, &why),
 			 FZGW_DROP);
 	assert_string_equal(why, "expired");
@@ -625,12 +627,12 @@ static void test_events(void **state)
 	assert_int_equal(fst(t)->resources.n, 2);
 	/* revoking one grant of two: nothing published */
 	modtest_clear(t);
-	revoke(t, "alice", "two");
+	revoke_grant(t, "alice", "two");
 	assert_int_equal(t->n_events, 0); /* the recorder does not see its own */
 	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.2.0.1", MT_TCP, 1, 80, &why), FZGW_DROP);
 	assert_int_equal(fst(t)->resources.n, 1);
 	/* revoking the last grant: the filter revokes the client so the core drops the tunnel */
-	revoke(t, "alice", "lan");
+	revoke_grant(t, "alice", "lan");
 	assert_int_equal(t->n_events, 1);
 	assert_int_equal(t->events[0].type, FZGW_EV_ACCESS_REVOKED);
 	assert_string_equal(t->events[0].source, "filter");
@@ -640,7 +642,7 @@ static void test_events(void **state)
 	/* revoking a whole client publishes nothing more */
 	grant(t, "alice", &lan, 0);
 	modtest_clear(t);
-	revoke(t, "alice", "");
+	revoke_grant(t, "alice", "");
 	assert_int_equal(t->n_events, 0);
 	assert_null(filter_client_find(fst(t), "alice"));
 	/* the core removed a tunnel: the client's state goes */
@@ -657,6 +659,43 @@ static void test_events(void **state)
 	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "100.64.0.100", MT_TCP, 1, 80, &why), FZGW_ACCEPT);
 	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "100.64.0.1", MT_TCP, 1, 80, &why), FZGW_DROP);
 	assert_string_equal(why, "another-client");
+	modtest_free(t);
+}
+
+/* deny_log: refusals at debug level, at most 10 lines a second. */
+static void test_deny_log(void **state)
+{
+	struct modtest *t = start("{ deny_log = true; }");
+	char path[64], line[512];
+	int fd, saved, lines = 0;
+	bool seen = false;
+	FILE *in;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(fzgw_log_set_filter("info,filter=debug"), 0);
+	snprintf(path, sizeof(path), "/tmp/modtest-log-XXXXXX");
+	assert_true((fd = mkstemp(path)) >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	for (int i = 0; i < 30; i++)
+		run(t, FZGW_DIR_IN, "alice", A4, "10.7.0.1", MT_TCP, 40000, 22, &why);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	fzgw_log_set_filter("info");
+	assert_non_null(in = fopen(path, "r"));
+	while (fgets(line, sizeof(line), in)) {
+		lines++;
+		seen |= strstr(line, "alice: 100.64.0.2 port 40000 -> 10.7.0.1 port 22, proto 6: "
+				     "no-resource") != NULL;
+	}
+	fclose(in);
+	unlink(path);
+	assert_true(seen);
+	assert_int_equal(lines, 10);
 	modtest_free(t);
 }
 
@@ -835,7 +874,7 @@ static void test_cache_agrees(void **state)
 		struct filter_client *c;
 
 		snprintf(client, sizeof(client), "c%d", table % 5);
-		revoke(t, client, "");
+		revoke_grant(t, client, "");
 		for (int i = 0; i < n; i++) {
 			struct fzgw_resource r = rnd_res(i);
 			int64_t exp = rnd() % 5 == 0 ? now - 5 + (int64_t)(rnd() % 10) : 0;
@@ -936,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_expiry_ranking),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_control_and_no_peer),
+		cmocka_unit_test(test_deny_log),
 		cmocka_unit_test(test_many_clients),
 		cmocka_unit_test(test_cache_agrees),
 	};
