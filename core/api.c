@@ -173,7 +173,8 @@ static int api_settings_error(struct fzgw_ctx *ctx, const struct fzgw_settings *
 	va_list ap;
 
 	va_start(ap, fmt);
-	fzgw_settings_verrf(fzgw_settings_cs(s), err, sizeof(err), fmt, ap);
+	/* no settings group at all: point at the module's config entry */
+	fzgw_settings_verrf(s ? fzgw_settings_cs(s) : ctx->entry_cs, err, sizeof(err), fmt, ap);
 	va_end(ap);
 	keep_error(ctx, err);
 	return -EINVAL;

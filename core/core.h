@@ -32,7 +32,7 @@ struct fzgw_ctx {
 	bool has_priority;
 	int priority;
 	int order;
-	const config_setting_t *settings_cs; /* for reload change detection (borrowed) */
+	const config_setting_t *entry_cs;    /* the config entry, for errors without settings (borrowed) */
 	char *settings_text;                 /* settings as text, to tell whether they changed */
 	char last_err[512];                  /* the module's last settings error (one line) */
 	bool in_init;                        /* errors are kept for the caller, not logged */

@@ -256,6 +256,7 @@ static int apply_module(struct fzgw_daemon *d, const struct fzgw_mod_entry *me, 
 	ctx->has_priority = me->has_priority;
 	ctx->priority = me->priority;
 	ctx->order = me->order;
+	ctx->entry_cs = me->entry;
 	if (text && ctx->settings_text && !strcmp(text, ctx->settings_text)) {
 		free(text);
 		return 0;

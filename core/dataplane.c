@@ -506,9 +506,22 @@ static void on_authorized(void *state, const struct fzgw_event *ev)
 		return;
 	peer = fzgw_peers_by_client(&dp->peers, a->client_id);
 	if (peer && memcmp(peer->public_key, a->public_key, 32) != 0) {
-		/* a new key is a new device: the old tunnel ends */
-		remove_peer(dp, peer, "public key changed");
-		peer = NULL;
+		struct fzgw_wg_peer *wp;
+
+		/* a new key is a new device: its tunnel starts over, but the client and its
+		 * grants stay (no PEER_REMOVED in the middle of delivering this grant) */
+		rc = fzgw_wg_peer_add(dp->wg, a->public_key, a->has_psk ? a->preshared_key : NULL, peer, &wp);
+		if (rc < 0) {
+			fzgw_err("client %s: refused new public key: %s", a->client_id, strerror(-rc));
+			return;
+		}
+		for (uint8_t i = 0; i < peer->n_staged; i++)
+			drop(dp, peer->staged[i], "tx-key-changed");
+		peer->n_staged = 0;
+		fzgw_wg_peer_remove(dp->wg, peer->wg);
+		peer->wg = wp;
+		memcpy(peer->public_key, a->public_key, 32);
+		fzgw_info("client %s: new public key, tunnel restarts", a->client_id);
 	}
 	if (!peer) {
 		if ((rc = fzgw_peers_add(&dp->peers, a->client_id, a->ipv4.family ? &a->ipv4 : NULL,

@@ -244,6 +244,7 @@ int fzgw_loader_open(struct fzgw_core *core, const struct fzgw_mod_entry *me, st
 	ctx->has_priority = me->has_priority;
 	ctx->priority = me->priority;
 	ctx->order = me->order;
+	ctx->entry_cs = me->entry;
 	*out = ctx;
 	return 0;
 }
