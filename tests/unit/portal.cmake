@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: Apache-2.0
+# Unit tests of the portal module: its parsing, validation and protocol sources compiled in.
+pkg_check_modules(FZGW_PT_SSL REQUIRED IMPORTED_TARGET openssl)
+set(fzgw_portal_dir ${PROJECT_SOURCE_DIR}/modules/portal)
+
+# fzgw_portal_test(NAME SOURCES <files of modules/portal> [EXTRA <files here>] [LIBS ...])
+function(fzgw_portal_test name)
+  cmake_parse_arguments(P "" "" "SOURCES;EXTRA;LIBS" ${ARGN})
+  list(TRANSFORM P_SOURCES PREPEND ${fzgw_portal_dir}/)
+  fzgw_add_unit_test(${name} SOURCES ${name}.c ${P_SOURCES} ${P_EXTRA}
+    LIBS fzgw_headers PkgConfig::JANSSON PkgConfig::SODIUM ${P_LIBS})
+  target_include_directories(${name} PRIVATE ${fzgw_portal_dir})
+endfunction()
+
+fzgw_portal_test(test_portal_msg SOURCES msg.c resource.c jfield.c values.c)
+fzgw_portal_test(test_portal_url SOURCES url.c identity.c token.c values.c EXTRA tmpfile.c)
+fzgw_portal_test(test_portal_backoff SOURCES backoff.c)
