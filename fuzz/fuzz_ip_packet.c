@@ -108,6 +108,10 @@ static void check_view(const struct fzgw_ip *v, const uint8_t *buf, size_t len)
 	} else {
 		CHECK(v->proto != 6 && v->proto != 17);
 	}
+	if (v->proto != 6)
+		CHECK(v->tcp_flags == 0);
+	if (v->proto != 6 && v->proto != 17 && v->proto != 1 && v->proto != 58)
+		CHECK(v->l4_hdr_len == 0 && v->src_port == 0 && v->dst_port == 0 && v->flags == 0);
 	if (v->proto == 1 || v->proto == 58) {
 		CHECK(v->proto == (v->version == 4 ? 1 : 58));
 		CHECK(v->l4_hdr_len == 8 && v->icmp_type == l4[0] && v->icmp_code == l4[1]);

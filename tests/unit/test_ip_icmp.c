@@ -164,6 +164,27 @@ static void test_quote_limits(void **state)
 			 -ENOSPC);
 }
 
+static void test_long_extension_chain(void **state)
+{
+	struct fzgw_addr s = pkt_addr6("fd00202111110000 00000000001e7658");
+	struct fzgw_addr d = pkt_addr6("2606280002200001 0248189325c81946");
+	uint8_t l4[1240] = { 17, 153 };
+	struct fzgw_ip v, e;
+	size_t len;
+
+	/* 1232 bytes of destination options (Pad1s) and UDP: the headers overflow the quote. */
+	l4[1232 + 5] = 8;
+	len = pkt_build(orig, 6, 60, &s, &d, l4, sizeof(l4));
+	assert_int_equal(fzgw_ip_parse(&v, orig, len, 1280), 0);
+	assert_int_equal(v.l3_len, 1272);
+	e = build_ok(&v, FZGW_ICMP_PROHIBITED, 0, sizeof(out), NULL, 1, 1);
+	assert_int_equal(e.len, 1280);
+	assert_int_equal(e.inner.len, 1232);
+	assert_int_equal(e.inner.l3_len, 0); /* the quote cannot hold the chain */
+	assert_int_equal(fzgw_icmp_build_error(out, 1279, orig, &v, FZGW_ICMP_PROHIBITED, 0, NULL),
+			 -ENOSPC);
+}
+
 static void test_never_above_mtu(void **state)
 {
 	struct fzgw_ip v;
@@ -301,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_v6_kinds),
 		cmocka_unit_test(test_about_echo),
 		cmocka_unit_test(test_quote_limits),
+		cmocka_unit_test(test_long_extension_chain),
 		cmocka_unit_test(test_never_above_mtu),
 		cmocka_unit_test(test_in_place),
 		cmocka_unit_test(test_short_other_protocol),
