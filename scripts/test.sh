@@ -34,5 +34,5 @@ run_build() {
 mkdir -p build
 run_build plain -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_build asan -DCMAKE_BUILD_TYPE=Debug -DFZGW_SANITIZE=ON -DFZGW_BENCH=OFF
+  run_build asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-g -O1" -DFZGW_SANITIZE=ON -DFZGW_BENCH=OFF
 echo "=== all tests passed (plain and ASan+UBSan)"
