@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: Apache-2.0
+# Tests of the dns and nat modules: their pure sources compiled in, the modules driven by the real core.
+set(fzgw_dns_dir ${PROJECT_SOURCE_DIR}/modules/dns)
+set(fzgw_nat_dir ${PROJECT_SOURCE_DIR}/modules/nat)
+
+fzgw_add_unit_test(test_dns_pattern
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dns_pattern.c ${fzgw_dns_dir}/pattern.c ${fzgw_dns_dir}/hosts.c)
+target_include_directories(test_dns_pattern PRIVATE ${fzgw_dns_dir})
+target_link_libraries(test_dns_pattern PRIVATE fzgw_headers)
+
+fzgw_add_unit_test(test_p2p
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_p2p.c ${fzgw_nat_dir}/p2p.c ${fzgw_dns_dir}/pattern.c
+  LIBS fzgw_packet PkgConfig::JANSSON)
+target_include_directories(test_p2p PRIVATE ${fzgw_nat_dir})
+
+fzgw_add_unit_test(test_nat_table
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_nat_table.c ${fzgw_nat_dir}/table.c
+  LIBS fzgw_headers)
+target_include_directories(test_nat_table PRIVATE ${fzgw_nat_dir})

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* DNS resource patterns: matching table, normalisation, the most-specific order, hosts files. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hosts.h"
+#include "pattern.h"
+
+struct match_case {
+	const char *pattern, *domain;
+	bool match;
+};
+
+static const struct match_case match_cases[] = {
+	/* plain names */
+	{ "app.corp.example", "app.corp.example", true },
+	{ "app.corp.example", "APP.Corp.Example", true },
+	{ "app.corp.example", "app.corp.example.", true },
+	{ "APP.corp.example", "app.corp.example", true },
+	{ "app.corp.example", "web.corp.example", false },
+	{ "app.corp.example", "x.app.corp.example", false },
+	{ "app.corp.example", "corp.example", false },
+	/* "*": one label, and the apex */
+	{ "*.corp.example", "app.corp.example", true },
+	{ "*.corp.example", "corp.example", true },
+	{ "*.corp.example", "CORP.EXAMPLE", true },
+	{ "*.corp.example", "a.b.corp.example", false },
+	{ "*.corp.example", "corp.example.org", false },
+	{ "*.corp.example", "xcorp.example", false },
+	{ "*.corp.example", "example", false },
+	{ "app.*.example", "app.corp.example", true },
+	{ "app.*.example", "app.example", false },
+	{ "app.*.example", "app.a.b.example", false },
+	{ "*ample.com", "example.com", true },
+	{ "*ample.com", "ample.com", true },
+	{ "*ample.com", "a.example.com", false },
+	{ "web-*.corp.example", "web-01.corp.example", true },
+	{ "web-*.corp.example", "web.corp.example", false },
+	{ "*.*.example", "a.b.example", true },
+	{ "*.*.example", "a.example", false },
+	/* "**": zero or more labels */
+	{ "**.corp.example", "corp.example", true },
+	{ "**.corp.example", "app.corp.example", true },
+	{ "**.corp.example", "a.b.c.corp.example", true },
+	{ "**.corp.example", "corp.example.net", false },
+	{ "**.corp.example", "acorp.example", false },
+	{ "app.**.example", "app.example", true },
+	{ "app.**.example", "app.x.y.example", true },
+	{ "app.**.example", "web.x.example", false },
+	{ "**", "anything.at.all", true },
+	{ "**.**.example", "a.b.example", true },
+	{ "a**.example", "ab.example", false }, /* "**" must be a whole label */
+	/* "?": one character */
+	{ "app.f??.example", "app.foo.example", true },
+	{ "app.f??.example", "app.fo.example", false },
+	{ "app.f??.example", "app.fooo.example", false },
+	{ "?.example.com", "a.example.com", true },
+	{ "?.example.com", "ab.example.com", false },
+	{ "?.example.com", "example.com", false },
+	{ "?.httpbin", "x.httpbin", true },
+	{ "??", "ab", true },
+	{ "?*", "a", true },
+	{ "?*", "abc", true },
+	/* malformed input never matches */
+	{ "", "example.com", false },
+	{ "example.com", "", false },
+	{ "a..b", "a..b", false },
+	{ "example.com", "exa mple.com", false },
+	{ "example.com", "ex\xc3\xa4mple.com", false },
+	{ ".example.com", "example.com", false },
+};
+
+static void test_match_table(void **state)
+{
+	(void)state;
+	assert_true(sizeof(match_cases) / sizeof(match_cases[0]) >= 30);
+	for (size_t i = 0; i < sizeof(match_cases) / sizeof(match_cases[0]); i++) {
+		const struct match_case *c = &match_cases[i];
+
+		if (dns_pattern_match(c->pattern, c->domain) != c->match)
+			fail_msg("case %zu: \"%s\" vs \"%s\": expected %s", i, c->pattern, c->domain,
+				 c->match ? "match" : "no match");
+	}
+}
+
+static void test_match_long(void **state)
+{
+	char dom[DNS_NAME_MAX + 1], pat[256];
+	size_t n = 0;
+
+	(void)state;
+	/* 126 labels "a." then "b": the most labels a name holds; many "**" stay cheap */
+	while (n + 2 < DNS_NAME_MAX - 1) {
+		dom[n++] = 'a';
+		dom[n++] = '.';
+	}
+	dom[n++] = 'b';
+	dom[n] = '\0';
+	assert_true(dns_pattern_match("**.b", dom));
+	snprintf(pat, sizeof(pat), "**.**.**.**.**.**.**.**.**.**.**.**.a.b");
+	assert_true(dns_pattern_match(pat, dom));
+	snprintf(pat, sizeof(pat), "**.**.**.**.**.**.**.**.**.**.**.**.c");
+	assert_false(dns_pattern_match(pat, dom));
+	assert_false(dns_pattern_match("*", dom));
+	assert_false(dns_pattern_match(NULL, "a"));
+	assert_false(dns_pattern_match("a", NULL));
+}
+
+static void test_normalize(void **state)
+{
+	char out[DNS_NAME_MAX + 1], label[70], big[300];
+
+	(void)state;
+	assert_int_equal(dns_name_normalize("App.Corp.Example.", out, sizeof(out)), 0);
+	assert_string_equal(out, "app.corp.example");
+	assert_int_equal(dns_name_normalize("_sip._tcp.example", out, sizeof(out)), 0);
+	assert_int_equal(dns_name_normalize("", out, sizeof(out)), -EINVAL);
+	assert_int_equal(dns_name_normalize(".", out, sizeof(out)), -EINVAL);
+	assert_int_equal(dns_name_normalize("a..b", out, sizeof(out)), -EINVAL);
+	assert_int_equal(dns_name_normalize(".a", out, sizeof(out)), -EINVAL);
+	assert_int_equal(dns_name_normalize("a.b..", out, sizeof(out)), -EINVAL);
+	assert_int_equal(dns_name_normalize("a*b.c", out, sizeof(out)), -EINVAL);
+	assert_int_equal(dns_name_normalize("a\"b", out, sizeof(out)), -EINVAL);
+	assert_int_equal(dns_name_normalize(NULL, out, sizeof(out)), -EINVAL);
+	memset(label, 'x', 63);
+	label[63] = '\0';
+	assert_int_equal(dns_name_normalize(label, out, sizeof(out)), 0);
+	memset(label, 'x', 64);
+	label[64] = '\0';
+	assert_int_equal(dns_name_normalize(label, out, sizeof(out)), -EINVAL);
+	memset(big, 'a', sizeof(big));
+	for (size_t i = 1; i < sizeof(big); i += 2)
+		big[i] = '.';
+	big[253] = '\0'; /* 253 characters ending in a label */
+	assert_int_equal(dns_name_normalize(big, out, sizeof(out)), 0);
+	big[253] = 'a';
+	big[254] = '\0';
+	assert_int_equal(dns_name_normalize(big, out, sizeof(out)), -EINVAL);
+	assert_int_equal(dns_name_normalize("abc.def", out, 4), -ENOSPC);
+}
+
+static void test_order(void **state)
+{
+	/* most specific first, the original's ranking */
+	static const char *const sorted[] = {
+		"example.com",     "bar.example.com", "*.bar.example.com", "foo.example.com",
+		"?.example.com",   "*.example.com",   "**.example.com",    "*ample.com",
+		"*.com",
+	};
+	size_t n = sizeof(sorted) / sizeof(sorted[0]);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(dns_pattern_cmp(sorted[i], sorted[i]), 0);
+		for (size_t j = i + 1; j < n; j++) {
+			if (dns_pattern_cmp(sorted[i], sorted[j]) >= 0 ||
+			    dns_pattern_cmp(sorted[j], sorted[i]) <= 0)
+				fail_msg("\"%s\" should come before \"%s\"", sorted[i], sorted[j]);
+		}
+	}
+}
+
+static void test_best(void **state)
+{
+	static const char *const pats[] = { "**.corp.example", "*.corp.example", "app.corp.example",
+					    "?pp.corp.example", NULL, "web.corp.example" };
+
+	(void)state;
+	assert_int_equal(dns_pattern_best(pats, 6, "app.corp.example"), 2);
+	assert_int_equal(dns_pattern_best(pats, 6, "bpp.corp.example"), 3);
+	assert_int_equal(dns_pattern_best(pats, 6, "mail.corp.example"), 1);
+	assert_int_equal(dns_pattern_best(pats, 6, "a.b.corp.example"), 0);
+	assert_int_equal(dns_pattern_best(pats, 6, "corp.example"), 1);
+	assert_int_equal(dns_pattern_best(pats, 6, "other.example"), -1);
+	assert_int_equal(dns_pattern_best(pats, 0, "app.corp.example"), -1);
+}
+
+static void test_hosts(void **state)
+{
+	static const char text[] =
+		"# comment\n"
+		"127.0.0.1\tlocalhost\n"
+		"10.200.0.10 multi.corp.example web # trailing comment\n"
+		"10.200.0.11 MULTI.corp.example\n"
+		"2001:db8::10 multi.corp.example v6only.corp.example\r\n"
+		"fe80::1%eth0 scoped.example\n"
+		"not-an-address bad.example\n"
+		"10.200.0.10 multi.corp.example\n" /* a duplicate */
+		"10.0.0.1 bad..name good.example\n"
+		"   \n"
+		"10.0.0.2";
+	struct dns_hosts h = { 0 };
+	struct dns_result r;
+
+	(void)state;
+	assert_int_equal(dns_hosts_parse(&h, text, sizeof(text) - 1), 0);
+	assert_int_equal(dns_hosts_lookup(&h, "multi.corp.example", &r), 3);
+	assert_int_equal(r.addrs[0].family, 4);
+	assert_int_equal(r.addrs[0].bytes[3], 10);
+	assert_int_equal(r.addrs[1].family, 4);
+	assert_int_equal(r.addrs[1].bytes[3], 11);
+	assert_int_equal(r.addrs[2].family, 6);
+	assert_int_equal(dns_hosts_lookup(&h, "v6only.corp.example", &r), 1);
+	assert_int_equal(r.addrs[0].family, 6);
+	assert_int_equal(dns_hosts_lookup(&h, "web", &r), 1);
+	assert_int_equal(dns_hosts_lookup(&h, "good.example", &r), 1);
+	assert_int_equal(dns_hosts_lookup(&h, "scoped.example", &r), 0);
+	assert_int_equal(dns_hosts_lookup(&h, "bad.example", &r), 0);
+	assert_int_equal(dns_hosts_lookup(&h, "missing.example", &r), 0);
+	dns_hosts_free(&h);
+	assert_int_equal(dns_hosts_load(&h, "/nonexistent/hosts"), -ENOENT);
+	dns_hosts_free(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_match_table), cmocka_unit_test(test_match_long),
+		cmocka_unit_test(test_normalize),   cmocka_unit_test(test_order),
+		cmocka_unit_test(test_best),        cmocka_unit_test(test_hosts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
