@@ -17,3 +17,10 @@ fzgw_add_unit_test(test_nat_table
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_nat_table.c ${fzgw_nat_dir}/table.c
   LIBS fzgw_headers)
 target_include_directories(test_nat_table PRIVATE ${fzgw_nat_dir})
+
+fzgw_add_unit_test(test_nat_module
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_nat_module.c ${fzgw_nat_dir}/nat.c ${fzgw_nat_dir}/clients.c
+          ${fzgw_nat_dir}/domains.c ${fzgw_nat_dir}/hooks.c ${fzgw_nat_dir}/p2p.c
+          ${fzgw_nat_dir}/table.c ${fzgw_nat_dir}/icmp.c ${fzgw_dns_dir}/pattern.c
+  LIBS fzgw_modtest PkgConfig::JANSSON)
+target_include_directories(test_nat_module PRIVATE ${fzgw_nat_dir})
