@@ -18,6 +18,12 @@ fzgw_add_unit_test(test_nat_table
   LIBS fzgw_headers)
 target_include_directories(test_nat_table PRIVATE ${fzgw_nat_dir})
 
+fzgw_add_unit_test(test_dns_resolve
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dns_resolve.c ${fzgw_dns_dir}/dns.c ${fzgw_dns_dir}/resolve.c
+          ${fzgw_dns_dir}/hosts.c ${fzgw_dns_dir}/pattern.c
+  LIBS fzgw_modtest PkgConfig::EVENT)
+target_include_directories(test_dns_resolve PRIVATE ${fzgw_dns_dir})
+
 fzgw_add_unit_test(test_nat_module
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_nat_module.c ${fzgw_nat_dir}/nat.c ${fzgw_nat_dir}/clients.c
           ${fzgw_nat_dir}/domains.c ${fzgw_nat_dir}/hooks.c ${fzgw_nat_dir}/p2p.c
