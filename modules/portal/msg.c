@@ -436,8 +436,14 @@ int pz_msg_parse(const char *text, size_t len, struct pz_msg *out, struct pz_err
 out:
 	wipe_secrets(root);
 	json_decref(root);
-	if (rc < 0)
+	if (rc < 0) {
+		char name[sizeof(out->name)];
+
+		/* the event's name stays, for the caller's log line */
+		memcpy(name, out->name, sizeof(name));
 		pz_msg_clear(out);
+		memcpy(out->name, name, sizeof(name));
+	}
 	return rc;
 }
 

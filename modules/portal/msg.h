@@ -135,7 +135,7 @@ struct pz_msg {
  * Parses one text frame. 0: @out holds the message (event PZ_EV_UNKNOWN for events we do
  * not handle). -EINVAL: not valid JSON or a field breaks the original's rules (@e names
  * it); -E2BIG: nested deeper than PZ_MAX_DEPTH or over a cap; -ENOMEM. On error @out holds
- * nothing to free.
+ * nothing to free but the event's name (when it got that far).
  */
 int pz_msg_parse(const char *text, size_t len, struct pz_msg *out, struct pz_err *e);
 /* Wipes (keys are in it) and frees what a parsed message holds. */

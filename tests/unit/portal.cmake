@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Unit tests of the portal module: its parsing, validation and protocol sources compiled in.
 pkg_check_modules(FZGW_PT_SSL REQUIRED IMPORTED_TARGET openssl)
+find_package(wslay CONFIG REQUIRED)
 set(fzgw_portal_dir ${PROJECT_SOURCE_DIR}/modules/portal)
 
 # fzgw_portal_test(NAME SOURCES <files of modules/portal> [EXTRA <files here>] [LIBS ...])
@@ -15,3 +16,5 @@ endfunction()
 fzgw_portal_test(test_portal_msg SOURCES msg.c resource.c jfield.c values.c)
 fzgw_portal_test(test_portal_url SOURCES url.c identity.c token.c values.c EXTRA tmpfile.c)
 fzgw_portal_test(test_portal_backoff SOURCES backoff.c)
+fzgw_portal_test(test_portal_ws SOURCES ws.c http.c LIBS wslay PkgConfig::FZGW_PT_SSL)
+fzgw_portal_test(test_portal_channel SOURCES channel.c egress.c)
