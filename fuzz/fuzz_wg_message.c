@@ -26,6 +26,13 @@
  *   bit 5   encrypt the bytes as a data packet from I on the session first
  *   bit 6   also feed the datagram once more (replays)
  *   bit 7   advance the clock by byte 0 x 250 ms and run the timers
+ * A record with no bytes and without bit 5 is an operation instead, (flags >> 1) & 7:
+ *   0 I initiates now          1 replay I's last initiation to S
+ *   2 replay I's last data     3 I's last initiation from another address
+ *   4 the same with S under load (S answers with a cookie, which I stores)
+ *   5 S under load, I initiates (mac2 from the stored cookie, rate limiter)
+ *   6 advance 60 s and run the timers   7 S sends a keepalive to I
+ * Replies between S and I (handshakes, keepalives, cookies) are delivered.
  */
 
 enum {
@@ -57,9 +64,12 @@ struct world {
 	 * packets) and I's pending handshake index (in its initiation). */
 	uint8_t s_index[4];
 	uint8_t i_index[4];
-	uint8_t last[MAX_DGRAM + 64];
-	size_t last_len;
-	struct node *last_to;
+	/* Authentic datagrams from I, kept for replays. */
+	uint8_t last_init[FZGW_WG_INITIATION_LEN];
+	bool have_init;
+	uint8_t last_data[MAX_DGRAM + 64];
+	size_t last_data_len;
+	bool touched;
 };
 
 static uint64_t f_now(void *user)
@@ -94,7 +104,7 @@ static void f_random(void *user, void *buf, size_t n)
 }
 
 /* Datagrams between S and I are delivered at once (bounded depth), so the
- * set-up handshake completes; everything else is dropped. */
+ * set-up handshake completes and cookie replies reach I. */
 static int depth;
 
 static void f_send(void *user, struct fzgw_wg_peer *peer,
@@ -108,11 +118,22 @@ static void f_send(void *user, struct fzgw_wg_peer *peer,
 	struct fzgw_wg_peer *p;
 	size_t off, plen;
 
-	if (len >= 8 && buf[0] == FZGW_WG_MSG_DATA && from == &w->i)
+	if (from == &w->i && len >= 8 && buf[0] == FZGW_WG_MSG_DATA &&
+	    len <= sizeof(w->last_data)) {
 		memcpy(w->s_index, buf + 4, 4);
-	if (len == FZGW_WG_INITIATION_LEN && from == &w->i)
+		memcpy(w->last_data, buf, len);
+		w->last_data_len = len;
+	}
+	if (from == &w->i && len == FZGW_WG_INITIATION_LEN) {
 		memcpy(w->i_index, buf + 4, 4);
-	if (depth > 4 || len > sizeof(copy) || !peer)
+		memcpy(w->last_init, buf, len);
+		w->have_init = true;
+	}
+	/* A cookie reply goes to whoever sent the message it answers. */
+	if (!peer && (len != FZGW_WG_COOKIE_REPLY_LEN ||
+		      memcmp(&ep->in4, &w->i.ep.in4, sizeof(ep->in4))))
+		return;
+	if (depth > 4 || len > sizeof(copy))
 		return;
 	depth++;
 	memcpy(copy, buf, len);
@@ -197,6 +218,70 @@ static void feed(struct world *w, struct node *to, uint8_t *d, size_t len)
 			&off, &plen);
 }
 
+static void run_timers(struct world *w, uint64_t ns)
+{
+	w->now += ns;
+	fzgw_wg_tick(w->s.wg);
+	fzgw_wg_tick(w->i.wg);
+}
+
+static void replay_to_s(struct world *w, const uint8_t *msg, size_t len,
+			const struct fzgw_wg_endpoint *src)
+{
+	uint8_t d[MAX_DGRAM + 64];
+	struct fzgw_wg_peer *peer;
+	size_t off, plen;
+
+	memcpy(d, msg, len);
+	fzgw_wg_receive(w->s.wg, src, d, len, &peer, &off, &plen);
+}
+
+static void operation(struct world *w, unsigned int op)
+{
+	struct fzgw_wg_endpoint other = w->i.ep;
+
+	other.in4.sin_port = htons(40001);
+	w->touched = true;
+	switch (op) {
+	case 0:
+		fzgw_wg_initiate(w->i.wg, w->i_s);
+		break;
+	case 1:
+		if (w->have_init)
+			replay_to_s(w, w->last_init, sizeof(w->last_init), &w->i.ep);
+		break;
+	case 2:
+		if (w->last_data_len)
+			replay_to_s(w, w->last_data, w->last_data_len, &w->i.ep);
+		break;
+	case 3:
+	case 4:
+		if (!w->have_init)
+			break;
+		if (op == 4)
+			fzgw_wg_set_under_load(w->s.wg, true);
+		replay_to_s(w, w->last_init, sizeof(w->last_init),
+			    op == 3 ? &other : &w->i.ep);
+		fzgw_wg_set_under_load(w->s.wg, false);
+		break;
+	case 5:
+		/* Past I's REKEY_TIMEOUT (and a retransmission the jump may
+		 * cause) first; load lasts only a second. */
+		run_timers(w, 11000000000ull);
+		fzgw_wg_set_under_load(w->s.wg, true);
+		fzgw_wg_initiate(w->i.wg, w->i_s);
+		fzgw_wg_set_under_load(w->s.wg, false);
+		break;
+	case 6:
+		run_timers(w, 60000000000ull);
+		break;
+	case 7:
+		fzgw_wg_peer_set_keepalive(w->s_i, 1);
+		fzgw_wg_peer_set_keepalive(w->s_i, 0);
+		break;
+	}
+}
+
 static void one_record(struct world *w, uint8_t flags, const uint8_t *data,
 		       size_t len)
 {
@@ -204,11 +289,12 @@ static void one_record(struct world *w, uint8_t flags, const uint8_t *data,
 	uint8_t d[MAX_DGRAM + 64];
 	uint8_t copy[MAX_DGRAM + 64];
 
-	if (flags & F_TIME) {
-		w->now += (uint64_t)(len ? data[0] : 1) * 250000000ull;
-		fzgw_wg_tick(w->s.wg);
-		fzgw_wg_tick(w->i.wg);
+	if (!len && !(flags & F_ENCRYPT)) {
+		operation(w, (flags >> 1) & 7);
+		return;
 	}
+	if (flags & F_TIME)
+		run_timers(w, (uint64_t)(len ? data[0] : 1) * 250000000ull);
 	if (flags & F_ENCRYPT) {
 		const struct fzgw_wg_endpoint *ep;
 		size_t out_len;
@@ -311,7 +397,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= len;
 	}
 	fingerprint(&world, &after);
-	world_dirty = (used & (F_TIME | F_LOAD | F_MAC1 | F_ENCRYPT)) ||
+	world_dirty = world.touched ||
+		      (used & (F_TIME | F_LOAD | F_MAC1 | F_ENCRYPT)) ||
 		      memcmp(&before, &after, sizeof(before)) != 0;
 	return 0;
 }

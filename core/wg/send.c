@@ -33,10 +33,12 @@ int fzgw_wg_send_initiation(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 	fzgw_wg_cookie_add_macs(peer, msg, sizeof(msg), now);
 	fzgw_wg_timers_any_authenticated_packet_traversal(peer, now);
 	fzgw_wg_timers_any_authenticated_packet_sent(peer);
-	fzgw_wg_tx(wg, peer, &peer->endpoint, msg, sizeof(msg));
+	/* Armed before the send: should the answer be processed before the
+	 * send returns, completion must not be overwritten by this. */
+	fzgw_wg_timers_handshake_initiated(peer, now);
 	wg->stats.initiations_sent++;
 	peer->stats.initiations_sent++;
-	fzgw_wg_timers_handshake_initiated(peer, now);
+	fzgw_wg_tx(wg, peer, &peer->endpoint, msg, sizeof(msg));
 	return 0;
 }
 

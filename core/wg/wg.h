@@ -215,7 +215,9 @@ int fzgw_wg_initiate(struct fzgw_wg *wg, struct fzgw_wg_peer *peer);
 int fzgw_wg_msg_classify(const uint8_t *buf, size_t len);
 
 /**
- * A datagram of @len bytes arrived from @src. @buf is modified in place.
+ * A datagram of @len bytes arrived from @src (both required; @src is the
+ * authenticated endpoint candidate and the cookie/rate-limit key). @buf is
+ * modified in place.
  * Returns FZGW_WG_RX_DATA with *peer, *off and *plen set (the IP packet is at
  * buf + *off, *plen bytes, padding removed; the caller still has to check the
  * inner source against the peer's allowed IPs), FZGW_WG_RX_DONE, or
