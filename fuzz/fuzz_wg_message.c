@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: datagrams of every type into WireGuard engines, one of them with a live session. */
 #include <arpa/inet.h>
 #include <stdbool.h>

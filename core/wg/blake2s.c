@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* BLAKE2s from RFC 7693, unrolled: mac1 is verified for every handshake message. */
 #include <string.h>
 

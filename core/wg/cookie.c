@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Handshake MACs and cookies: mac1 proves knowledge of our public key, mac2 a reachable source. */
 #include <string.h>
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Min-heap of peers by earliest timer: a tick costs O(log n) per due peer, not a scan of all. */
 #include <errno.h>
 #include <stdlib.h>

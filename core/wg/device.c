@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The device: identity, tables, load detection, housekeeping, counters and callbacks. */
 #include <errno.h>
 #include <stdlib.h>

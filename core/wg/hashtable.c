@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Chained hash table with power-of-two buckets: O(1) peer and index lookups at any scale. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Receiver-index table: random unique 32-bit indices for handshakes and sessions (section 5.4.1). */
 #include <errno.h>
 

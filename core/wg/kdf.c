@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* HMAC-BLAKE2s and KDF1/2/3: every chaining-key step of the Noise handshake. */
 #include <string.h>
 

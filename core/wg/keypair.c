@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Session rotation: the responder's keys wait in "next" until the initiator confirms them. */
 #include "device.h"
 #include "keypair.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Classifies a datagram by type and exact length before any cryptography is spent on it. */
 #include "messages.h"
 

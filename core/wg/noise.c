@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Noise_IKpsk2 initiation and response, built and checked step by step (paper section 5.4). */
 #include <errno.h>
 #include <string.h>

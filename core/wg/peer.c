@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Peers: the public-key table, configuration, and teardown that erases every key. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Handshake rate limiter: token buckets keyed by source prefix, as the kernel's ratelimiter.c. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Incoming datagrams: cheap checks first (type, length, mac1, load, rate), then DH or AEAD. */
 #include <string.h>
 

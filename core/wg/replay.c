@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Replay window of 8128 counters kept as a ring of 128 64-bit blocks (RFC 6479). */
 #include <string.h>
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Slab of wiped-on-free slots in sodium_malloc memory for keys and handshake state. */
 #include <stdint.h>
 #include <string.h>

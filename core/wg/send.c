@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Outgoing messages: initiations, responses, cookie replies, keepalives and in-place data encryption. */
 #include <errno.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The five per-peer protocol timers of paper section 6, following the kernel's timers.c rules. */
 #include "device.h"
 #include "keypair.h"

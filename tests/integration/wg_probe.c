@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Interop probe: drives the sans-IO WireGuard engine over a real UDP socket and pings through the tunnel. */
 #include <arpa/inet.h>
 #include <errno.h>

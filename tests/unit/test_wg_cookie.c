@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Cookies and load: mac2 binds a source address, cookies age out, replies only answer pending handshakes. */
 #include "test_wg_harness.c"
 

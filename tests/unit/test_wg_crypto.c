@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Known-answer tests: BLAKE2s (RFC 7693), HMAC, KDF, Ci/Hi, AEADs (RFC 8439, XChaCha), X25519 (RFC 7748). */
 #include <stdarg.h>
 #include <stddef.h>

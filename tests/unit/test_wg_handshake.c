@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Handshake and transport between two engines: data both ways, PSK, low-order keys, TAI64N replay, roaming, padding. */
 #include "test_wg_harness.c"
 

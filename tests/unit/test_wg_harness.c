@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fake clock, randomness and network for the WireGuard engine tests; #included by them. */
 #include <arpa/inet.h>
 #include <errno.h>

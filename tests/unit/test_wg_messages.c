@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Message classification: exact lengths, reserved bytes and types are checked with no crypto at all. */
 #include "test_wg_harness.c"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Handshake rate limiter: the kernel's selftest/ratelimiter.c timings and capacity tests, on a fake clock. */
 #include <arpa/inet.h>
 #include <stdarg.h>

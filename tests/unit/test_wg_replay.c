@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Replay window: the kernel's selftest/counter.c table, ported case by case (window 8128). */
 #include <stdarg.h>
 #include <stdbool.h>

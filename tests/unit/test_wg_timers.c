@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Protocol timers on a fake clock: rekey, reject, retries, keepalives, key erasure (paper section 6). */
 #include "test_wg_harness.c"
 

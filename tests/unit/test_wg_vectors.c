@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Recorded vectors: a handshake and one ping with wireguard-go, replayed offline byte for byte. */
 #include <arpa/inet.h>
 #include <errno.h>
