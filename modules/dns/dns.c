@@ -51,7 +51,8 @@ static int parse_conf(struct dns_state *st, const struct fzgw_settings *s, struc
 	if (!(list = api->settings_child(s, "upstreams")))
 		return 0;
 	if ((n = api->settings_count(list)) > DNS_MAX_UPSTREAMS)
-		return api->settings_error(st->ctx, list, "at most %d upstreams", DNS_MAX_UPSTREAMS);
+		return api->settings_error(st->ctx, list, "at most %d upstreams",
+					   DNS_MAX_UPSTREAMS);
 	for (int i = 0; i < n; i++) {
 		const struct fzgw_settings *e = api->settings_elem(list, i);
 		const char *v = api->settings_string(e);
@@ -60,8 +61,9 @@ static int parse_conf(struct dns_state *st, const struct fzgw_settings *s, struc
 
 		if (!v || strlen(v) >= sizeof(c->upstreams[0]) ||
 		    evutil_parse_sockaddr_port(v, (struct sockaddr *)&ss, &len) != 0)
-			return api->settings_error(st->ctx, e ? e : list,
-						   "bad upstream (\"IP\", \"IP:PORT\" or \"[IPv6]:PORT\")");
+			return api->settings_error(
+			    st->ctx, e ? e : list,
+			    "bad upstream (\"IP\", \"IP:PORT\" or \"[IPv6]:PORT\")");
 		snprintf(c->upstreams[c->n_upstreams++], sizeof(c->upstreams[0]), "%s", v);
 	}
 	return 0;
@@ -88,13 +90,14 @@ static int start_evdns(struct dns_state *st)
 				st->api->log(st->ctx, FZGW_LOG_WARN, "cannot use upstream %s",
 					     c->upstreams[i]);
 	} else {
-		rc = evdns_base_resolv_conf_parse(st->evdns,
-						  DNS_OPTION_NAMESERVERS | DNS_OPTION_NAMESERVERS_NO_DEFAULT,
-						  c->resolv_conf);
+		rc = evdns_base_resolv_conf_parse(
+		    st->evdns, DNS_OPTION_NAMESERVERS | DNS_OPTION_NAMESERVERS_NO_DEFAULT,
+		    c->resolv_conf);
 		if (rc != 0)
 			st->api->log(st->ctx, FZGW_LOG_WARN,
 				     "%s: %s; DNS resources stay inactive until a restart",
-				     c->resolv_conf, rc == 6 ? "no nameserver listed" : "cannot be read");
+				     c->resolv_conf,
+				     rc == 6 ? "no nameserver listed" : "cannot be read");
 	}
 	/* each try a quarter of the whole: evdns gives up about when the lookup times out */
 	snprintf(val, sizeof(val), "%.2f", (double)c->timeout / 4);
@@ -103,7 +106,8 @@ static int start_evdns(struct dns_state *st)
 	/* every lookup is sent at once: none waits in evdns's queue without a timeout */
 	snprintf(val, sizeof(val), "%lld", (long long)(2 * c->max_inflight + 16));
 	set_option(st, "max-inflight:", val);
-	st->api->log(st->ctx, FZGW_LOG_INFO, "%d nameserver(s) from %s, hosts from %s, timeout %llds",
+	st->api->log(st->ctx, FZGW_LOG_INFO,
+		     "%d nameserver(s) from %s, hosts from %s, timeout %llds",
 		     evdns_base_count_nameservers(st->evdns),
 		     c->n_upstreams ? "the settings" : c->resolv_conf,
 		     c->hosts_file[0] ? c->hosts_file : "nowhere", (long long)c->timeout);

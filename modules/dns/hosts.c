@@ -59,7 +59,8 @@ int dns_hosts_parse(struct dns_hosts *h, const char *text, size_t len)
 			while (word(&p, eol, w, sizeof(w))) {
 				char name[DNS_NAME_MAX + 1];
 
-				if (n == DNS_HOSTS_MAX || dns_name_normalize(w, name, sizeof(name)) < 0)
+				if (n == DNS_HOSTS_MAX ||
+				    dns_name_normalize(w, name, sizeof(name)) < 0)
 					continue;
 				if (n == cap) {
 					size_t ncap = cap ? cap * 2 : 32;

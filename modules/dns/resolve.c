@@ -205,10 +205,12 @@ int dns_resolve(void *self, const char *name, dns_resolve_fn fn, void *arg, uint
 	if (dns_hosts_lookup(&st->hosts, norm, &q->hosts) > 0) {
 		q->from_hosts = true; /* answered on the next loop turn, never from in here */
 	} else {
-		q->pending[0] = evdns_base_resolve_ipv4(st->evdns, norm, DNS_QUERY_NO_SEARCH,
-							on_reply, (void *)(uintptr_t)(qid << 1)) != NULL;
-		q->pending[1] = evdns_base_resolve_ipv6(st->evdns, norm, DNS_QUERY_NO_SEARCH,
-							on_reply, (void *)(uintptr_t)(qid << 1 | 1)) != NULL;
+		q->pending[0] =
+		    evdns_base_resolve_ipv4(st->evdns, norm, DNS_QUERY_NO_SEARCH, on_reply,
+					    (void *)(uintptr_t)(qid << 1)) != NULL;
+		q->pending[1] =
+		    evdns_base_resolve_ipv6(st->evdns, norm, DNS_QUERY_NO_SEARCH, on_reply,
+					    (void *)(uintptr_t)(qid << 1 | 1)) != NULL;
 		q->err[0] = q->pending[0] ? DNS_ERR_NONE : DNS_ERR_UNKNOWN;
 		q->err[1] = q->pending[1] ? DNS_ERR_NONE : DNS_ERR_UNKNOWN;
 		if (!q->pending[0] && !q->pending[1])

@@ -101,7 +101,8 @@ static void drop_domains(struct nat_state *st, struct nat_client *c, const char 
 
 	for (; d; d = next) {
 		next = d->next;
-		if (!strcmp(d->resource, res_id) && (!pattern || !dns_pattern_match(pattern, d->name)))
+		if (!strcmp(d->resource, res_id) &&
+		    (!pattern || !dns_pattern_match(pattern, d->name)))
 			nat_domain_remove(st, c, d);
 	}
 }

@@ -246,6 +246,24 @@ static void map(struct nat_domain *d)
 	}
 }
 
+static const char *why(int status)
+{
+	switch (status) {
+	case -ENOENT:
+		return "no such name, or no address";
+	case -ETIMEDOUT:
+		return "the lookup timed out";
+	case -ENOTCONN:
+		return "no resolver (dns module missing or without nameservers)";
+	case -EBUSY:
+		return "too many lookups in flight";
+	case -ESHUTDOWN:
+		return "the dns module went away";
+	default:
+		return strerror(-status);
+	}
+}
+
 static void on_resolved(void *arg, uint64_t id, const struct dns_result *res)
 {
 	struct nat_domain *d = arg;
@@ -265,14 +283,17 @@ static void on_resolved(void *arg, uint64_t id, const struct dns_result *res)
 		map(d);
 		d->active = true;
 		index_proxies(c);
+		st->api->log(st->ctx, FZGW_LOG_DEBUG,
+			     "client %s: %s active, %u proxy IP(s) on %u address(es)", client, name,
+			     d->n, res->n);
 		/* the filter learns the proxy IPs before the held packets reach it */
 		publish(st, c, d, d->n);
 		release_held(st, c, d, true);
 		send_status(st, client, resource, name, true);
 		return;
 	}
-	st->api->log(st->ctx, FZGW_LOG_DEBUG, "client %s: %s: no address (%s)", client, name,
-		     strerror(-res->status));
+	st->api->log(st->ctx, FZGW_LOG_DEBUG, "client %s: %s inactive: %s", client, name,
+		     why(res->status));
 	if (!d->active)
 		nat_domain_remove(st, c, d); /* its held packets get network unreachable */
 	/* else: like the original, a failed refresh keeps the mapping it had */
@@ -358,7 +379,8 @@ void nat_assigned_ips(struct nat_state *st, const struct fzgw_peer_info *peer,
 
 		if (p && strcmp(p->dom->name, a->domain)) {
 			st->api->log(st->ctx, FZGW_LOG_INFO,
-				     "client %s: proxy IPs re-assigned, resetting its DNS NAT", c->id);
+				     "client %s: proxy IPs re-assigned, resetting its DNS NAT",
+				     c->id);
 			nat_count(st, NAT_CNT_RESETS, 1);
 			nat_client_reset(st, c);
 			break;

@@ -65,8 +65,8 @@ enum fzgw_verdict nat_hook_control(void *state, struct fzgw_packet *pkt)
 
 	if (pkt->ip.kind == FZGW_IP_KIND_CONTROL)
 		return control(st, pkt);
-	if (pkt->dir != FZGW_DIR_IN || !p2p_in_proxy_range(&pkt->ip.dst) || !(c = client_of(st, pkt)) ||
-	    !(p = nat_proxy_find(c, &pkt->ip.dst)) || p->dom->active ||
+	if (pkt->dir != FZGW_DIR_IN || !p2p_in_proxy_range(&pkt->ip.dst) ||
+	    !(c = client_of(st, pkt)) || !(p = nat_proxy_find(c, &pkt->ip.dst)) || p->dom->active ||
 	    p->dom->state != NAT_DOM_RESOLVING)
 		return FZGW_CONTINUE;
 	if (!nat_hold(st, c, p->dom, pkt))
@@ -133,8 +133,9 @@ enum fzgw_verdict nat_hook_in(void *state, struct fzgw_packet *pkt)
 	if (st->api->pkt_set_dst(pkt, &e->real) < 0)
 		return drop(pkt, "nat-rewrite-failed");
 	if (e->out_port != pkt->ip.src_port) {
-		rc = pkt->ip.flags & FZGW_IP_F_ICMP_ECHO ? st->api->pkt_set_icmp_id(pkt, e->out_port)
-							 : st->api->pkt_set_src_port(pkt, e->out_port);
+		rc = pkt->ip.flags & FZGW_IP_F_ICMP_ECHO
+			 ? st->api->pkt_set_icmp_id(pkt, e->out_port)
+			 : st->api->pkt_set_src_port(pkt, e->out_port);
 		if (rc < 0)
 			return drop(pkt, "nat-rewrite-failed");
 	}
@@ -192,8 +193,9 @@ enum fzgw_verdict nat_hook_out(void *state, struct fzgw_packet *pkt)
 	if (st->api->pkt_set_src(pkt, &e->proxy) < 0)
 		return drop(pkt, "nat-rewrite-failed");
 	if (e->in_port != pkt->ip.dst_port) {
-		rc = pkt->ip.flags & FZGW_IP_F_ICMP_ECHO ? st->api->pkt_set_icmp_id(pkt, e->in_port)
-							 : st->api->pkt_set_dst_port(pkt, e->in_port);
+		rc = pkt->ip.flags & FZGW_IP_F_ICMP_ECHO
+			 ? st->api->pkt_set_icmp_id(pkt, e->in_port)
+			 : st->api->pkt_set_dst_port(pkt, e->in_port);
 		if (rc < 0)
 			return drop(pkt, "nat-rewrite-failed");
 	}

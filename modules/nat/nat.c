@@ -38,8 +38,8 @@ static const struct fzgw_key keys[] = {
 	{ "tcp_timeout", FZGW_KEY_INT, false, offsetof(struct nat_conf, tcp_timeout), 0, 1, DAY },
 	{ "udp_timeout", FZGW_KEY_INT, false, offsetof(struct nat_conf, udp_timeout), 0, 1, DAY },
 	{ "icmp_timeout", FZGW_KEY_INT, false, offsetof(struct nat_conf, icmp_timeout), 0, 1, DAY },
-	{ "unconfirmed_timeout", FZGW_KEY_INT, false, offsetof(struct nat_conf, unconfirmed_timeout),
-	  0, 1, DAY },
+	{ "unconfirmed_timeout", FZGW_KEY_INT, false,
+	  offsetof(struct nat_conf, unconfirmed_timeout), 0, 1, DAY },
 	{ "fin_timeout", FZGW_KEY_INT, false, offsetof(struct nat_conf, fin_timeout), 0, 1, DAY },
 	{ "max_entries", FZGW_KEY_INT, false, offsetof(struct nat_conf, max_entries), 0, 1,
 	  4194304 },
@@ -145,7 +145,8 @@ static int nat_init(struct fzgw_ctx *ctx, const struct fzgw_api *api,
 		st->cnt[i] = api->counter_register(ctx, counter_names[i]);
 	for (int i = 1; i < P2P_ERR_COUNT; i++)
 		st->cnt_bad[i] = api->counter_register(ctx, p2p_error_name(i));
-	if (!api->check_only(ctx) && !(st->tick = api->timer_add(ctx, NAT_TICK_MS, true, on_tick, st))) {
+	if (!api->check_only(ctx) &&
+	    !(st->tick = api->timer_add(ctx, NAT_TICK_MS, true, on_tick, st))) {
 		nat_fini(st);
 		return -ENOMEM;
 	}

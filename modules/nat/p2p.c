@@ -84,7 +84,8 @@ static enum p2p_error parse_ips(json_t *arr, struct p2p_assigned_ips *out)
 		    !parse_ip(json_string_value(e), &a))
 			return P2P_ERR_IP;
 		for (uint8_t k = 0; k < out->n; k++)
-			if (out->ips[k].family == a.family && !memcmp(out->ips[k].bytes, a.bytes, 16))
+			if (out->ips[k].family == a.family &&
+			    !memcmp(out->ips[k].bytes, a.bytes, 16))
 				return P2P_ERR_IP;
 		out->ips[out->n++] = a;
 	}

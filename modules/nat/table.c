@@ -110,8 +110,8 @@ static struct nat_entry *find_out(const struct nat_table *t, const struct nat_tc
 	uint32_t h = hash(t, c, proto, port, real);
 
 	for (struct nat_entry *e = t->out_b[h & t->mask]; e; e = e->out_next)
-		if (e->out_hash == h && e->client == c && e->proto == proto && e->out_port == port &&
-		    addr_eq(&e->real, real))
+		if (e->out_hash == h && e->client == c && e->proto == proto &&
+		    e->out_port == port && addr_eq(&e->real, real))
 			return e;
 	return NULL;
 }

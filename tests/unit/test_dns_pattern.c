@@ -85,8 +85,8 @@ static void test_match_table(void **state)
 		const struct match_case *c = &match_cases[i];
 
 		if (dns_pattern_match(c->pattern, c->domain) != c->match)
-			fail_msg("case %zu: \"%s\" vs \"%s\": expected %s", i, c->pattern, c->domain,
-				 c->match ? "match" : "no match");
+			fail_msg("case %zu: \"%s\" vs \"%s\": expected %s", i, c->pattern,
+				 c->domain, c->match ? "match" : "no match");
 	}
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The dns module against a DNS server in the test: answers, hosts file, timeout, cap, cancel, fini. */
+/* The dns module against a local DNS server: answers, hosts file, timeouts, cap, cancel, fini. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/dns.h>
@@ -122,8 +122,10 @@ static int start(void **state, const char *extra, bool check_only)
 	assert_int_equal(bind(f->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	assert_int_equal(getsockname(f->fd, (struct sockaddr *)&sin, &len), 0);
 	evutil_make_socket_nonblocking(f->fd);
-	assert_non_null(f->server = evdns_add_server_port_with_base(f->t->base, f->fd, 0, serve, f));
-	snprintf(f->hosts, sizeof(f->hosts), "%s/dnshosts-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(f->server =
+			    evdns_add_server_port_with_base(f->t->base, f->fd, 0, serve, f));
+	snprintf(f->hosts, sizeof(f->hosts), "%s/dnshosts-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	assert_true((fd = mkstemp(f->hosts)) >= 0);
 	assert_non_null(hf = fdopen(fd, "w"));
 	fprintf(hf, "10.9.9.9 hosted.test\n2001:db8::99 hosted.test\n10.200.0.99 override.test\n");
@@ -366,17 +368,22 @@ static void test_settings(void **state)
 	struct modtest *t = modtest_new("dns", &fzgw_module);
 
 	(void)state;
-	assert_int_equal(modtest_init(t, modtest_settings(t, "{ upstreams = [\"nonsense\"]; }"), true),
-			 -EINVAL);
+	assert_int_equal(
+	    modtest_init(t, modtest_settings(t, "{ upstreams = [\"nonsense\"]; }"), true), -EINVAL);
 	assert_non_null(strstr(t->ctx.last_err, "upstreams"));
-	assert_int_equal(modtest_init(t, modtest_settings(t, "{ upstreams = [1]; }"), true), -EINVAL);
+	assert_int_equal(modtest_init(t, modtest_settings(t, "{ upstreams = [1]; }"), true),
+			 -EINVAL);
 	assert_int_equal(modtest_init(t, modtest_settings(t, "{ timeout = 0; }"), true), -EINVAL);
-	assert_int_equal(modtest_init(t, modtest_settings(t, "{ max_inflight = 0; }"), true), -EINVAL);
-	assert_int_equal(modtest_init(t, modtest_settings(t, "{ colour = \"blue\"; }"), true), -EINVAL);
-	assert_int_equal(modtest_init(t, modtest_settings(t, "{ upstreams = [\"10.0.0.1\", "
-							     "\"10.0.0.2:5353\", \"[fd00::53]:53\"]; }"),
-				      true),
-			 0);
+	assert_int_equal(modtest_init(t, modtest_settings(t, "{ max_inflight = 0; }"), true),
+			 -EINVAL);
+	assert_int_equal(modtest_init(t, modtest_settings(t, "{ colour = \"blue\"; }"), true),
+			 -EINVAL);
+	assert_int_equal(
+	    modtest_init(t,
+			 modtest_settings(t, "{ upstreams = [\"10.0.0.1\", "
+					     "\"10.0.0.2:5353\", \"[fd00::53]:53\"]; }"),
+			 true),
+	    0);
 	modtest_unload(t);
 	/* a resolv.conf without nameservers: lookups are refused, nothing hangs */
 	assert_int_equal(modtest_init(t, modtest_settings(t, "{ resolv_conf = \"/dev/null\"; "
@@ -388,7 +395,8 @@ static void test_settings(void **state)
 		struct answer a;
 
 		memset(&a, 0, sizeof(a));
-		assert_int_equal(svc->resolve(svc->self, "multi.test", on_answer, &a, &a.id), -ENOTCONN);
+		assert_int_equal(svc->resolve(svc->self, "multi.test", on_answer, &a, &a.id),
+				 -ENOTCONN);
 	}
 	modtest_free(t);
 }

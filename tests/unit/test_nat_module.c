@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The nat module in the real core's pipeline: control messages, translation, ICMP errors, events. */
+/* The nat module in the core's pipeline: control messages, translation, ICMP errors, events. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -212,7 +212,8 @@ static int start(void **state, const char *settings)
 	w->svc.resolve = f_resolve;
 	w->svc.cancel = f_cancel;
 	w->svc.match = dns_pattern_match;
-	assert_int_equal(fzgw_registry_add(&w->t->core.reg, &w->t->recorder, DNS_SERVICE_NAME, &w->svc), 0);
+	assert_int_equal(
+	    fzgw_registry_add(&w->t->core.reg, &w->t->recorder, DNS_SERVICE_NAME, &w->svc), 0);
 	assert_int_equal(modtest_init(w->t, modtest_settings(w->t, settings), false), 0);
 	w->accept_ctx.core = &w->t->core;
 	snprintf(w->accept_ctx.name, sizeof(w->accept_ctx.name), "acceptall");
@@ -299,7 +300,7 @@ static void assigned(const char *client, const char *res, const char *domain, co
 }
 
 #define PROXIES8                                                                                   \
-	"\"100.96.0.1\",\"100.96.0.2\",\"100.96.0.3\",\"100.96.0.4\",\"fd00:2021:1111:8000::1\","   \
+	"\"100.96.0.1\",\"100.96.0.2\",\"100.96.0.3\",\"100.96.0.4\",\"fd00:2021:1111:8000::1\","  \
 	"\"fd00:2021:1111:8000::2\",\"fd00:2021:1111:8000::3\",\"fd00:2021:1111:8000::4\""
 
 /* A packet with correct checksums through the pipeline, from the client or from the site. */
@@ -664,7 +665,8 @@ static void test_bad_control(void **state)
 	control("alice", P2P_ASSIGNED_IPS, "{\"resource\":\"web\"");
 	assigned("alice", "web", "app.corp.example", "\"100.64.0.9\"");
 	assigned("alice", "web", "app.corp.example", "\"10.0.0.1\"");
-	control("alice", P2P_DOMAIN_STATUS, "{\"resource\":\"web\",\"domain\":\"a.b\",\"status\":\"Active\"}");
+	control("alice", P2P_DOMAIN_STATUS,
+		"{\"resource\":\"web\",\"domain\":\"a.b\",\"status\":\"Active\"}");
 	control("alice", 3, "{}");
 	control("alice", 200, NULL);
 	assert_int_equal(W->n_lk, 0);
@@ -725,7 +727,8 @@ static void test_icmp_error(void **state)
 	/* the site answers the second with port unreachable, quoting what it got */
 	ilen = W->in[1].len;
 	memcpy(inner, W->in[1].buf, ilen);
-	m = modtest_icmp_error(&mp, FZGW_DIR_OUT, "alice", "10.200.0.10", "100.64.0.2", "10.200.0.10");
+	m = modtest_icmp_error(&mp, FZGW_DIR_OUT, "alice", "10.200.0.10", "100.64.0.2",
+			       "10.200.0.10");
 	memcpy(mp.buf + m->ip.l3_len + 8, inner, ilen);
 	mp.buf[2] = 0;
 	mp.buf[3] = (uint8_t)(20 + 8 + ilen);
@@ -751,11 +754,13 @@ static void test_icmp_error(void **state)
 	assert_true(addr_is(&iv.inner.dst, "100.96.0.3"));
 	assert_int_equal(iv.inner.src_port, 5000);
 	/* the quote is now exactly what the client sent, checksums included */
-	assert_int_equal(fzgw_ip_parse(&qv, s->buf + iv.inner.off, iv.inner.len, FZGW_IP_MAX_SIZE), 0);
+	assert_int_equal(fzgw_ip_parse(&qv, s->buf + iv.inner.off, iv.inner.len, FZGW_IP_MAX_SIZE),
+			 0);
 	assert_true(fzgw_csum_verify_all(s->buf + iv.inner.off, &qv));
 	assert_int_equal(counter("icmp-errors-translated"), 1);
 	/* an error about something we did not translate passes as it is */
-	m = modtest_icmp_error(&mp, FZGW_DIR_OUT, "alice", "10.200.0.1", "100.64.0.2", "10.200.0.99");
+	m = modtest_icmp_error(&mp, FZGW_DIR_OUT, "alice", "10.200.0.1", "100.64.0.2",
+			       "10.200.0.99");
 	pkt = t_alloc(NULL);
 	memcpy(pkt->data, mp.buf, m->len);
 	pkt->len = m->len;
@@ -805,7 +810,8 @@ static void test_icmp_error_v6(void **state)
 	assert_int_equal(iv.ttl, NAT_ICMP_TTL);
 	assert_int_equal(iv.icmp_type, 3);
 	assert_int_equal(iv.inner.src_port, 6000);
-	assert_int_equal(fzgw_ip_parse(&qv, W->out[0].buf + iv.inner.off, iv.inner.len, FZGW_IP_MAX_SIZE), 0);
+	assert_int_equal(
+	    fzgw_ip_parse(&qv, W->out[0].buf + iv.inner.off, iv.inner.len, FZGW_IP_MAX_SIZE), 0);
 	assert_true(fzgw_csum_verify_all(W->out[0].buf + iv.inner.off, &qv));
 	assert_true(addr_is(&qv.dst, "fd00:2021:1111:8000::4"));
 }
@@ -1007,18 +1013,21 @@ static void test_settings(void **state)
 	struct modtest *t = modtest_new("nat", &fzgw_module);
 
 	(void)state;
-	assert_int_equal(modtest_init(t, modtest_settings(t, "{ udp_timeout = 0; }"), true), -EINVAL);
+	assert_int_equal(modtest_init(t, modtest_settings(t, "{ udp_timeout = 0; }"), true),
+			 -EINVAL);
 	assert_int_equal(modtest_init(t, modtest_settings(t, "{ nonsense = 1; }"), true), -EINVAL);
 	assert_int_equal(modtest_init(t, modtest_settings(t, "{ max_entries = \"x\"; }"), true),
 			 -EINVAL);
-	assert_int_equal(modtest_init(t, modtest_settings(t, "{ tcp_timeout = 60; udp_timeout = 5; "
-							     "icmp_timeout = 5; fin_timeout = 1; "
-							     "unconfirmed_timeout = 2; max_entries = 10; "
-							     "max_client_entries = 5; max_expired = 0; "
-							     "max_domains = 4; max_pending = 0; "
-							     "max_pending_total = 0; pending_timeout = 3; }"),
-				      true),
-			 0);
+	assert_int_equal(
+	    modtest_init(t,
+			 modtest_settings(t, "{ tcp_timeout = 60; udp_timeout = 5; "
+					     "icmp_timeout = 5; fin_timeout = 1; "
+					     "unconfirmed_timeout = 2; max_entries = 10; "
+					     "max_client_entries = 5; max_expired = 0; "
+					     "max_domains = 4; max_pending = 0; "
+					     "max_pending_total = 0; pending_timeout = 3; }"),
+			 true),
+	    0);
 	modtest_unload(t);
 	modtest_free(t);
 }
@@ -1028,11 +1037,12 @@ static void test_reload(void **state)
 	struct world *w = *state;
 
 	activate();
-	assert_int_equal(fzgw_module.reload(w->t->ctx.state, modtest_settings(w->t, "{ udp_timeout = 1; }")),
-			 0);
+	assert_int_equal(
+	    fzgw_module.reload(w->t->ctx.state, modtest_settings(w->t, "{ udp_timeout = 1; }")), 0);
 	assert_int_equal(nat()->table.to.udp, 1000);
-	assert_int_equal(fzgw_module.reload(w->t->ctx.state, modtest_settings(w->t, "{ udp_timeout = -1; }")),
-			 -EINVAL);
+	assert_int_equal(
+	    fzgw_module.reload(w->t->ctx.state, modtest_settings(w->t, "{ udp_timeout = -1; }")),
+	    -EINVAL);
 	assert_int_equal(nat()->table.to.udp, 1000);
 	/* state survives a reload */
 	clear();

@@ -39,9 +39,9 @@ static struct fzgw_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 
 static struct fzgw_addr v6(uint8_t last)
 {
-	struct fzgw_addr r = { .family = 6,
-			       .bytes = { 0xfd, 0x00, 0x20, 0x21, 0x11, 0x11, 0x80, 0x00, 0, 0, 0, 0,
-					  0, 0, 0, last } };
+	struct fzgw_addr r = {
+	    .family = 6,
+	    .bytes = {0xfd, 0x00, 0x20, 0x21, 0x11, 0x11, 0x80, 0x00, 0, 0, 0, 0, 0, 0, 0, last}};
 
 	return r;
 }
@@ -183,7 +183,8 @@ static void test_exhaustion(void **state)
 
 	/* 65536 sessions toward one real IP: every outside port is live */
 	for (uint32_t port = 0; port <= 65535; port++)
-		assert_int_equal(fwd(f, &f->a, UDP, (uint16_t)port, &f->proxy1, &f->real1, 0, 0, &p), 1);
+		assert_int_equal(
+		    fwd(f, &f->a, UDP, (uint16_t)port, &f->proxy1, &f->real1, 0, 0, &p), 1);
 	assert_int_equal(fwd(f, &f->a, UDP, 5, &f->proxy2, &f->real1, 0, 0, &p), -EADDRINUSE);
 	assert_int_equal(fwd(f, &f->a, UDP, 0, &f->proxy2, &f->real1, 0, 0, &p), -EADDRINUSE);
 	/* the existing ones still translate (and the table grew along the way) */
@@ -294,7 +295,8 @@ static void test_timeout_fin(void **state)
 	assert_int_equal(fwd(f, &f->a, TCP, 40000, &f->proxy1, &f->real1, SYN, 0, NULL), 1);
 	assert_int_equal(rev(f, &f->a, TCP, 40000, &f->real1, SYN | ACK, 10, NULL), 0);
 	/* a FIN one way changes nothing */
-	assert_int_equal(fwd(f, &f->a, TCP, 40000, &f->proxy1, &f->real1, FIN | ACK, 1000, NULL), 0);
+	assert_int_equal(fwd(f, &f->a, TCP, 40000, &f->proxy1, &f->real1, FIN | ACK, 1000, NULL),
+			 0);
 	assert_int_equal(nat_entry_deadline(&f->t, f->t.live), 1000 + (2 * 3600 + 4 * 60) * S);
 	/* both ways: 5 s after the last packet */
 	assert_int_equal(rev(f, &f->a, TCP, 40000, &f->real1, FIN | ACK, 2000, NULL), 0);
@@ -410,15 +412,17 @@ static void test_many(void **state)
 	for (int c = 0; c < 50; c++) {
 		clients[c].id = (uint32_t)(10 + c);
 		for (uint16_t p = 0; p < 400; p++)
-			assert_int_equal(fwd(f, &clients[c], p % 2 ? TCP : UDP, (uint16_t)(1000 + p),
-					     p % 3 ? &f->proxy1 : &f->proxy2, &f->real1, 0, 0, NULL),
+			assert_int_equal(fwd(f, &clients[c], p % 2 ? TCP : UDP,
+					     (uint16_t)(1000 + p), p % 3 ? &f->proxy1 : &f->proxy2,
+					     &f->real1, 0, 0, NULL),
 					 1);
 	}
 	assert_int_equal(f->t.n_live, 50 * 400);
 	for (int c = 0; c < 50; c++) {
 		for (uint16_t p = 0; p < 400; p++) {
-			assert_int_equal(rev(f, &clients[c], p % 2 ? TCP : UDP, (uint16_t)(1000 + p),
-					     &f->real1, 0, 1, &e), 0);
+			assert_int_equal(rev(f, &clients[c], p % 2 ? TCP : UDP,
+					     (uint16_t)(1000 + p), &f->real1, 0, 1, &e),
+					 0);
 			assert_int_equal(e->in_port, 1000 + p);
 			assert_ptr_equal(e->client, &clients[c]);
 		}

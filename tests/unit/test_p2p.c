@@ -103,54 +103,55 @@ struct bad_case {
 	enum p2p_error e;
 };
 
+/* the members before proxy_ips, and a well-formed start for the other cases */
+#define IPS_OF "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":"
+#define ONE_IP "[\"100.96.0.1\"]"
+
 static const struct bad_case bad_cases[] = {
 	{ "", P2P_ERR_JSON },
 	{ "{", P2P_ERR_JSON },
 	{ "[]", P2P_ERR_SCHEMA },
 	{ "\"x\"", P2P_ERR_JSON },
 	{ "{} {}", P2P_ERR_JSON },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.96.0.1\"]} x", P2P_ERR_JSON },
-	{ "{\"resource\":\"r\",\"resource\":\"s\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.96.0.1\"]}",
+	{ IPS_OF ONE_IP "} x", P2P_ERR_JSON },
+	{ "{\"resource\":\"r\",\"resource\":\"s\",\"domain\":\"a.b\",\"proxy_ips\":" ONE_IP "}",
 	  P2P_ERR_JSON },
-	{ "{\"domain\":\"a.b\",\"proxy_ips\":[\"100.96.0.1\"]}", P2P_ERR_SCHEMA },
-	{ "{\"resource\":\"r\",\"proxy_ips\":[\"100.96.0.1\"]}", P2P_ERR_SCHEMA },
+	{ "{\"domain\":\"a.b\",\"proxy_ips\":" ONE_IP "}", P2P_ERR_SCHEMA },
+	{ "{\"resource\":\"r\",\"proxy_ips\":" ONE_IP "}", P2P_ERR_SCHEMA },
 	{ "{\"resource\":\"r\",\"domain\":\"a.b\"}", P2P_ERR_SCHEMA },
-	{ "{\"resource\":1,\"domain\":\"a.b\",\"proxy_ips\":[\"100.96.0.1\"]}", P2P_ERR_SCHEMA },
-	{ "{\"resource\":\"r\",\"domain\":null,\"proxy_ips\":[\"100.96.0.1\"]}", P2P_ERR_SCHEMA },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":\"100.96.0.1\"}", P2P_ERR_SCHEMA },
-	{ "{\"resource\":\"\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.96.0.1\"]}", P2P_ERR_RESOURCE },
-	{ "{\"resource\":\"a b\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.96.0.1\"]}", P2P_ERR_RESOURCE },
+	{ "{\"resource\":1,\"domain\":\"a.b\",\"proxy_ips\":" ONE_IP "}", P2P_ERR_SCHEMA },
+	{ "{\"resource\":\"r\",\"domain\":null,\"proxy_ips\":" ONE_IP "}", P2P_ERR_SCHEMA },
+	{ IPS_OF "\"100.96.0.1\"}", P2P_ERR_SCHEMA },
+	{ "{\"resource\":\"\",\"domain\":\"a.b\",\"proxy_ips\":" ONE_IP "}", P2P_ERR_RESOURCE },
+	{ "{\"resource\":\"a b\",\"domain\":\"a.b\",\"proxy_ips\":" ONE_IP "}", P2P_ERR_RESOURCE },
 	{ "{\"resource\":\"0123456789012345678901234567890123456789\",\"domain\":\"a.b\","
-	  "\"proxy_ips\":[\"100.96.0.1\"]}",
+	  "\"proxy_ips\":" ONE_IP "}",
 	  P2P_ERR_RESOURCE },
-	{ "{\"resource\":\"r\\\"\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.96.0.1\"]}", P2P_ERR_RESOURCE },
-	{ "{\"resource\":\"r\",\"domain\":\"\",\"proxy_ips\":[\"100.96.0.1\"]}", P2P_ERR_DOMAIN },
-	{ "{\"resource\":\"r\",\"domain\":\"a..b\",\"proxy_ips\":[\"100.96.0.1\"]}", P2P_ERR_DOMAIN },
-	{ "{\"resource\":\"r\",\"domain\":\"*.b\",\"proxy_ips\":[\"100.96.0.1\"]}", P2P_ERR_DOMAIN },
-	{ "{\"resource\":\"r\",\"domain\":\"a\\u0000.b\",\"proxy_ips\":[\"100.96.0.1\"]}",
+	{ "{\"resource\":\"r\\\"\",\"domain\":\"a.b\",\"proxy_ips\":" ONE_IP "}",
+	  P2P_ERR_RESOURCE },
+	{ "{\"resource\":\"r\",\"domain\":\"\",\"proxy_ips\":" ONE_IP "}", P2P_ERR_DOMAIN },
+	{ "{\"resource\":\"r\",\"domain\":\"a..b\",\"proxy_ips\":" ONE_IP "}", P2P_ERR_DOMAIN },
+	{ "{\"resource\":\"r\",\"domain\":\"*.b\",\"proxy_ips\":" ONE_IP "}", P2P_ERR_DOMAIN },
+	{ "{\"resource\":\"r\",\"domain\":\"a\\u0000.b\",\"proxy_ips\":" ONE_IP "}",
 	  P2P_ERR_JSON },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[]}", P2P_ERR_IP_COUNT },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":" "[\"100.96.0.1\",\"100.96.0.2\","
-	  "\"100.96.0.3\",\"100.96.0.4\",\"100.96.0.5\",\"100.96.0.6\",\"100.96.0.7\","
-	  "\"100.96.0.8\",\"100.96.0.9\"]}",
+	{ IPS_OF "[]}", P2P_ERR_IP_COUNT },
+	{ IPS_OF "[\"100.96.0.1\",\"100.96.0.2\",\"100.96.0.3\",\"100.96.0.4\",\"100.96.0.5\","
+	  "\"100.96.0.6\",\"100.96.0.7\",\"100.96.0.8\",\"100.96.0.9\"]}",
 	  P2P_ERR_IP_COUNT },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[1]}", P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.64.0.2\"]}", P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.128.0.0\"]}", P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.95.255.255\"]}", P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"10.0.0.1\"]}", P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"127.0.0.1\"]}", P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"fd00:2021:1111::2\"]}", P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"fd00:2021:1111:8000::20:0\"]}",
-	  P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"fd00:2021:1111:8001::1\"]}",
-	  P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"::ffff:100.96.0.1\"]}", P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.96.0.1/32\"]}", P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.96.0.01\"]}", P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\" 100.96.0.1\"]}", P2P_ERR_IP },
-	{ "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.96.0.1\",\"100.96.0.1\"]}",
-	  P2P_ERR_IP },
+	{ IPS_OF "[1]}", P2P_ERR_IP },
+	{ IPS_OF "[\"100.64.0.2\"]}", P2P_ERR_IP },
+	{ IPS_OF "[\"100.128.0.0\"]}", P2P_ERR_IP },
+	{ IPS_OF "[\"100.95.255.255\"]}", P2P_ERR_IP },
+	{ IPS_OF "[\"10.0.0.1\"]}", P2P_ERR_IP },
+	{ IPS_OF "[\"127.0.0.1\"]}", P2P_ERR_IP },
+	{ IPS_OF "[\"fd00:2021:1111::2\"]}", P2P_ERR_IP },
+	{ IPS_OF "[\"fd00:2021:1111:8000::20:0\"]}", P2P_ERR_IP },
+	{ IPS_OF "[\"fd00:2021:1111:8001::1\"]}", P2P_ERR_IP },
+	{ IPS_OF "[\"::ffff:100.96.0.1\"]}", P2P_ERR_IP },
+	{ IPS_OF "[\"100.96.0.1/32\"]}", P2P_ERR_IP },
+	{ IPS_OF "[\"100.96.0.01\"]}", P2P_ERR_IP },
+	{ IPS_OF "[\" 100.96.0.1\"]}", P2P_ERR_IP },
+	{ IPS_OF "[\"100.96.0.1\",\"100.96.0.1\"]}", P2P_ERR_IP },
 };
 
 static void test_bad(void **state)
@@ -182,7 +183,8 @@ static void test_sizes(void **state)
 	buf[0] = 2;
 	assert_int_equal(p2p_event_type(buf, 8), 2);
 	/* JSON of exactly the cap parses; one byte more is refused unread */
-	snprintf(big, sizeof(big), "%s", "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.96.0.1\"]}");
+	snprintf(big, sizeof(big), "%s",
+		 "{\"resource\":\"r\",\"domain\":\"a.b\",\"proxy_ips\":[\"100.96.0.1\"]}");
 	big[strlen(big)] = ' ';
 	big[P2P_JSON_MAX] = '\0';
 	assert_int_equal(parse(big, &a), P2P_OK);
@@ -236,8 +238,8 @@ static void test_build(void **state)
 	assert_memory_equal(json, "{\"resource\":\"r-1\",\"domain\":\"app.corp.example\","
 				  "\"status\":\"Active\"}", (size_t)j);
 	j = p2p_domain_status_json(json, sizeof(json), "r-1", "a.b", false);
-	assert_memory_equal(json, "{\"resource\":\"r-1\",\"domain\":\"a.b\",\"status\":\"Inactive\"}",
-			    (size_t)j);
+	assert_memory_equal(
+	    json, "{\"resource\":\"r-1\",\"domain\":\"a.b\",\"status\":\"Inactive\"}", (size_t)j);
 	assert_int_equal(p2p_domain_status_json(json, 10, "r-1", "a.b", false), -ENOSPC);
 
 	n = p2p_build(pkt, sizeof(pkt), P2P_DOMAIN_STATUS, json, (size_t)j);
