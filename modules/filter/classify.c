@@ -51,7 +51,17 @@ enum filter_reason filter_admits(const struct fzgw_resource *r, uint8_t proto, b
 	return proto_seen ? FILTER_PORT_DENIED : FILTER_PROTO_DENIED;
 }
 
-/* The prefix length a grant covers @a with, or -1. */
+/* The prefix length a DNS grant covers @a with: a host prefix for its proxy IPs, or -1. */
+static int proxy_covers(const struct filter_grant *g, const struct fzgw_addr *a)
+{
+	for (const struct filter_proxy *p = g->proxies; p; p = p->next)
+		for (uint8_t i = 0; i < p->n; i++)
+			if (filter_addr_equal(&p->ips[i], a))
+				return a->family == 4 ? 32 : 128;
+	return -1;
+}
+
+/* The prefix length a grant covers @a with, or -1: the reference the index must agree with. */
 static int covers(const struct filter_grant *g, const struct fzgw_addr *a)
 {
 	const struct fzgw_resource *r = &g->res->def;
@@ -62,12 +72,7 @@ static int covers(const struct filter_grant *g, const struct fzgw_addr *a)
 	case FZGW_RES_INTERNET:
 		return filter_in_proxy(a) || filter_internet_excluded(a) ? -1 : 0;
 	case FZGW_RES_DNS:
-		/*
-		 * Hook point for DNS resources: the nat module will give each DNS grant the
-		 * proxy IPs the client assigned (one /32 or /128 each, inside the proxy
-		 * ranges). Until then a DNS grant covers no address.
-		 */
-		return -1;
+		return proxy_covers(g, a);
 	}
 	return -1;
 }
@@ -80,35 +85,107 @@ static bool better(const struct filter_grant *a, int alen, const struct filter_g
 	return strcmp(a->res->node.id, b->res->node.id) < 0;
 }
 
+/*
+ * The index holds every grant at the prefixes it may cover; the Internet sits at /0 and
+ * really covers only what it does not exclude. Returns the prefix length, or -1 and then
+ * tells whether an Internet grant saw the address excluded.
+ */
+static int entry_covers(const struct filter_tnode *n, const struct filter_grant *g,
+			const struct fzgw_addr *a, bool *excluded)
+{
+	if (g->res->def.type != FZGW_RES_INTERNET)
+		return n->plen;
+	if (filter_in_proxy(a))
+		return -1;
+	if (filter_internet_excluded(a)) {
+		*excluded = true;
+		return -1;
+	}
+	return 0;
+}
+
 void filter_classify(const struct filter_client *c, const struct fzgw_addr *a,
 		     struct filter_class *out)
 {
+	const struct filter_tnode *path[FILTER_PATH_MAX];
+	unsigned n = filter_index_path(&c->ix, a, path);
 	int len[FILTER_MAX_CAND];
 
 	memset(out, 0, sizeof(*out));
-	for (uint32_t i = 0; i < c->n_grants; i++) {
-		const struct filter_grant *g = &c->grants[i];
-		int l = covers(g, a), k;
+	for (unsigned p = 0; p < n; p++) {
+		for (uint32_t e = 0; e < path[p]->n; e++) {
+			const struct filter_grant *g = path[p]->e[e].g;
+			int l = entry_covers(path[p], g, a, &out->excluded), k;
 
-		if (g->res->def.type == FZGW_RES_INTERNET && l < 0 && !filter_in_proxy(a))
-			out->excluded = true;
-		if (l < 0)
-			continue;
-		if (out->n == FILTER_MAX_CAND) {
-			out->overflow = true;
-			continue;
+			if (l < 0)
+				continue;
+			if (out->n == FILTER_MAX_CAND) {
+				out->overflow = true;
+				continue;
+			}
+			/* insertion sort: few candidates */
+			for (k = out->n; k > 0; k--) {
+				if (!better(g, l, out->cand[k - 1], len[k - 1]))
+					break;
+				out->cand[k] = out->cand[k - 1];
+				len[k] = len[k - 1];
+			}
+			out->cand[k] = g;
+			len[k] = l;
+			out->n++;
 		}
-		/* insertion sort: few candidates */
-		for (k = out->n; k > 0; k--) {
-			if (!better(g, l, &c->grants[out->cand[k - 1]], len[k - 1]))
-				break;
-			out->cand[k] = out->cand[k - 1];
-			len[k] = len[k - 1];
-		}
-		out->cand[k] = (uint16_t)i;
-		len[k] = l;
-		out->n++;
 	}
+}
+
+/* What a candidate (covering with @l) tells about the query; true when it decides. */
+struct tally {
+	const struct filter_grant *best;
+	int best_len;
+	bool expired, excluded;
+};
+
+static bool weigh(struct tally *v, const struct filter_grant *g, int l,
+		  const struct filter_query *q)
+{
+	if (filter_admits(&g->res->def, q->proto, q->has_port, q->port) == FILTER_OK) {
+		if (filter_grant_live(g, q->now))
+			return true;
+		v->expired = true;
+	}
+	if (!v->best || better(g, l, v->best, v->best_len)) {
+		v->best = g;
+		v->best_len = l;
+	}
+	return false;
+}
+
+static enum filter_reason conclude(const struct tally *v, const struct filter_query *q)
+{
+	if (v->expired)
+		return FILTER_EXPIRED;
+	if (v->best)
+		return filter_admits(&v->best->res->def, q->proto, q->has_port, q->port);
+	return v->excluded ? FILTER_INTERNET_EXCLUDED : FILTER_NO_RESOURCE;
+}
+
+/* Every covering grant from the index, for addresses with more than FILTER_MAX_CAND. */
+static enum filter_reason decide_index(const struct filter_client *c,
+				       const struct filter_query *q)
+{
+	const struct filter_tnode *path[FILTER_PATH_MAX];
+	unsigned n = filter_index_path(&c->ix, q->addr, path);
+	struct tally v = { NULL, -1, false, false };
+
+	for (unsigned p = 0; p < n; p++) {
+		for (uint32_t e = 0; e < path[p]->n; e++) {
+			const struct filter_grant *g = path[p]->e[e].g;
+			int l = entry_covers(path[p], g, q->addr, &v.excluded);
+
+			if (l >= 0 && weigh(&v, g, l, q))
+				return FILTER_OK;
+		}
+	}
+	return conclude(&v, q);
 }
 
 /*
@@ -122,9 +199,9 @@ enum filter_reason filter_decide_class(const struct filter_client *c,
 	bool expired = false;
 
 	if (cls->overflow)
-		return filter_decide_scan(c, q);
+		return decide_index(c, q);
 	for (int k = 0; k < cls->n; k++) {
-		const struct filter_grant *g = &c->grants[cls->cand[k]];
+		const struct filter_grant *g = cls->cand[k];
 
 		if (filter_admits(&g->res->def, q->proto, q->has_port, q->port) != FILTER_OK)
 			continue;
@@ -135,7 +212,7 @@ enum filter_reason filter_decide_class(const struct filter_client *c,
 	if (expired)
 		return FILTER_EXPIRED;
 	if (cls->n) {
-		const struct fzgw_resource *best = &c->grants[cls->cand[0]].res->def;
+		const struct fzgw_resource *best = &cls->cand[0]->res->def;
 
 		return filter_admits(best, q->proto, q->has_port, q->port);
 	}
@@ -144,32 +221,19 @@ enum filter_reason filter_decide_class(const struct filter_client *c,
 
 enum filter_reason filter_decide_scan(const struct filter_client *c, const struct filter_query *q)
 {
-	const struct filter_grant *best = NULL;
-	int best_len = -1;
-	bool expired = false, excluded = false;
+	struct tally v = { NULL, -1, false, false };
 
 	for (uint32_t i = 0; i < c->n_grants; i++) {
-		const struct filter_grant *g = &c->grants[i];
+		const struct filter_grant *g = c->grants[i];
 		int l = covers(g, q->addr);
 
 		if (l < 0) {
 			if (g->res->def.type == FZGW_RES_INTERNET && !filter_in_proxy(q->addr))
-				excluded = true;
+				v.excluded = true;
 			continue;
 		}
-		if (filter_admits(&g->res->def, q->proto, q->has_port, q->port) == FILTER_OK) {
-			if (filter_grant_live(g, q->now))
-				return FILTER_OK;
-			expired = true;
-		}
-		if (!best || better(g, l, best, best_len)) {
-			best = g;
-			best_len = l;
-		}
+		if (weigh(&v, g, l, q))
+			return FILTER_OK;
 	}
-	if (expired)
-		return FILTER_EXPIRED;
-	if (best)
-		return filter_admits(&best->res->def, q->proto, q->has_port, q->port);
-	return excluded ? FILTER_INTERNET_EXCLUDED : FILTER_NO_RESOURCE;
+	return conclude(&v, q);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Bus events into the policy: the gateway's addresses, grants, revocations, resource changes. */
+/* Bus events into the policy: gateway addresses, grants, revocations, resources, proxy IPs. */
 #include <errno.h>
 #include <string.h>
 
@@ -79,4 +79,35 @@ void filter_on_peer_removed(void *state, const struct fzgw_event *ev)
 
 	if (e && memchr(e->client_id, '\0', sizeof(e->client_id)))
 		filter_grant_del(st, e->client_id, NULL);
+}
+
+/* The nat module's proxy IPs for a DNS resource's name (n = 0: the name is no longer in use). */
+void filter_on_proxy_ips(void *state, const struct fzgw_event *ev)
+{
+	struct filter_state *st = state;
+	const struct fzgw_ev_proxy_ips *e = PAYLOAD(ev, struct fzgw_ev_proxy_ips);
+	int rc;
+
+	if (!e) {
+		st->api->counter_add(st->ctx, st->cnt_proxy_ignored, 1);
+		return;
+	}
+	rc = filter_proxy_set(st, e);
+	if (rc == 0) {
+		st->api->counter_add(st->ctx, e->n ? st->cnt_proxy_set : st->cnt_proxy_removed, 1);
+		st->api->log(st->ctx, FZGW_LOG_DEBUG, "%.40s: %.255s (%.40s): %u proxy IP(s)",
+			     e->client_id, e->domain, e->resource_id, e->n);
+		return;
+	}
+	st->api->counter_add(st->ctx, st->cnt_proxy_ignored, 1);
+	if (rc == -ENOENT)
+		st->api->log(st->ctx, FZGW_LOG_DEBUG,
+			     "%.40s: proxy IPs for %.40s, which it does not hold", e->client_id,
+			     e->resource_id);
+	else
+		st->api->log(st->ctx, FZGW_LOG_WARN,
+			     "%.40s: ignoring proxy IPs of %.255s from %s: %s", e->client_id,
+			     e->domain, ev->source,
+			     rc == -EINVAL ? "malformed" : rc == -ENOSPC ? "too many names" :
+			     "out of memory");
 }

@@ -26,10 +26,16 @@ static int read_settings(struct fzgw_ctx *ctx, const struct fzgw_api *api,
 	return api->settings_parse(ctx, s, filter_keys, out);
 }
 
+/* Expiry, and the cache figures into the counters (not per packet: SIGUSR1 may lag by 1 s). */
 static void on_tick(void *arg)
 {
 	struct filter_state *st = arg;
 
+	st->api->counter_add(st->ctx, st->cnt_cache_hits, st->cache_hits - st->cache_hits_told);
+	st->api->counter_add(st->ctx, st->cnt_cache_misses,
+			     st->cache_misses - st->cache_misses_told);
+	st->cache_hits_told = st->cache_hits;
+	st->cache_misses_told = st->cache_misses;
 	filter_expire(st, st->api->wall_s(st->ctx));
 }
 
@@ -108,5 +114,6 @@ FZGW_MODULE_DEFINE = {
 		{ FZGW_EV_ACCESS_REVOKED, filter_on_revoked },
 		{ FZGW_EV_RESOURCE_UPDATED, filter_on_resource },
 		{ FZGW_EV_PEER_REMOVED, filter_on_peer_removed },
+		{ FZGW_EV_PROXY_IPS, filter_on_proxy_ips },
 	},
 };

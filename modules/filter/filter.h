@@ -11,10 +11,11 @@
 
 #define FILTER_ID_MAX 40
 #define FILTER_MAX_CLIENTS 65536
-#define FILTER_MAX_RESOURCES 65536
-#define FILTER_MAX_GRANTS 4096 /* per client; grant indexes fit the cache's uint16_t */
-#define FILTER_MAX_CAND 8      /* candidates a cache entry holds */
-#define FILTER_CACHE_SIZE 4096 /* entries, a power of two */
+#define FILTER_MAX_RESOURCES 262144
+#define FILTER_MAX_GRANTS 131072  /* per client */
+#define FILTER_MAX_DOMAINS 4096   /* DNS names with proxy IPs, per client */
+#define FILTER_MAX_CAND 8         /* candidates a cache entry holds */
+#define FILTER_CACHE_SIZE 4096    /* entries, a power of two */
 
 /* An intrusive hash-table node; the first member of what a table holds. */
 struct filter_hnode {
@@ -36,15 +37,58 @@ struct filter_res {
 	struct fzgw_resource def;
 };
 
-struct filter_grant {
-	struct filter_res *res;
-	int64_t expires_at; /* unix seconds, 0 = never */
+/* The proxy IPs a client assigned to one name of a DNS resource (from the nat module). */
+struct filter_proxy {
+	struct filter_proxy *next;
+	char domain[256];
+	uint8_t n;
+	struct fzgw_addr ips[FZGW_MAX_PROXY_IPS]; /* distinct, inside the proxy ranges */
 };
+
+/* One client's access to one resource; node.id is the resource id. */
+struct filter_grant {
+	struct filter_hnode node;
+	struct filter_res *res;
+	int64_t expires_at;            /* unix seconds, 0 = never */
+	uint32_t pos;                  /* index in the client's grants[] */
+	struct filter_proxy *proxies;  /* DNS resources: the names in use */
+};
+
+/* A prefix trie entry: a grant covering the node's prefix, counted once per reason. */
+struct filter_tent {
+	struct filter_grant *g;
+	uint32_t refs;
+};
+
+/*
+ * A node of a path-compressed binary trie (one per family). It stands for the prefix of
+ * @plen bits in @key (host order halves of the 128-bit address, IPv4 in the top 32 bits);
+ * nodes without entries only join two subtrees.
+ */
+struct filter_tnode {
+	struct filter_tnode *child[2], *parent;
+	uint64_t key[2];
+	uint8_t plen;
+	uint32_t n, cap;
+	struct filter_tent *e;
+};
+
+/* The prefixes a client's grants cover: CIDR networks, proxy IPs, the Internet as /0. */
+struct filter_index {
+	struct filter_tnode *root[2]; /* [0] IPv4, [1] IPv6 */
+	uint32_t nodes;
+};
+
+/* The deepest path through a trie: one node per prefix length at most. */
+#define FILTER_PATH_MAX 129
 
 struct filter_client {
 	struct filter_hnode node;
 	uint32_t n_grants, cap;
-	struct filter_grant *grants;
+	struct filter_grant **grants;
+	struct filter_htab by_res;     /* the grants by resource id */
+	struct filter_index ix;
+	uint32_t n_domains;            /* proxy IP sets of all its DNS grants */
 	int64_t next_expiry; /* earliest expires_at of the grants, 0 = none */
 	uint64_t bucket_ms;  /* ICMP answers: time of the last refill */
 	uint64_t tokens;     /* in thousandths of an answer */
@@ -55,7 +99,7 @@ struct filter_class {
 	uint8_t n;
 	bool overflow; /* more candidates than FILTER_MAX_CAND: decide by a full scan */
 	bool excluded; /* an Internet grant exists but the address is one it never covers */
-	uint16_t cand[FILTER_MAX_CAND];
+	const struct filter_grant *cand[FILTER_MAX_CAND];
 };
 
 struct filter_cache_entry {
@@ -97,6 +141,7 @@ struct filter_state {
 	int64_t next_expiry;       /* earliest grant expiry of all clients, 0 = none */
 	struct filter_cache_entry *cache;
 	uint64_t cache_hits, cache_misses;
+	uint64_t cache_hits_told, cache_misses_told; /* already added to the counters */
 	struct fzgw_timer *tick;
 	/* settings */
 	uint32_t icmp_rate;        /* answers per second and client; burst the same */
@@ -106,6 +151,8 @@ struct filter_state {
 	uint64_t log_bucket_ms, log_tokens;
 	int cnt_in[FILTER_REASON_COUNT], cnt_out[FILTER_REASON_COUNT];
 	int cnt_icmp_sent, cnt_icmp_limited, cnt_expired_grants;
+	int cnt_proxy_set, cnt_proxy_removed, cnt_proxy_ignored, cnt_index_failed;
+	int cnt_cache_hits, cnt_cache_misses;
 };
 
 /* htab.c */
@@ -125,8 +172,27 @@ bool filter_in_proxy(const struct fzgw_addr *a);  /* 100.96.0.0/11, fd00:2021:11
 /* Addresses the Internet resource never covers (private, loopback, link-local, ...). */
 bool filter_internet_excluded(const struct fzgw_addr *a);
 
+/* index.c: the per-client prefix trie */
+/* Adds @g at @a/@plen (host bits ignored), or counts one more reference. 0 or -ENOMEM. */
+int filter_index_add(struct filter_index *ix, const struct fzgw_addr *a, unsigned plen,
+		     struct filter_grant *g);
+/* Takes one reference of @g at @a/@plen away; nodes left empty go. */
+void filter_index_del(struct filter_index *ix, const struct fzgw_addr *a, unsigned plen,
+		      const struct filter_grant *g);
+/* The nodes with entries whose prefixes contain @a, shortest first; returns how many. */
+unsigned filter_index_path(const struct filter_index *ix, const struct fzgw_addr *a,
+			   const struct filter_tnode **path);
+void filter_index_free(struct filter_index *ix);
+
 /* policy.c: clients, grants and resources as the control plane set them */
 struct filter_client *filter_client_find(const struct filter_state *st, const char *id);
+struct filter_grant *filter_grant_find(const struct filter_client *c, const char *res_id);
+/* Adds (or, with @add false, removes) what @g covers to its client's index. 0 or -ENOMEM,
+ * and then nothing was added. */
+int filter_grant_index(struct filter_client *c, struct filter_grant *g, bool add);
+/* The index entries of one proxy IP set of @g. 0 or -ENOMEM, and then nothing was added. */
+int filter_proxy_index(struct filter_client *c, struct filter_grant *g,
+		       const struct filter_proxy *p, bool add);
 /* 0, -EINVAL for a malformed resource, -ENOSPC past a cap, -ENOMEM. */
 int filter_grant_set(struct filter_state *st, const char *client_id,
 		     const struct fzgw_resource *res, int64_t expires_at);
@@ -139,6 +205,11 @@ void filter_policy_free(struct filter_state *st);
 /* Drops the grants that ended at @now and publishes the revocations. */
 void filter_expire(struct filter_state *st, int64_t now);
 
+/* proxy.c: a DNS grant's proxy IPs, as the nat module publishes them */
+/* 0; -ENOENT without the client or grant; -EINVAL for a malformed set; -ENOSPC; -ENOMEM. */
+int filter_proxy_set(struct filter_state *st, const struct fzgw_ev_proxy_ips *e);
+void filter_proxy_free_all(struct filter_client *c, struct filter_grant *g);
+
 /* classify.c */
 bool filter_grant_live(const struct filter_grant *g, int64_t now);
 /* FILTER_OK when @r's filters admit the packet, else PORT_DENIED or PROTO_DENIED. */
@@ -146,7 +217,7 @@ enum filter_reason filter_admits(const struct fzgw_resource *r, uint8_t proto, b
 				 uint16_t port);
 void filter_classify(const struct filter_client *c, const struct fzgw_addr *a,
 		     struct filter_class *out);
-/* The decision from a classification (falls back to a scan when it overflowed). */
+/* The decision from a classification (every covering grant when it overflowed). */
 enum filter_reason filter_decide_class(const struct filter_client *c,
 				       const struct filter_class *cls,
 				       const struct filter_query *q);
@@ -174,5 +245,6 @@ void filter_on_authorized(void *state, const struct fzgw_event *ev);
 void filter_on_revoked(void *state, const struct fzgw_event *ev);
 void filter_on_resource(void *state, const struct fzgw_event *ev);
 void filter_on_peer_removed(void *state, const struct fzgw_event *ev);
+void filter_on_proxy_ips(void *state, const struct fzgw_event *ev);
 
 #endif

@@ -46,6 +46,12 @@ void filter_counters_register(struct filter_state *st)
 	st->cnt_icmp_sent = st->api->counter_register(st->ctx, "icmp-answers");
 	st->cnt_icmp_limited = st->api->counter_register(st->ctx, "icmp-rate-limited");
 	st->cnt_expired_grants = st->api->counter_register(st->ctx, "grants-expired");
+	st->cnt_proxy_set = st->api->counter_register(st->ctx, "proxy-ips-set");
+	st->cnt_proxy_removed = st->api->counter_register(st->ctx, "proxy-ips-removed");
+	st->cnt_proxy_ignored = st->api->counter_register(st->ctx, "proxy-ips-ignored");
+	st->cnt_index_failed = st->api->counter_register(st->ctx, "index-failed");
+	st->cnt_cache_hits = st->api->counter_register(st->ctx, "cache-hits");
+	st->cnt_cache_misses = st->api->counter_register(st->ctx, "cache-misses");
 }
 
 static void count(struct filter_state *st, int id)

@@ -67,7 +67,7 @@ static void recompute_expiry(struct filter_client *c)
 {
 	c->next_expiry = 0;
 	for (uint32_t i = 0; i < c->n_grants; i++) {
-		int64_t e = c->grants[i].expires_at;
+		int64_t e = c->grants[i]->expires_at;
 
 		if (e && (!c->next_expiry || e < c->next_expiry))
 			c->next_expiry = e;
@@ -88,13 +88,155 @@ static void res_put(struct filter_state *st, struct filter_res *r)
 	free(r);
 }
 
+struct filter_grant *filter_grant_find(const struct filter_client *c, const char *res_id)
+{
+	return (struct filter_grant *)filter_htab_find(&c->by_res, res_id);
+}
+
+static int cidr_index(struct filter_client *c, struct filter_grant *g, bool add)
+{
+	const struct fzgw_resource *r = &g->res->def;
+
+	if (!add) {
+		filter_index_del(&c->ix, &r->addr, r->prefix_len, g);
+		return 0;
+	}
+	return filter_index_add(&c->ix, &r->addr, r->prefix_len, g);
+}
+
+/* The Internet is /0 of both families; which addresses it really covers is the classifier's. */
+static int internet_index(struct filter_client *c, struct filter_grant *g, bool add)
+{
+	static const struct fzgw_addr any4 = { .family = 4 }, any6 = { .family = 6 };
+
+	if (!add) {
+		filter_index_del(&c->ix, &any4, 0, g);
+		filter_index_del(&c->ix, &any6, 0, g);
+		return 0;
+	}
+	if (filter_index_add(&c->ix, &any4, 0, g) < 0)
+		return -ENOMEM;
+	if (filter_index_add(&c->ix, &any6, 0, g) < 0) {
+		filter_index_del(&c->ix, &any4, 0, g);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static unsigned host_len(const struct fzgw_addr *a)
+{
+	return a->family == 4 ? 32 : 128;
+}
+
+int filter_proxy_index(struct filter_client *c, struct filter_grant *g,
+		       const struct filter_proxy *p, bool add)
+{
+	for (uint8_t i = 0; i < p->n; i++) {
+		if (!add) {
+			filter_index_del(&c->ix, &p->ips[i], host_len(&p->ips[i]), g);
+			continue;
+		}
+		if (filter_index_add(&c->ix, &p->ips[i], host_len(&p->ips[i]), g) < 0) {
+			while (i--)
+				filter_index_del(&c->ix, &p->ips[i], host_len(&p->ips[i]), g);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* DNS resources cover the proxy IPs the client assigned to their names, nothing else. */
+static int dns_index(struct filter_client *c, struct filter_grant *g, bool add)
+{
+	for (const struct filter_proxy *p = g->proxies; p; p = p->next) {
+		if (filter_proxy_index(c, g, p, add) < 0) {
+			for (const struct filter_proxy *q = g->proxies; q != p; q = q->next)
+				filter_proxy_index(c, g, q, false);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int filter_grant_index(struct filter_client *c, struct filter_grant *g, bool add)
+{
+	switch (g->res->def.type) {
+	case FZGW_RES_CIDR:
+		return cidr_index(c, g, add);
+	case FZGW_RES_INTERNET:
+		return internet_index(c, g, add);
+	case FZGW_RES_DNS:
+		return dns_index(c, g, add);
+	}
+	return 0;
+}
+
+/* Takes @g out of its client: index, table, array, its resource. */
+static void grant_free(struct filter_state *st, struct filter_client *c, struct filter_grant *g)
+{
+	filter_grant_index(c, g, false);
+	filter_proxy_free_all(c, g);
+	filter_htab_del(&c->by_res, &g->node);
+	c->grants[g->pos] = c->grants[--c->n_grants];
+	c->grants[g->pos]->pos = g->pos;
+	res_put(st, g->res);
+	free(g);
+}
+
 static void client_free(struct filter_state *st, struct filter_client *c)
 {
 	filter_htab_del(&st->clients, &c->node);
-	for (uint32_t i = 0; i < c->n_grants; i++)
-		res_put(st, c->grants[i].res);
+	while (c->n_grants)
+		grant_free(st, c, c->grants[c->n_grants - 1]);
+	filter_index_free(&c->ix);
+	filter_htab_free(&c->by_res);
 	free(c->grants);
 	free(c);
+}
+
+static bool same_coverage(const struct fzgw_resource *a, const struct fzgw_resource *b)
+{
+	if (a->type != b->type)
+		return false;
+	if (a->type != FZGW_RES_CIDR)
+		return true;
+	return a->prefix_len == b->prefix_len && a->addr.family == b->addr.family &&
+	       filter_addr_in(&a->addr, &b->addr, b->prefix_len);
+}
+
+/* Every holder of @r takes what it covers out of (or into) its index. */
+static void reindex_holders(struct filter_state *st, struct filter_res *r, bool add)
+{
+	for (uint32_t b = 0; b <= st->clients.mask; b++) {
+		for (struct filter_hnode *n = st->clients.b[b]; n; n = n->next) {
+			struct filter_client *c = (struct filter_client *)n;
+			struct filter_grant *g = filter_grant_find(c, r->node.id);
+
+			if (!g || g->res != r || filter_grant_index(c, g, add) == 0)
+				continue;
+			/* the grant covers nothing now: the policy fails closed */
+			st->api->counter_add(st->ctx, st->cnt_index_failed, 1);
+			st->api->log(st->ctx, FZGW_LOG_ERROR, "%s: out of memory indexing %s",
+				     c->node.id, r->node.id);
+		}
+	}
+}
+
+/*
+ * A definition shared by every client holding it changes. When it covers other addresses,
+ * every holder's index follows: the old prefixes out first, then the new ones in. A rare
+ * event (an administrator's edit), so walking every client is fine.
+ */
+static void res_redefine(struct filter_state *st, struct filter_res *r,
+			 const struct fzgw_resource *def)
+{
+	if (same_coverage(&r->def, def)) {
+		r->def = *def;
+		return;
+	}
+	reindex_holders(st, r, false);
+	r->def = *def;
+	reindex_holders(st, r, true);
 }
 
 /* Finds or adds the definition named by @def and makes it equal to @def. */
@@ -110,10 +252,12 @@ static int res_get(struct filter_state *st, const struct fzgw_resource *def,
 			return -ENOMEM;
 		memcpy(r->node.id, def->id, sizeof(r->node.id));
 		r->node.hash = filter_hash_id(r->node.id);
+		r->def = *def;
 		filter_htab_add(&st->resources, &r->node);
+	} else {
+		/* the latest definition wins, for every client holding it */
+		res_redefine(st, r, def);
 	}
-	/* the latest definition wins, for every client holding it */
-	r->def = *def;
 	*out = r;
 	return 0;
 }
@@ -127,6 +271,10 @@ static int client_get(struct filter_state *st, const char *id, struct filter_cli
 			return -ENOSPC;
 		if (!(c = calloc(1, sizeof(*c))))
 			return -ENOMEM;
+		if (filter_htab_init(&c->by_res, 4) < 0) {
+			free(c);
+			return -ENOMEM;
+		}
 		snprintf(c->node.id, sizeof(c->node.id), "%s", id);
 		c->node.hash = filter_hash_id(c->node.id);
 		c->tokens = (uint64_t)st->icmp_rate * 1000u;
@@ -136,45 +284,65 @@ static int client_get(struct filter_state *st, const char *id, struct filter_cli
 	return 0;
 }
 
+static int grant_new(struct filter_state *st, struct filter_client *c,
+		     const struct fzgw_resource *def, struct filter_grant **out)
+{
+	struct filter_grant *g;
+	struct filter_res *r;
+	int rc;
+
+	if (c->n_grants == FILTER_MAX_GRANTS)
+		return -ENOSPC;
+	if (c->n_grants == c->cap) {
+		uint32_t cap = c->cap ? c->cap * 2 : 4;
+		struct filter_grant **v = realloc(c->grants, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->grants = v;
+		c->cap = cap;
+	}
+	if (!(g = calloc(1, sizeof(*g))))
+		return -ENOMEM;
+	if ((rc = res_get(st, def, &r)) < 0)
+		goto err_grant;
+	g->res = r;
+	r->refs++;
+	memcpy(g->node.id, r->node.id, sizeof(g->node.id));
+	g->node.hash = r->node.hash;
+	if ((rc = filter_grant_index(c, g, true)) < 0)
+		goto err_res;
+	filter_htab_add(&c->by_res, &g->node);
+	g->pos = c->n_grants;
+	c->grants[c->n_grants++] = g;
+	*out = g;
+	return 0;
+
+err_res:
+	res_put(st, r);
+err_grant:
+	free(g);
+	return rc;
+}
+
 int filter_grant_set(struct filter_state *st, const char *client_id,
 		     const struct fzgw_resource *def, int64_t expires_at)
 {
 	struct filter_client *c;
-	struct filter_res *r;
-	uint32_t i;
+	struct filter_grant *g;
 	int rc;
 
 	if (!id_valid(client_id, FILTER_ID_MAX) || !filter_resource_valid(def) || expires_at < 0)
 		return -EINVAL;
 	if ((rc = client_get(st, client_id, &c)) < 0)
 		return rc;
-	for (i = 0; i < c->n_grants; i++)
-		if (!strcmp(c->grants[i].res->node.id, def->id))
-			break;
-	if (i == c->n_grants) {
-		if (c->n_grants == FILTER_MAX_GRANTS) {
-			rc = -ENOSPC;
+	if (!(g = filter_grant_find(c, def->id))) {
+		if ((rc = grant_new(st, c, def, &g)) < 0)
 			goto err_client;
-		}
-		if (c->n_grants == c->cap) {
-			uint32_t cap = c->cap ? c->cap * 2 : 4;
-			struct filter_grant *g = realloc(c->grants, cap * sizeof(*g));
-
-			if (!g) {
-				rc = -ENOMEM;
-				goto err_client;
-			}
-			c->grants = g;
-			c->cap = cap;
-		}
-		if ((rc = res_get(st, def, &r)) < 0)
-			goto err_client;
-		r->refs++;
-		c->grants[c->n_grants++].res = r;
 	} else {
-		res_get(st, def, &r); /* known: cannot fail */
+		res_redefine(st, g->res, def);
 	}
-	c->grants[i].expires_at = expires_at;
+	g->expires_at = expires_at;
 	recompute_expiry(c);
 	note_expiry(st, c->next_expiry);
 	filter_policy_changed(st);
@@ -194,13 +362,10 @@ bool filter_grant_del(struct filter_state *st, const char *client_id, const char
 		return false;
 	filter_policy_changed(st);
 	if (res_id && *res_id) {
-		for (uint32_t i = 0; i < c->n_grants; i++) {
-			if (strcmp(c->grants[i].res->node.id, res_id))
-				continue;
-			res_put(st, c->grants[i].res);
-			c->grants[i] = c->grants[--c->n_grants];
-			break;
-		}
+		struct filter_grant *g = filter_grant_find(c, res_id);
+
+		if (g)
+			grant_free(st, c, g);
 		recompute_expiry(c);
 		if (c->n_grants)
 			return false;
@@ -217,7 +382,7 @@ int filter_resource_update(struct filter_state *st, const struct fzgw_resource *
 		return -EINVAL;
 	if (!(r = res_find(st, def->id)))
 		return 0; /* nobody holds it */
-	r->def = *def;
+	res_redefine(st, r, def);
 	filter_policy_changed(st);
 	return 0;
 }
@@ -256,7 +421,7 @@ static bool expire_client(struct filter_state *st, struct filter_client *c, int6
 			  struct revocations *rv)
 {
 	for (uint32_t i = 0; i < c->n_grants;) {
-		struct filter_grant *g = &c->grants[i];
+		struct filter_grant *g = c->grants[i];
 
 		if (filter_grant_live(g, now)) {
 			i++;
@@ -266,8 +431,7 @@ static bool expire_client(struct filter_state *st, struct filter_client *c, int6
 			     g->res->node.id);
 		st->api->counter_add(st->ctx, st->cnt_expired_grants, 1);
 		add_revocation(rv, c->node.id, g->res->node.id);
-		res_put(st, g->res);
-		*g = c->grants[--c->n_grants];
+		grant_free(st, c, g); /* the last grant moves to i */
 	}
 	recompute_expiry(c);
 	return c->n_grants == 0;

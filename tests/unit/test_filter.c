@@ -85,6 +85,23 @@ static void revoke_grant(struct modtest *t, const char *client, const char *res)
 	modtest_publish(t, FZGW_EV_ACCESS_REVOKED, &r, sizeof(r));
 }
 
+/* FZGW_EV_PROXY_IPS as the nat module publishes it; @ips space-separated ("" = n 0). */
+static void proxy_ips(struct modtest *t, const char *client, const char *res, const char *domain,
+		      const char *ips)
+{
+	struct fzgw_ev_proxy_ips e;
+	char buf[512], *save = NULL;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(e.client_id, sizeof(e.client_id), "%s", client);
+	snprintf(e.resource_id, sizeof(e.resource_id), "%s", res);
+	snprintf(e.domain, sizeof(e.domain), "%s", domain);
+	snprintf(buf, sizeof(buf), "%s", ips);
+	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		e.ips[e.n++] = modtest_addr(tok);
+	modtest_publish(t, FZGW_EV_PROXY_IPS, &e, sizeof(e));
+}
+
 static void iface(struct modtest *t, const char *v4, const char *v6)
 {
 	struct fzgw_ev_iface e;
@@ -662,6 +679,220 @@ static void test_events(void **state)
 	modtest_free(t);
 }
 
+/* ------------------------------------------------------------- DNS proxy IPs */
+
+#define P1 "100.96.0.5"
+#define P2 "100.96.0.6"
+#define P3 "100.96.0.7"
+#define P6 "fd00:2021:1111:8000::5"
+#define PX "100.97.0.1"
+#define L77 "10.77.1.1"
+
+static uint64_t counter(struct modtest *t, const char *name)
+{
+	return fzgw_counter_get(&t->ctx.counters, name);
+}
+
+/* Proxy IPs become host prefixes of the DNS grant: its filters apply, in both directions. */
+static void test_proxy_ips(void **state)
+{
+	struct modtest *t = start("{ }");
+	struct fzgw_resource web = mkres("web", FZGW_RES_DNS, NULL, "tcp=443 icmp");
+	struct fzgw_resource inet = mkres("inet", FZGW_RES_INTERNET, NULL, "");
+	const char *why;
+
+	(void)state;
+	snprintf(web.pattern, sizeof(web.pattern), "*.corp.example");
+	grant(t, "alice", &web, 0);
+	grant(t, "bob", &inet, 0);
+	grant(t, "bob", &web, 0);
+	/* before the nat module speaks, a DNS resource covers nothing (and the cache learns that) */
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 443, &why), FZGW_DROP);
+	assert_string_equal(why, "no-resource");
+	proxy_ips(t, "alice", "web", "app.corp.example", P1 " " P6);
+	assert_int_equal(counter(t, "proxy-ips-set"), 1);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A6, P6, MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_ICMP, 1, 0, &why), FZGW_ACCEPT);
+	modtest_clear(t);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 80, &why), FZGW_DROP);
+	assert_string_equal(why, "port-denied");
+	assert_int_equal(t->n_icmp, 1);
+	assert_int_equal(t->icmp[0].kind, FZGW_ICMP_PROHIBITED);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_UDP, 1, 53, &why), FZGW_DROP);
+	assert_string_equal(why, "proto-denied");
+	/* replies: after the reverse NAT the source is the proxy IP */
+	assert_int_equal(run(t, FZGW_DIR_OUT, "alice", P1, A4, MT_TCP, 443, 1, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_OUT, "alice", P6, A6, MT_TCP, 443, 1, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_OUT, "alice", P1, A4, MT_TCP, 80, 1, &why), FZGW_DROP);
+	assert_string_equal(why, "out-port-denied");
+	/* only the assigned addresses, only for that client */
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P2, MT_TCP, 1, 443, &why), FZGW_DROP);
+	assert_string_equal(why, "no-resource");
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, P1, MT_TCP, 1, 443, &why), FZGW_DROP);
+	assert_string_equal(why, "no-resource"); /* the Internet never covers proxy IPs */
+	proxy_ips(t, "bob", "web", "app.corp.example", P1);
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, P1, MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, P1, MT_TCP, 1, 80, &why), FZGW_DROP);
+	assert_string_equal(why, "port-denied");
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "1.1.1.1", MT_TCP, 1, 80, &why),
+			 FZGW_ACCEPT);
+
+	/* a new set for the same name replaces the old one */
+	proxy_ips(t, "alice", "web", "app.corp.example", P3);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 443, &why), FZGW_DROP);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A6, P6, MT_TCP, 1, 443, &why), FZGW_DROP);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P3, MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+	/* a second name of the same resource; one address in both names */
+	proxy_ips(t, "alice", "web", "db.corp.example", P2 " " P3 " " P2);
+	assert_int_equal(filter_client_find(fst(t), "alice")->n_domains, 2);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P2, MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+	/* n = 0: that name goes, the other keeps its addresses */
+	proxy_ips(t, "alice", "web", "app.corp.example", "");
+	assert_int_equal(counter(t, "proxy-ips-removed"), 1);
+	assert_int_equal(filter_client_find(fst(t), "alice")->n_domains, 1);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P3, MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P2, MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+	proxy_ips(t, "alice", "web", "db.corp.example", "");
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P3, MT_TCP, 1, 443, &why), FZGW_DROP);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P2, MT_TCP, 1, 443, &why), FZGW_DROP);
+	assert_int_equal(filter_client_find(fst(t), "alice")->n_domains, 0);
+	/* removing what is not there changes nothing */
+	proxy_ips(t, "alice", "web", "nothing.corp.example", "");
+	assert_int_equal(counter(t, "proxy-ips-ignored"), 0);
+	modtest_free(t);
+}
+
+/* Proxy IPs go with the grant: revocation, the client's removal, expiry, a type change. */
+static void test_proxy_ips_lifetime(void **state)
+{
+	struct modtest *t = start("{ }");
+	struct fzgw_resource web = mkres("web", FZGW_RES_DNS, NULL, "");
+	struct fzgw_resource lan = mkres("lan", FZGW_RES_CIDR, "10.200.0.0/24", "");
+	struct fzgw_ev_resource upd;
+	struct fzgw_ev_peer gone;
+	int64_t now = modtest_wall_s;
+	const char *why;
+
+	(void)state;
+	snprintf(web.pattern, sizeof(web.pattern), "*.corp.example");
+	grant(t, "alice", &web, 0);
+	grant(t, "alice", &lan, 0);
+	proxy_ips(t, "alice", "web", "app.corp.example", P1);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_UDP, 1, 53, &why), FZGW_ACCEPT);
+	/* the resource turns into a CIDR resource: proxy IPs cover nothing, and back */
+	memset(&upd, 0, sizeof(upd));
+	upd.resource = mkres("web", FZGW_RES_CIDR, "10.77.0.0/16", "");
+	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_UDP, 1, 53, &why), FZGW_DROP);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, L77, MT_UDP, 1, 53, &why), FZGW_ACCEPT);
+	upd.resource = web;
+	upd.resource.n_filters = 1;
+	upd.resource.filters[0].proto = FZGW_FILTER_TCP;
+	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, L77, MT_UDP, 1, 53, &why), FZGW_DROP);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 53, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_UDP, 1, 53, &why), FZGW_DROP);
+	assert_string_equal(why, "proto-denied");
+	/* a renewed grant keeps its names */
+	grant(t, "alice", &web, now + 50);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 53, &why), FZGW_ACCEPT);
+	/* revoked: the addresses go, and a new grant does not bring them back */
+	revoke_grant(t, "alice", "web");
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 53, &why), FZGW_DROP);
+	assert_string_equal(why, "no-resource");
+	assert_int_equal(filter_client_find(fst(t), "alice")->n_domains, 0);
+	grant(t, "alice", &web, 0);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 53, &why), FZGW_DROP);
+	/* events for a grant the client does not hold are ignored */
+	proxy_ips(t, "alice", "nope", "app.corp.example", P1);
+	proxy_ips(t, "carol", "web", "app.corp.example", P1);
+	assert_int_equal(counter(t, "proxy-ips-ignored"), 2);
+	/* expiry takes them with the grant */
+	proxy_ips(t, "alice", "web", "app.corp.example", P1 " " P6);
+	grant(t, "alice", &web, now + 10);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A6, P6, MT_TCP, 1, 53, &why), FZGW_ACCEPT);
+	modtest_wall_s = now + 10;
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A6, P6, MT_TCP, 1, 53, &why), FZGW_DROP);
+	assert_string_equal(why, "expired");
+	filter_expire(fst(t), modtest_wall_s);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A6, P6, MT_TCP, 1, 53, &why), FZGW_DROP);
+	assert_string_equal(why, "no-resource");
+	assert_int_equal(filter_client_find(fst(t), "alice")->n_domains, 0);
+	modtest_wall_s = now;
+	/* the core removed the tunnel: everything goes */
+	grant(t, "alice", &web, 0);
+	proxy_ips(t, "alice", "web", "app.corp.example", P1);
+	memset(&gone, 0, sizeof(gone));
+	snprintf(gone.client_id, sizeof(gone.client_id), "alice");
+	modtest_publish(t, FZGW_EV_PEER_REMOVED, &gone, sizeof(gone));
+	assert_null(filter_client_find(fst(t), "alice"));
+	assert_int_equal(fst(t)->resources.n, 0);
+	modtest_free(t);
+}
+
+/* Malformed sets are refused whole; names per client are capped. */
+static void test_proxy_ips_malformed(void **state)
+{
+	struct modtest *t = start("{ }");
+	struct fzgw_resource web = mkres("web", FZGW_RES_DNS, NULL, "");
+	struct fzgw_ev_proxy_ips e;
+	char name[64];
+	const char *why;
+
+	(void)state;
+	snprintf(web.pattern, sizeof(web.pattern), "*.corp.example");
+	grant(t, "alice", &web, 0);
+	/* a real address would let a name cover a real host: refused with the rest of the set */
+	proxy_ips(t, "alice", "web", "app.corp.example", P1 " 10.0.0.1");
+	proxy_ips(t, "alice", "web", "app.corp.example", "100.64.0.9");
+	proxy_ips(t, "alice", "web", "app.corp.example", "fd00:2021:1111::9");
+	assert_int_equal(counter(t, "proxy-ips-ignored"), 3);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 53, &why), FZGW_DROP);
+	memset(&e, 0, sizeof(e));
+	snprintf(e.client_id, sizeof(e.client_id), "alice");
+	snprintf(e.resource_id, sizeof(e.resource_id), "web");
+	e.n = FZGW_MAX_PROXY_IPS + 1;
+	for (int i = 0; i < FZGW_MAX_PROXY_IPS; i++)
+		e.ips[i] = modtest_addr(P1);
+	snprintf(e.domain, sizeof(e.domain), "x.corp.example");
+	modtest_publish(t, FZGW_EV_PROXY_IPS, &e, sizeof(e)); /* too many */
+	e.n = 1;
+	memset(e.domain, 'a', sizeof(e.domain)); /* not terminated */
+	modtest_publish(t, FZGW_EV_PROXY_IPS, &e, sizeof(e));
+	e.domain[0] = '\0'; /* empty */
+	modtest_publish(t, FZGW_EV_PROXY_IPS, &e, sizeof(e));
+	snprintf(e.domain, sizeof(e.domain), "x.corp.example");
+	e.ips[0].family = 5;
+	modtest_publish(t, FZGW_EV_PROXY_IPS, &e, sizeof(e));
+	modtest_publish(t, FZGW_EV_PROXY_IPS, &e, 10); /* short */
+	assert_int_equal(counter(t, "proxy-ips-ignored"), 8);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 53, &why), FZGW_DROP);
+	/* the cap on names */
+	for (int i = 0; i < FILTER_MAX_DOMAINS; i++) {
+		snprintf(name, sizeof(name), "n%d.corp.example", i);
+		proxy_ips(t, "alice", "web", name, PX);
+	}
+	assert_int_equal(counter(t, "proxy-ips-set"), FILTER_MAX_DOMAINS);
+	proxy_ips(t, "alice", "web", "one-more.corp.example", P1);
+	assert_int_equal(counter(t, "proxy-ips-ignored"), 9);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 53, &why), FZGW_DROP);
+	/* an existing name can still change */
+	proxy_ips(t, "alice", "web", "n7.corp.example", P1);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 53, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, PX, MT_TCP, 1, 53, &why), FZGW_ACCEPT);
+	/* every name holds 100.97.0.1 once: one entry, 4095 references */
+	for (int i = 0; i < FILTER_MAX_DOMAINS; i++) {
+		snprintf(name, sizeof(name), "n%d.corp.example", i);
+		if (i != 7)
+			proxy_ips(t, "alice", "web", name, "");
+	}
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, PX, MT_TCP, 1, 53, &why), FZGW_DROP);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 53, &why), FZGW_ACCEPT);
+	assert_int_equal(filter_client_find(fst(t), "alice")->ix.nodes, 1);
+	modtest_free(t);
+}
+
 /* deny_log: refusals at debug level, at most 10 lines a second. */
 static void test_deny_log(void **state)
 {
@@ -780,6 +1011,12 @@ static struct fzgw_addr rnd_addr(int family)
 
 	memset(&a, 0, sizeof(a));
 	a.family = (uint8_t)family;
+	if (rnd() % 8 == 0) {
+		/* one of a few proxy IPs */
+		a = modtest_addr(family == 4 ? "100.96.0.0" : "fd00:2021:1111:8000::");
+		a.bytes[family == 4 ? 3 : 15] = (uint8_t)(rnd() % 8);
+		return a;
+	}
 	if (family == 4) {
 		static const uint8_t firsts[] = { 10, 10, 10, 8, 192, 172, 100, 1 };
 
@@ -803,7 +1040,7 @@ static struct fzgw_resource rnd_res(int n)
 
 	memset(&r, 0, sizeof(r));
 	snprintf(r.id, sizeof(r.id), "res-%02d", n);
-	r.type = rnd() % 10 == 0 ? FZGW_RES_INTERNET : FZGW_RES_CIDR;
+	r.type = rnd() % 10 == 0 ? FZGW_RES_INTERNET : rnd() % 6 == 0 ? FZGW_RES_DNS : FZGW_RES_CIDR;
 	if (r.type == FZGW_RES_CIDR) {
 		unsigned bits = family == 4 ? 32 : 128, plen = family == 4 ? 8 + rnd() % 25 : 100 + rnd() % 29;
 
@@ -830,6 +1067,45 @@ static struct fzgw_resource rnd_res(int n)
 	return r;
 }
 
+static bool proxy_has(const struct filter_grant *g, const struct fzgw_addr *a)
+{
+	for (const struct filter_proxy *p = g->proxies; p; p = p->next)
+		for (int i = 0; i < p->n; i++)
+			if (filter_addr_equal(&p->ips[i], a))
+				return true;
+	return false;
+}
+
+/* Random proxy IP sets for the names d0..d3 of each DNS grant of @client (some removed). */
+static void rnd_proxies(struct modtest *t, const char *client, int n_res)
+{
+	for (int i = 0; i < n_res; i++) {
+		char id[16], name[16], text[INET6_ADDRSTRLEN], ips[256];
+		int names = (int)(rnd() % 4);
+
+		snprintf(id, sizeof(id), "res-%02d", i);
+		for (int d = 0; d < names; d++) {
+			int n = (int)(rnd() % 4);
+			size_t used = 0;
+
+			ips[0] = '\0';
+			for (int k = 0; k < n; k++) {
+				struct fzgw_addr a;
+
+				do
+					a = rnd_addr(rnd() % 4 ? 4 : 6);
+				while (!filter_in_proxy(&a));
+				inet_ntop(a.family == 4 ? AF_INET : AF_INET6, a.bytes, text,
+					  sizeof(text));
+				used += (size_t)snprintf(ips + used, sizeof(ips) - used, "%s ",
+							 text);
+			}
+			snprintf(name, sizeof(name), "d%d", d);
+			proxy_ips(t, client, id, name, ips);
+		}
+	}
+}
+
 /* The specification, literally: sort candidates (admitting and live first, longest prefix,
  * id) and accept when the first one admits. */
 static bool oracle(const struct filter_client *c, const struct filter_query *q)
@@ -837,7 +1113,7 @@ static bool oracle(const struct filter_client *c, const struct filter_query *q)
 	int best = -1, best_ok = 0, best_len = -1;
 
 	for (uint32_t i = 0; i < c->n_grants; i++) {
-		const struct filter_grant *g = &c->grants[i];
+		const struct filter_grant *g = c->grants[i];
 		const struct fzgw_resource *r = &g->res->def;
 		int len, ok;
 
@@ -846,12 +1122,15 @@ static bool oracle(const struct filter_client *c, const struct filter_query *q)
 		else if (r->type == FZGW_RES_INTERNET && !filter_in_proxy(q->addr) &&
 			 !filter_internet_excluded(q->addr))
 			len = 0;
+		else if (r->type == FZGW_RES_DNS && proxy_has(g, q->addr))
+			len = q->addr->family == 4 ? 32 : 128;
 		else
 			continue;
 		ok = filter_admits(r, q->proto, q->has_port, q->port) == FILTER_OK &&
 		     filter_grant_live(g, q->now);
 		if (best < 0 || ok > best_ok || (ok == best_ok && len > best_len) ||
-		    (ok == best_ok && len == best_len && strcmp(r->id, c->grants[best].res->def.id) < 0)) {
+		    (ok == best_ok && len == best_len &&
+		     strcmp(r->id, c->grants[best]->res->def.id) < 0)) {
 			best = (int)i;
 			best_ok = ok;
 			best_len = len;
@@ -881,6 +1160,7 @@ static void test_cache_agrees(void **state)
 
 			grant(t, client, &r, exp);
 		}
+		rnd_proxies(t, client, n);
 		assert_non_null(c = filter_client_find(fst(t), client));
 		for (int k = 0; k < 100; k++) {
 			struct fzgw_addr a = rnd_addr(rnd() % 4 ? 4 : 6);
@@ -924,6 +1204,133 @@ static void test_cache_agrees(void **state)
 	assert_true(lookups >= 10000);
 	assert_true(accepted > lookups / 20 && accepted < lookups - lookups / 20);
 	modtest_free(t);
+}
+
+/* ------------------------------------------------------------ the prefix trie */
+
+struct ref_entry {
+	struct fzgw_addr a;
+	unsigned plen;
+	int g;
+	int refs;
+};
+
+/* Parent links, ordering of prefixes and no useless node, everywhere below @n. */
+static unsigned check_tree(const struct filter_tnode *n, const struct filter_tnode *parent)
+{
+	unsigned count = 1;
+
+	if (!n)
+		return 0;
+	assert_ptr_equal(n->parent, parent);
+	assert_true(n->n || (n->child[0] && n->child[1]));
+	for (int b = 0; b < 2; b++) {
+		const struct filter_tnode *c = n->child[b];
+
+		if (!c)
+			continue;
+		assert_true(c->plen > n->plen);
+		count += check_tree(c, n);
+	}
+	return count;
+}
+
+/* Random adds and removals against a plain list: paths, reference counts, node counts. */
+static void test_index_random(void **state)
+{
+	enum { N_REF = 600 };
+	static struct ref_entry ref[N_REF];
+	struct filter_grant grants[12];
+	struct filter_index ix;
+	const struct filter_tnode *path[FILTER_PATH_MAX];
+	int n_ref = 0;
+	long checked = 0;
+
+	(void)state;
+	memset(&ix, 0, sizeof(ix));
+	memset(grants, 0, sizeof(grants));
+	for (int round = 0; round < 6000; round++) {
+		int op = (int)(rnd() % 3);
+
+		if (op < 2 && n_ref < N_REF) {
+			struct ref_entry e;
+			int family = rnd() % 3 ? 4 : 6, k;
+			unsigned bits = family == 4 ? 32 : 128;
+
+			e.a = rnd_addr(family);
+			e.plen = family == 4 ? rnd() % 33
+					     : (rnd() % 2 ? rnd() % 129 : 100 + rnd() % 29);
+			for (unsigned b = e.plen; b < bits; b++)
+				e.a.bytes[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+			e.g = (int)(rnd() % 12);
+			assert_int_equal(filter_index_add(&ix, &e.a, e.plen, &grants[e.g]), 0);
+			for (k = 0; k < n_ref; k++)
+				if (ref[k].g == e.g && ref[k].plen == e.plen &&
+				    filter_addr_equal(&ref[k].a, &e.a))
+					break;
+			if (k < n_ref) {
+				ref[k].refs++;
+			} else {
+				e.refs = 1;
+				ref[n_ref++] = e;
+			}
+		} else if (n_ref) {
+			int k = (int)(rnd() % (uint32_t)n_ref);
+
+			filter_index_del(&ix, &ref[k].a, ref[k].plen, &grants[ref[k].g]);
+			if (--ref[k].refs == 0)
+				ref[k] = ref[--n_ref];
+		}
+		if (round % 50)
+			continue;
+		assert_int_equal(check_tree(ix.root[0], NULL) + check_tree(ix.root[1], NULL),
+				 ix.nodes);
+		for (int q = 0; q < 40; q++) {
+			struct fzgw_addr a = rnd_addr(rnd() % 3 ? 4 : 6);
+			unsigned n = filter_index_path(&ix, &a, path), want = 0, got = 0;
+			unsigned entries = 0;
+
+			for (unsigned i = 1; i < n; i++)
+				assert_true(path[i]->plen > path[i - 1]->plen);
+			for (int k = 0; k < n_ref; k++) {
+				if (!filter_addr_in(&a, &ref[k].a, ref[k].plen))
+					continue;
+				want++;
+				for (unsigned i = 0; i < n; i++) {
+					const struct filter_tnode *pn = path[i];
+
+					if (pn->plen != ref[k].plen)
+						continue;
+					for (uint32_t e = 0; e < pn->n; e++) {
+						if (pn->e[e].g != &grants[ref[k].g])
+							continue;
+						assert_int_equal(pn->e[e].refs, ref[k].refs);
+						got++;
+					}
+				}
+			}
+			/* nothing more on the path: every entry there is one of the wanted */
+			for (unsigned i = 0; i < n; i++) {
+				assert_true(path[i]->n > 0);
+				entries += path[i]->n;
+			}
+			assert_int_equal(entries, want);
+			assert_int_equal(got, want);
+			checked++;
+		}
+	}
+	while (n_ref) {
+		struct ref_entry *e = &ref[n_ref - 1];
+
+		filter_index_del(&ix, &e->a, e->plen, &grants[e->g]);
+		if (--e->refs == 0)
+			n_ref--;
+	}
+	assert_int_equal(ix.nodes, 0);
+	assert_null(ix.root[0]);
+	assert_null(ix.root[1]);
+	print_message("%ld trie lookups checked\n", checked);
+	filter_index_free(&ix);
 }
 
 /* ------------------------------------------------------------- address sets */
@@ -974,10 +1381,14 @@ int main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_expiry_ranking),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_proxy_ips),
+		cmocka_unit_test(test_proxy_ips_lifetime),
+		cmocka_unit_test(test_proxy_ips_malformed),
 		cmocka_unit_test(test_control_and_no_peer),
 		cmocka_unit_test(test_deny_log),
 		cmocka_unit_test(test_many_clients),
 		cmocka_unit_test(test_cache_agrees),
+		cmocka_unit_test(test_index_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
