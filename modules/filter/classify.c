@@ -93,7 +93,8 @@ static bool better(const struct filter_grant *a, int alen, const struct filter_g
 static int entry_covers(const struct filter_tnode *n, const struct filter_grant *g,
 			const struct fzgw_addr *a, bool *excluded)
 {
-	if (g->res->def.type != FZGW_RES_INTERNET)
+	/* only /0 can hold the Internet: no look at the grant elsewhere */
+	if (n->plen || g->res->def.type != FZGW_RES_INTERNET)
 		return n->plen;
 	if (filter_in_proxy(a))
 		return -1;

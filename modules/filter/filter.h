@@ -89,7 +89,7 @@ struct filter_client {
 	struct filter_htab by_res;     /* the grants by resource id */
 	struct filter_index ix;
 	uint32_t n_domains;            /* proxy IP sets of all its DNS grants */
-	int64_t next_expiry; /* earliest expires_at of the grants, 0 = none */
+	int64_t next_expiry; /* earliest expires_at of its grants or earlier, 0 = none */
 	uint64_t bucket_ms;  /* ICMP answers: time of the last refill */
 	uint64_t tokens;     /* in thousandths of an answer */
 };

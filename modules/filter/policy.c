@@ -343,7 +343,12 @@ int filter_grant_set(struct filter_state *st, const char *client_id,
 		res_redefine(st, g->res, def);
 	}
 	g->expires_at = expires_at;
-	recompute_expiry(c);
+	/*
+	 * next_expiry is a lower bound, exact only after the expiry walk: a renewal that moves
+	 * the earliest grant later costs one early walk, not a scan of every grant here.
+	 */
+	if (expires_at && (!c->next_expiry || expires_at < c->next_expiry))
+		c->next_expiry = expires_at;
 	note_expiry(st, c->next_expiry);
 	filter_policy_changed(st);
 	return 0;
@@ -366,7 +371,6 @@ bool filter_grant_del(struct filter_state *st, const char *client_id, const char
 
 		if (g)
 			grant_free(st, c, g);
-		recompute_expiry(c);
 		if (c->n_grants)
 			return false;
 	}
