@@ -29,11 +29,13 @@ static const struct fzgw_key core_keys[] = {
 struct tun_section {
 	char name[16];
 	int64_t mtu;
+	bool offload;
 };
 
 static const struct fzgw_key tun_keys[] = {
 	{ "name", FZGW_KEY_STRING, false, offsetof(struct tun_section, name), 16, 0, 0 },
 	{ "mtu", FZGW_KEY_INT, false, offsetof(struct tun_section, mtu), 0, 1280, 9000 },
+	{ "offload", FZGW_KEY_BOOL, false, offsetof(struct tun_section, offload), 0, 0, 0 },
 	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
 };
 
@@ -200,7 +202,7 @@ static int load_core(struct fzgw_config *c, const config_setting_t *gw, const st
 		     char *err, size_t errlen)
 {
 	struct core_section s = { .site = "default", .listen_port = 52625 };
-	struct tun_section t = { .name = "tun-firezone", .mtu = 1280 };
+	struct tun_section t = { .name = "tun-firezone", .mtu = 1280, .offload = true };
 	int rc;
 
 	strcpy(s.module_path, FZGW_DEFAULT_MODULE_PATH);
@@ -237,6 +239,7 @@ static int load_core(struct fzgw_config *c, const config_setting_t *gw, const st
 	strcpy(c->module_path, s.module_path);
 	strcpy(c->tun_name, t.name);
 	c->mtu = (int)t.mtu;
+	c->tun_offload = t.offload;
 	c->listen_port = (int)s.listen_port;
 	strcpy(c->private_key_file, s.private_key_file);
 	return load_log(c, config_setting_get_member(gw, "log"), ov, err, errlen);

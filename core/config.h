@@ -30,6 +30,7 @@ struct fzgw_config {
 	char module_path[PATH_MAX];
 	char tun_name[16];
 	int mtu;
+	bool tun_offload; /* vnet header, TSO/USO and coalescing on the TUN */
 	int listen_port;
 	char private_key_file[PATH_MAX];
 	char log_filter[320];

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "netlink.h"
+#include "offload.h"
 #include "peers.h"
 #include "pool.h"
 #include "tun.h"
@@ -24,6 +25,9 @@
 
 #define DP_BATCH FZGW_UDP_BATCH_MAX
 #define DP_TICK_MS 100
+#define DP_TUN_RX (FZGW_VNET_HDR_LEN + FZGW_GSO_MAX_LEN) /* one record, GSO or not */
+
+_Static_assert(DP_BATCH <= FZGW_GRO_BATCH, "a TUN batch must fit one coalescing plan");
 
 struct dp_tx {
 	int n;
@@ -50,6 +54,9 @@ struct fzgw_dataplane {
 	struct fzgw_packet *tun_pkt[DP_BATCH];
 	uint8_t *tun_buf[DP_BATCH];
 	size_t tun_len[DP_BATCH];
+	bool tun_vnet;       /* the TUN carries vnet headers: offloads on */
+	struct fzgw_gro gro; /* how the last batch to the TUN was coalesced */
+	uint8_t *tun_rx;     /* one record read from the TUN when tun_vnet */
 };
 
 static const char *const parse_reason[FZGW_IP_REASON_COUNT] = {
@@ -103,7 +110,16 @@ static void flush_tun(struct fzgw_dataplane *dp)
 
 	if (!dp->n_tun)
 		return;
-	done = fzgw_tun_write_batch(dp->tun_fd, dp->tun_buf, dp->tun_len, (size_t)dp->n_tun, &refused);
+	if (dp->tun_vnet) {
+		/* one GSO write per run of a flow's segments: the kernel forwards one skb */
+		done = fzgw_gro_write(&dp->gro, dp->tun_fd, dp->tun_buf, dp->tun_len,
+				      (size_t)dp->n_tun, &refused);
+		if (done > 0 && dp->gro.merged)
+			fzgw_counter_bump(&dp->core->counters, "rx-tun-coalesced", dp->gro.merged);
+	} else {
+		done = fzgw_tun_write_batch(dp->tun_fd, dp->tun_buf, dp->tun_len, (size_t)dp->n_tun,
+					    &refused);
+	}
 	if (done < 0)
 		done = 0;
 	if (refused)
@@ -309,6 +325,85 @@ static void on_udp(int fd, short what, void *arg)
 	flush_all(dp);
 }
 
+/* A packet from the site: parsed, its client found by the destination, then the chains. */
+static void from_tun(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, size_t len)
+{
+	struct fzgw_gw_peer *peer;
+	int r;
+
+	pkt->len = (uint32_t)len;
+	if ((r = fzgw_ip_parse(&pkt->ip, pkt->data, len, dp->mtu)) != 0) {
+		drop(dp, pkt, r < FZGW_IP_REASON_COUNT ? parse_reason[r] : "ip-invalid");
+		return;
+	}
+	/* the client is found by the destination before any hook runs */
+	if (!(peer = fzgw_peers_by_addr(&dp->peers, &pkt->ip.dst))) {
+		drop(dp, pkt, "tx-no-peer");
+		return;
+	}
+	pkt->dir = FZGW_DIR_OUT;
+	pkt->peer = &peer->info;
+	fzgw_core_pipeline(dp->core, pkt, FZGW_PHASE_OUT_PARSE, 0);
+}
+
+/*
+ * With offloads a read is one record: a packet, or a GSO super-packet of up to 64 KB that
+ * is cut into MTU-sized packets here, each copied into a pool buffer. A wake-up takes
+ * records until about a batch of packets came out.
+ */
+static void on_tun_vnet(struct fzgw_dataplane *dp, int fd)
+{
+	uint64_t gso = 0, bad = 0, no_buf = 0, cut = 0;
+	int budget = DP_BATCH;
+
+	dp->batching++;
+	while (budget > 0) {
+		uint8_t *rec = dp->tun_rx;
+		size_t len = DP_TUN_RX;
+		struct fzgw_gso s;
+		int n;
+
+		if (fzgw_tun_read_batch(fd, &rec, &len, 1) != 1)
+			break;
+		budget--;
+		if ((n = fzgw_gso_start(&s, rec, len)) < 0) {
+			bad++;
+			continue;
+		}
+		if (s.gso_size) {
+			gso++;
+			budget -= n - 1;
+		}
+		for (int i = 0; i < n; i++) {
+			struct fzgw_packet *pkt = fzgw_pool_get(dp->pool);
+			int got;
+
+			if (!pkt) {
+				no_buf += (uint64_t)(n - i);
+				break;
+			}
+			if ((got = fzgw_gso_next(&s, pkt->data, pkt->cap)) <= 0) {
+				fzgw_pool_put(pkt);
+				if (!got)
+					break;
+				cut++;
+				continue;
+			}
+			from_tun(dp, pkt, (size_t)got);
+		}
+	}
+	dp->batching--;
+	flush_all(dp);
+	if (gso)
+		fzgw_counter_bump(&dp->core->counters, "tx-tun-gso", gso);
+	if (bad)
+		fzgw_counter_bump(&dp->core->counters, "tx-tun-bad-vnet", bad);
+	if (no_buf)
+		fzgw_counter_bump(&dp->core->counters, "tx-no-buffer", no_buf);
+	if (cut)
+		fzgw_counter_bump(&dp->core->counters, "tx-tun-truncated", cut);
+}
+
 static void on_tun(int fd, short what, void *arg)
 {
 	struct fzgw_dataplane *dp = arg;
@@ -318,6 +413,10 @@ static void on_tun(int fd, short what, void *arg)
 	int n, got;
 
 	(void)what;
+	if (dp->tun_vnet) {
+		on_tun_vnet(dp, fd);
+		return;
+	}
 	for (n = 0; n < DP_BATCH; n++) {
 		if (!(pkts[n] = fzgw_pool_get(dp->pool)))
 			break;
@@ -331,31 +430,15 @@ static void on_tun(int fd, short what, void *arg)
 	got = fzgw_tun_read_batch(fd, bufs, lens, (size_t)n);
 	dp->batching++;
 	for (int i = 0; i < n; i++) {
-		struct fzgw_packet *pkt = pkts[i];
-		struct fzgw_gw_peer *peer;
-		int r;
-
 		if (i >= got) {
-			fzgw_pool_put(pkt);
+			fzgw_pool_put(pkts[i]);
 			continue;
 		}
-		if (lens[i] > pkt->cap) {
-			drop(dp, pkt, "tx-tun-truncated");
+		if (lens[i] > pkts[i]->cap) {
+			drop(dp, pkts[i], "tx-tun-truncated");
 			continue;
 		}
-		pkt->len = (uint32_t)lens[i];
-		if ((r = fzgw_ip_parse(&pkt->ip, pkt->data, lens[i], dp->mtu)) != 0) {
-			drop(dp, pkt, r < FZGW_IP_REASON_COUNT ? parse_reason[r] : "ip-invalid");
-			continue;
-		}
-		/* the client is found by the destination before any hook runs */
-		if (!(peer = fzgw_peers_by_addr(&dp->peers, &pkt->ip.dst))) {
-			drop(dp, pkt, "tx-no-peer");
-			continue;
-		}
-		pkt->dir = FZGW_DIR_OUT;
-		pkt->peer = &peer->info;
-		fzgw_core_pipeline(dp->core, pkt, FZGW_PHASE_OUT_PARSE, 0);
+		from_tun(dp, pkts[i], lens[i]);
 	}
 	dp->batching--;
 	flush_all(dp);
@@ -610,6 +693,31 @@ static int load_key(const char *file, uint8_t key[32], char *err, size_t errlen)
 	return rc;
 }
 
+/* The TUN, with vnet headers when configured and the kernel agrees to them, else without. */
+static int open_tun(struct fzgw_dataplane *dp, const struct fzgw_config *cfg)
+{
+	int fd;
+
+	if (!cfg->tun_offload) {
+		fzgw_info("TUN %s: offloads off (gateway.tun.offload)", cfg->tun_name);
+		return fzgw_tun_open(cfg->tun_name, 0, dp->tun_name);
+	}
+	if (!(dp->tun_rx = malloc(DP_TUN_RX)))
+		return -ENOMEM;
+	fd = fzgw_tun_open(cfg->tun_name, FZGW_TUN_F_VNET_HDR, dp->tun_name);
+	if (fd >= 0) {
+		dp->tun_vnet = true;
+		fzgw_info("TUN %s: vnet header on, writes coalesced", dp->tun_name);
+		return fd;
+	}
+	if (fd != -EINVAL)
+		return fd; /* no permission, name taken...: the same without offloads */
+	free(dp->tun_rx);
+	dp->tun_rx = NULL;
+	fzgw_warn("TUN %s: the kernel refused the vnet header, going on without", cfg->tun_name);
+	return fzgw_tun_open(cfg->tun_name, 0, dp->tun_name);
+}
+
 int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 			 struct fzgw_dataplane **out, char *err, size_t errlen)
 {
@@ -645,7 +753,7 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 		snprintf(err, errlen, "cannot create the WireGuard device: %s", strerror(-rc));
 		goto err;
 	}
-	if ((rc = fzgw_tun_open(cfg->tun_name, 0, dp->tun_name)) < 0) {
+	if ((rc = open_tun(dp, cfg)) < 0) {
 		snprintf(err, errlen, "cannot create TUN %s: %s%s", cfg->tun_name, strerror(-rc),
 			 rc == -EPERM ? " (needs root or CAP_NET_ADMIN)" : "");
 		goto err;
@@ -708,6 +816,7 @@ struct fzgw_dataplane *fzgw_dataplane_stop(struct fzgw_dataplane *dp)
 	fzgw_peers_fini(&dp->peers);
 	if (dp->tun_fd >= 0)
 		close(dp->tun_fd); /* a non-persistent TUN goes away with its routes */
+	free(dp->tun_rx);
 	fzgw_udp_close(&dp->udp);
 	dp->pool = fzgw_pool_destroy(dp->pool);
 	core->sink[0] = core->sink[1] = NULL;

@@ -11,19 +11,19 @@
 #include <linux/if_tun.h>
 
 #include "tun.h"
+#include "vnet.h"
 
 _Static_assert(FZGW_TUN_NAME_MAX == IFNAMSIZ, "FZGW_TUN_NAME_MAX must match IFNAMSIZ");
 
 int fzgw_tun_open(const char *name, unsigned int flags, char *ifname_out)
 {
 	struct ifreq ifr;
+	int hdr_sz = FZGW_VNET_HDR_LEN;
 	int fd;
 	int err;
 
 	if (flags & ~(unsigned int)FZGW_TUN_F_VNET_HDR)
 		return -EINVAL;
-	if (flags & FZGW_TUN_F_VNET_HDR)
-		return -EOPNOTSUPP;
 	if (!name || !*name)
 		name = FZGW_TUN_DEFAULT_NAME;
 	if (strlen(name) >= IFNAMSIZ)
@@ -37,7 +37,14 @@ int fzgw_tun_open(const char *name, unsigned int flags, char *ifname_out)
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, name, strlen(name));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	if (flags & FZGW_TUN_F_VNET_HDR)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		err = -errno;
+		goto err_close;
+	}
+	/* The size is the device's: a persistent one may keep another from an earlier user. */
+	if ((flags & FZGW_TUN_F_VNET_HDR) && ioctl(fd, TUNSETVNETHDRSZ, &hdr_sz) < 0) {
 		err = -errno;
 		goto err_close;
 	}
@@ -92,8 +99,20 @@ int fzgw_tun_write(int fd, const uint8_t *pkt, size_t len)
 	return 0;
 }
 
+int fzgw_tun_writev(int fd, const struct iovec *iov, int n)
+{
+	ssize_t r;
+
+	do
+		r = writev(fd, iov, n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return 0;
+}
+
 /* Errors that concern one packet and not the device: skip it and go on. */
-static int tun_refused(int err)
+bool fzgw_tun_write_refused(int err)
 {
 	return err == -EINVAL || err == -EMSGSIZE;
 }
@@ -111,7 +130,7 @@ int fzgw_tun_write_batch(int fd, uint8_t *const *bufs, const size_t *lens, size_
 		err = fzgw_tun_write(fd, bufs[i], lens[i]);
 		if (err == 0)
 			continue;
-		if (!tun_refused(err))
+		if (!fzgw_tun_write_refused(err))
 			break;
 		refused++;
 		err = 0;

@@ -3,8 +3,10 @@
 #ifndef FZGW_NET_TUN_H
 #define FZGW_NET_TUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define FZGW_TUN_DEFAULT_NAME "tun-firezone"
 #define FZGW_TUN_NAME_MAX 16 /* IFNAMSIZ, the terminating NUL included */
@@ -12,11 +14,11 @@
 /* Options for fzgw_tun_open(). */
 enum fzgw_tun_flags {
 	/*
-	 * Reserved for TUN offloads: a struct virtio_net_hdr in front of every packet
-	 * (IFF_VNET_HDR, TUNSETVNETHDRSZ, TUNSETOFFLOAD) so the kernel hands over and takes
-	 * 64 KB TCP/UDP super-packets. Not implemented yet: -EOPNOTSUPP. The batch calls
-	 * below move plain IP packets; the vnet variant will get its own calls that also
-	 * return each packet's header.
+	 * IFF_VNET_HDR: a 10-byte struct fzgw_vnet_hdr (vnet.h) in front of every packet
+	 * read and written, so that the kernel takes 64 KB TCP super-packets (GSO) in
+	 * one write. Reads and writes on such an fd carry the header: the batch calls
+	 * below then move records (header and packet), and fzgw_tun_writev() writes one
+	 * from pieces.
 	 */
 	FZGW_TUN_F_VNET_HDR = 1u << 0,
 };
@@ -24,12 +26,12 @@ enum fzgw_tun_flags {
 /*
  * Opens /dev/net/tun and attaches it to the layer-3 interface @name (NULL or "" means
  * FZGW_TUN_DEFAULT_NAME), created when missing: IFF_TUN | IFF_NO_PI, so every read and
- * write is exactly one IPv4 or IPv6 packet. The fd is non-blocking and close-on-exec.
- * The interface is not persistent: it goes away when the last fd closes. When
- * @ifname_out is not NULL it receives the name the kernel used (FZGW_TUN_NAME_MAX bytes).
- * Returns the fd, or -ENAMETOOLONG, -EINVAL (unknown flag), -EOPNOTSUPP
- * (FZGW_TUN_F_VNET_HDR), -EPERM (no CAP_NET_ADMIN), -EBUSY (name taken by another
- * device) or another -errno from open()/ioctl().
+ * write is exactly one IPv4 or IPv6 packet, preceded by a struct fzgw_vnet_hdr with
+ * FZGW_TUN_F_VNET_HDR. The fd is non-blocking and close-on-exec. The interface is not
+ * persistent: it goes away when the last fd closes. When @ifname_out is not NULL it
+ * receives the name the kernel used (FZGW_TUN_NAME_MAX bytes).
+ * Returns the fd, or -ENAMETOOLONG, -EINVAL (unknown flag), -EPERM (no CAP_NET_ADMIN),
+ * -EBUSY (name taken by another device) or another -errno from open()/ioctl().
  */
 int fzgw_tun_open(const char *name, unsigned int flags, char *ifname_out)
 	__attribute__((warn_unused_result));
@@ -51,6 +53,15 @@ int fzgw_tun_read_batch(int fd, uint8_t *const *bufs, size_t *lens, size_t n);
  * or another -errno.
  */
 int fzgw_tun_write(int fd, const uint8_t *pkt, size_t len);
+
+/*
+ * Writes one packet (with FZGW_TUN_F_VNET_HDR: one record, header first) gathered from
+ * @n pieces. Same results as fzgw_tun_write().
+ */
+int fzgw_tun_writev(int fd, const struct iovec *iov, int n);
+
+/* Whether a write error concerns that one packet (EINVAL, EMSGSIZE) and not the device. */
+bool fzgw_tun_write_refused(int err);
 
 /*
  * Writes bufs[i] (lens[i] bytes) for i in [0, n), in order. A packet the kernel refuses
