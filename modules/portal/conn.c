@@ -139,8 +139,17 @@ static const struct pz_ws_ops ws_ops = { ws_text, ws_write };
 
 static void check_finished(struct pz_conn *c)
 {
-	if (!gone(c) && pz_ws_finished(c->ws))
+	struct timeval tv = { PZ_CLOSE_WAIT_MS / 1000, (PZ_CLOSE_WAIT_MS % 1000) * 1000 };
+
+	if (gone(c))
+		return;
+	if (pz_ws_finished(c->ws)) {
 		end(c, PZ_END_CLOSED, "closed");
+	} else if (pz_ws_sent_code(c->ws) && !c->closing) {
+		/* the framing layer closed (binary, not UTF-8, too big): the answer gets a deadline */
+		c->closing = true;
+		evtimer_add(c->timer, &tv);
+	}
 }
 
 /* ------------------------------------------------------------ reading */
@@ -341,15 +350,14 @@ void pz_conn_close(struct pz_conn *c, uint16_t code)
 	if (gone(c))
 		return;
 	enter(c);
-	c->closing = true;
 	if (c->ws && pz_ws_close(c->ws, code) == 0) {
-		tv.tv_sec = PZ_CLOSE_WAIT_MS / 1000;
-		tv.tv_usec = (PZ_CLOSE_WAIT_MS % 1000) * 1000;
-		check_finished(c);
+		check_finished(c); /* arms the deadline */
 	} else if (c->ws) {
 		c->ws = pz_ws_free(c->ws); /* nothing to wait for: end() at once from the timer */
 	}
-	if (!gone(c))
+	if (!gone(c) && !c->closing) {
+		c->closing = true;
 		evtimer_add(c->timer, &tv);
+	}
 	leave(c);
 }

@@ -141,7 +141,7 @@ void pz_xlate_init_msg(struct pz_xlate *x, const struct pz_init *m)
 {
 	struct pz_client **v;
 	struct pair *gone = NULL, *renew = NULL;
-	size_t n, n_gone = 0, n_renew = 0, cap = 0;
+	size_t n, n_gone = 0, n_renew = 0, n_clients = 0, cap = 0;
 
 	if (!x->have_iface || !pz_addr_equal(&x->ipv4, &m->ipv4) || !pz_addr_equal(&x->ipv6, &m->ipv6)) {
 		struct fzgw_ev_iface ev;
@@ -197,6 +197,7 @@ void pz_xlate_init_msg(struct pz_xlate *x, const struct pz_init *m)
 			memcpy(gone[n_gone].client, c->id, sizeof(c->id));
 			gone[n_gone++].res[0] = '\0';
 			pz_grants_drop(&x->grants, c);
+			n_clients++;
 		}
 	}
 	for (size_t i = 0; i < n_gone; i++)
@@ -210,8 +211,8 @@ void pz_xlate_init_msg(struct pz_xlate *x, const struct pz_init *m)
 	}
 out:
 	x->api->log(x->ctx, FZGW_LOG_INFO, "init: %zu authorization(s) listed, %zu grant(s) revoked, "
-		    "%zu expiry update(s), %u client(s) kept", m->n_auths, n_gone, n_renew,
-		    x->grants.n_clients);
+		    "%zu client(s) removed, %zu expiry update(s), %u client(s) kept", m->n_auths,
+		    n_gone - n_clients, n_clients, n_renew, x->grants.n_clients);
 	free(gone);
 	free(renew);
 	free(v);

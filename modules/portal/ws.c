@@ -106,16 +106,18 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 
 	switch (arg->opcode) {
 	case WSLAY_TEXT_FRAME:
+		/* after our close frame nothing is delivered; the portal's answer is awaited */
+		if (wslay_event_get_close_sent(ctx))
+			return;
 		if (!pz_utf8_valid(arg->msg, arg->msg_length)) {
 			wslay_event_queue_close(ctx, PZ_WS_BAD_DATA, NULL, 0);
-			wslay_event_shutdown_read(ctx);
 			return;
 		}
 		ws->ops->text(ws->user, (const char *)arg->msg, arg->msg_length);
 		break;
 	case WSLAY_BINARY_FRAME:
-		wslay_event_queue_close(ctx, PZ_WS_UNSUPPORTED, NULL, 0);
-		wslay_event_shutdown_read(ctx);
+		if (!wslay_event_get_close_sent(ctx))
+			wslay_event_queue_close(ctx, PZ_WS_UNSUPPORTED, NULL, 0);
 		break;
 	default:
 		break; /* wslay answers pings and closes itself */

@@ -6,8 +6,12 @@ Serves /gateway/v2/websocket the way the portal does (Phoenix V1 JSON objects), 
 connect parameters and headers, answers joins and heartbeats, and follows commands sent on a
 control socket, one JSON object per line, each answered with one JSON line:
 
-  {"cmd": "init", "payload": {...}}        sent after every join (and now, when joined)
+  {"cmd": "init", "payload": {...}, "now": B}
+                                            sent after every join (and now, when joined,
+                                            unless "now" is false)
   {"cmd": "send", "event": E, "payload": P} one message to the gateway now
+  {"cmd": "raw", "text": T}                 a text frame as given (need not be JSON)
+  {"cmd": "binary"}                         a binary frame (the gateway must close with 1003)
   {"cmd": "drop", "how": H}                 end the connection: close (ws close 1000),
         close_code (with "code"), reset (TCP RST), tls_alert (a fatal TLS alert record, then
         RST), tls_close (TLS close_notify, no ws close), truncate (half a frame, then FIN),
@@ -55,6 +59,7 @@ class Portal:
         self.counts = {}
         self.waiters = []
         self.last_connect = {}
+        self.on_join = []  # [{"event": E, "payload": P}] sent after init on every join
 
     def log(self, kind, **kw):
         rec = {"t": round(time.time(), 6), "kind": kind}
@@ -153,6 +158,8 @@ class Portal:
             self.joined = True
             if self.init_payload is not None:
                 await self.send(ws, "init", self.init_payload)
+            for m in self.on_join:
+                await self.send(ws, m["event"], m["payload"])
         elif event == "heartbeat":
             # as Phoenix: the ref echoed as a string now and then
             await self.send(ws, "phx_reply", {"status": "ok", "response": {}},
@@ -209,7 +216,7 @@ class Portal:
         cmd = c.get("cmd")
         if cmd == "init":
             self.init_payload = c["payload"]
-            if self.ws is not None and self.joined:
+            if self.ws is not None and self.joined and c.get("now", True):
                 await self.send(self.ws, "init", self.init_payload)
             return {"ok": True}
         if cmd == "send":
@@ -222,6 +229,12 @@ class Portal:
                 return {"ok": False, "error": "not connected"}
             await self.ws.send(c["text"])
             self.log("sent_raw", text=c["text"][:200])
+            return {"ok": True}
+        if cmd == "binary":
+            if self.ws is None:
+                return {"ok": False, "error": "not connected"}
+            await self.ws.send(b"\x01\x02\x03")
+            self.log("sent_binary")
             return {"ok": True}
         if cmd == "drop":
             return await self.drop(c.get("how", "close"), c.get("code"))
@@ -300,7 +313,10 @@ def ctl(sock, command, timeout):
         buf += chunk
     s.close()
     sys.stdout.write(buf.decode())
-    return 0 if json.loads(buf).get("ok") else 1
+    try:
+        return 0 if json.loads(buf).get("ok") else 1
+    except ValueError:
+        return 1
 
 
 def main():
@@ -315,11 +331,15 @@ def main():
     ap.add_argument("--control", required=True, help="control socket path")
     ap.add_argument("--log", required=True)
     ap.add_argument("--init", help="a JSON file: the init payload sent after each join")
+    ap.add_argument("--on-join", help="a JSON file: [{event, payload}] sent after init on each join")
     args = ap.parse_args()
     portal = Portal(args)
     if args.init:
         with open(args.init) as f:
             portal.init_payload = json.load(f)
+    if args.on_join:
+        with open(args.on_join) as f:
+            portal.on_join = json.load(f)
     asyncio.run(portal.run())
     return 0
 
