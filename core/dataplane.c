@@ -49,6 +49,7 @@ struct fzgw_dataplane {
 	struct fzgw_peers peers;
 	struct fzgw_addr gw4, gw6;
 	int batching;          /* > 0 while a batch is processed: sinks queue, the end flushes */
+	struct fzgw_timer *fine_tick;
 	struct dp_tx tx4, tx6; /* encrypted datagrams waiting for sendmmsg */
 	int n_tun;
 	struct fzgw_packet *tun_pkt[DP_BATCH];
@@ -518,14 +519,34 @@ static void wg_event(void *user, struct fzgw_wg_peer *wp, enum fzgw_wg_event ev)
 	}
 }
 
+static void on_tick(void *arg);
+
+static void on_fine_tick(void *arg)
+{
+	struct fzgw_dataplane *dp = arg;
+
+	dp->fine_tick = NULL; /* one-shot: freed by the loop */
+	on_tick(dp);
+}
+
+/* The periodic tick bounds the timers' lateness; a deadline sooner than the next tick
+ * (a retransmit with its 0-333 ms jitter) gets a one-shot timer of its own. */
 static void on_tick(void *arg)
 {
 	struct fzgw_dataplane *dp = arg;
+	uint64_t next, now;
 
 	dp->batching++;
 	fzgw_wg_tick(dp->wg);
 	dp->batching--;
 	flush_all(dp);
+	next = fzgw_wg_next_deadline(dp->wg);
+	now = wg_now_ns(NULL);
+	if (!dp->fine_tick && next != UINT64_MAX && next < now + (uint64_t)DP_TICK_MS * 1000000u) {
+		uint32_t ms = next > now ? (uint32_t)((next - now + 999999u) / 1000000u) : 1;
+
+		dp->fine_tick = fzgw_loop_timer_add(dp->ctx, ms, false, on_fine_tick, dp);
+	}
 }
 
 /* ------------------------------------------------------------ control events */
@@ -693,10 +714,10 @@ static int load_key(const char *file, uint8_t key[32], char *err, size_t errlen)
 	return rc;
 }
 
-/* The TUN, with vnet headers when configured and the kernel agrees to them, else without. */
+/* The TUN, with offloads when configured and the kernel agrees to them, else without. */
 static int open_tun(struct fzgw_dataplane *dp, const struct fzgw_config *cfg)
 {
-	int fd;
+	int fd, off;
 
 	if (!cfg->tun_offload) {
 		fzgw_info("TUN %s: offloads off (gateway.tun.offload)", cfg->tun_name);
@@ -705,16 +726,22 @@ static int open_tun(struct fzgw_dataplane *dp, const struct fzgw_config *cfg)
 	if (!(dp->tun_rx = malloc(DP_TUN_RX)))
 		return -ENOMEM;
 	fd = fzgw_tun_open(cfg->tun_name, FZGW_TUN_F_VNET_HDR, dp->tun_name);
-	if (fd >= 0) {
+	if (fd < 0 && fd != -EINVAL)
+		return fd; /* no permission, name taken...: the same without offloads */
+	off = fd < 0 ? fd : fzgw_tun_set_offload(fd, FZGW_TUN_OFFLOAD_TCP | FZGW_TUN_OFFLOAD_UDP);
+	if (off > 0) {
 		dp->tun_vnet = true;
-		fzgw_info("TUN %s: vnet header on, writes coalesced", dp->tun_name);
+		fzgw_info("TUN %s: offloads on (checksum, TSO%s), writes coalesced", dp->tun_name,
+			  off & FZGW_TUN_OFFLOAD_UDP ? ", USO" : "");
 		return fd;
 	}
-	if (fd != -EINVAL)
-		return fd; /* no permission, name taken...: the same without offloads */
+	/* the vnet header cannot be taken back on this fd: a new one without */
+	if (fd >= 0)
+		close(fd);
 	free(dp->tun_rx);
 	dp->tun_rx = NULL;
-	fzgw_warn("TUN %s: the kernel refused the vnet header, going on without", cfg->tun_name);
+	fzgw_warn("TUN %s: the kernel refused offloads (%s), going on without", cfg->tun_name,
+		  strerror(-off));
 	return fzgw_tun_open(cfg->tun_name, 0, dp->tun_name);
 }
 

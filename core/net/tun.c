@@ -59,6 +59,29 @@ err_close:
 	return err;
 }
 
+int fzgw_tun_set_offload(int fd, unsigned int want)
+{
+	const unsigned long tcp = FZGW_TUN_F_CSUM | FZGW_TUN_F_TSO4 | FZGW_TUN_F_TSO6;
+	const unsigned long udp = FZGW_TUN_F_USO4 | FZGW_TUN_F_USO6;
+	const unsigned int known = FZGW_TUN_OFFLOAD_TCP | FZGW_TUN_OFFLOAD_UDP;
+	struct ifreq ifr;
+
+	if (!(want & FZGW_TUN_OFFLOAD_TCP) || (want & ~known))
+		return -EINVAL;
+	/* Without the header, GSO records and partial checksums would pass for plain packets. */
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return -errno;
+	if (!(ifr.ifr_flags & IFF_VNET_HDR))
+		return -EINVAL;
+	/* USO came in Linux 6.2; older kernels refuse the unknown bits with EINVAL. */
+	if ((want & FZGW_TUN_OFFLOAD_UDP) && ioctl(fd, TUNSETOFFLOAD, tcp | udp) == 0)
+		return FZGW_TUN_OFFLOAD_TCP | FZGW_TUN_OFFLOAD_UDP;
+	if (ioctl(fd, TUNSETOFFLOAD, tcp) < 0)
+		return -errno;
+	return FZGW_TUN_OFFLOAD_TCP;
+}
+
 int fzgw_tun_read_batch(int fd, uint8_t *const *bufs, size_t *lens, size_t n)
 {
 	size_t i;

@@ -15,12 +15,18 @@
 enum fzgw_tun_flags {
 	/*
 	 * IFF_VNET_HDR: a 10-byte struct fzgw_vnet_hdr (vnet.h) in front of every packet
-	 * read and written, so that the kernel takes 64 KB TCP super-packets (GSO) in
-	 * one write. Reads and writes on such an fd carry the header: the batch calls
-	 * below then move records (header and packet), and fzgw_tun_writev() writes one
-	 * from pieces.
+	 * read and written, so that the kernel can hand over and take 64 KB TCP/UDP
+	 * super-packets once fzgw_tun_set_offload() asked for them. Reads and writes on
+	 * such an fd carry the header: the batch calls below then move records (header and
+	 * packet), and fzgw_tun_writev() writes one from pieces.
 	 */
 	FZGW_TUN_F_VNET_HDR = 1u << 0,
+};
+
+/* What fzgw_tun_set_offload() asks for and reports. */
+enum fzgw_tun_offload {
+	FZGW_TUN_OFFLOAD_TCP = 1u << 0, /* TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 */
+	FZGW_TUN_OFFLOAD_UDP = 1u << 1, /* TUN_F_USO4 | TUN_F_USO6 (Linux 6.2) */
 };
 
 /*
@@ -35,6 +41,16 @@ enum fzgw_tun_flags {
  */
 int fzgw_tun_open(const char *name, unsigned int flags, char *ifname_out)
 	__attribute__((warn_unused_result));
+
+/*
+ * Asks the kernel for the offloads in @want (FZGW_TUN_OFFLOAD_*) on a TUN opened with
+ * FZGW_TUN_F_VNET_HDR: TCP is required, UDP is dropped from the request when the kernel
+ * refuses it. From then on reads may return GSO records and packets whose checksum is
+ * left partial (FZGW_VNET_F_NEEDS_CSUM). Returns the mask in effect (TCP at least), or
+ * -EINVAL when @fd has no vnet header or @want lacks TCP, or the kernel's -errno for the
+ * TCP offloads (the fd then has none and can be closed).
+ */
+int fzgw_tun_set_offload(int fd, unsigned int want) __attribute__((warn_unused_result));
 
 /*
  * Reads up to @n packets, one read() each, until the TUN has none left (EAGAIN). On
