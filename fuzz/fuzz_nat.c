@@ -36,7 +36,7 @@ extern const struct fzgw_module fzgw_module;
 #define MAX_OPS 96
 #define MAX_LOOKUPS 32
 #define MAX_FLOWS 8
-#define MAX_HELD 64
+#define MAX_HELD 80 /* above the module's 2 x max_pending (32), plus the packet in flight */
 #define N_PROXY 16 /* 8 IPv4, then 8 IPv6 */
 #define N_REAL 8   /* 4 IPv4, then 4 IPv6 */
 
