@@ -220,7 +220,7 @@ int fzgw_daemon_run(struct fzgw_daemon *d)
 
 static void warn_restart_only(const struct fzgw_config *o, const struct fzgw_config *n)
 {
-	if (strcmp(o->tun_name, n->tun_name) || o->mtu != n->mtu)
+	if (strcmp(o->tun_name, n->tun_name) || o->mtu != n->mtu || o->tun_offload != n->tun_offload)
 		fzgw_warn("reload: a change of gateway.tun takes effect at the next start");
 	if (o->listen_port != n->listen_port)
 		fzgw_warn("reload: a change of gateway.listen_port takes effect at the next start");

@@ -49,6 +49,7 @@ struct fzgw_dataplane {
 	struct fzgw_peers peers;
 	struct fzgw_addr gw4, gw6;
 	int batching;          /* > 0 while a batch is processed: sinks queue, the end flushes */
+	struct fzgw_timer *fine_tick;
 	struct dp_tx tx4, tx6; /* encrypted datagrams waiting for sendmmsg */
 	int n_tun;
 	struct fzgw_packet *tun_pkt[DP_BATCH];
@@ -518,14 +519,34 @@ static void wg_event(void *user, struct fzgw_wg_peer *wp, enum fzgw_wg_event ev)
 	}
 }
 
+static void on_tick(void *arg);
+
+static void on_fine_tick(void *arg)
+{
+	struct fzgw_dataplane *dp = arg;
+
+	dp->fine_tick = NULL; /* one-shot: freed by the loop */
+	on_tick(dp);
+}
+
+/* The periodic tick bounds the timers' lateness; a deadline sooner than the next tick
+ * (a retransmit with its 0-333 ms jitter) gets a one-shot timer of its own. */
 static void on_tick(void *arg)
 {
 	struct fzgw_dataplane *dp = arg;
+	uint64_t next, now;
 
 	dp->batching++;
 	fzgw_wg_tick(dp->wg);
 	dp->batching--;
 	flush_all(dp);
+	next = fzgw_wg_next_deadline(dp->wg);
+	now = wg_now_ns(NULL);
+	if (!dp->fine_tick && next != UINT64_MAX && next < now + (uint64_t)DP_TICK_MS * 1000000u) {
+		uint32_t ms = next > now ? (uint32_t)((next - now + 999999u) / 1000000u) : 1;
+
+		dp->fine_tick = fzgw_loop_timer_add(dp->ctx, ms, false, on_fine_tick, dp);
+	}
 }
 
 /* ------------------------------------------------------------ control events */

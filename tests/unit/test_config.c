@@ -33,6 +33,10 @@ static void test_defaults(void **st)
 	assert_int_equal(cfg.listen_port, 52625);
 	assert_int_equal(cfg.n_modules, 0);
 	assert_string_equal(cfg.log_filter, "info");
+	assert_true(cfg.tun_offload);
+	fzgw_config_free(&cfg);
+	assert_int_equal(load("gateway = { tun = { offload = false; }; };\nmodules = ();\n", NULL, err, sizeof(err)), 0);
+	assert_false(cfg.tun_offload);
 	fzgw_config_free(&cfg);
 }
 

@@ -288,7 +288,7 @@ fzi_gateway_conf() {
     cat >"$FZI_STATE/gateway.conf" <<CONF
 # written by tests/integration/lib/topo.sh
 gateway = {
-  tun = { name = "$(fzi_gw_tun)"; mtu = $FZI_MTU; };
+  tun = { name = "$(fzi_gw_tun)"; mtu = $FZI_MTU; offload = ${FZI_TUN_OFFLOAD:-true}; };
   listen_port = $FZI_WG_PORT;
   private_key_file = "$FZI_STATE/gateway.key";
   log = { level = "${FZI_LOG_LEVEL:-info}"; format = "human"; };
