@@ -215,7 +215,7 @@ static void world_up(struct world *w, int n_res)
 		fprintf(stderr, "the policy did not take %d grants\n", n_res);
 		exit(1);
 	}
-	printf("%7d resources: policy built in %.1f ms, %u trie nodes\n", n_res,
+	printf("%7d resources: policy built in %.1f ms, %u prefixes\n", n_res,
 	       (now_ns() - t0) / 1e6, w->c->ix.nodes);
 }
 

@@ -54,32 +54,36 @@ struct filter_grant {
 	struct filter_proxy *proxies;  /* DNS resources: the names in use */
 };
 
-/* A prefix trie entry: a grant covering the node's prefix, counted once per reason. */
+/* A prefix entry: a grant covering the prefix, counted once per reason it does. */
 struct filter_tent {
 	struct filter_grant *g;
 	uint32_t refs;
 };
 
-/*
- * A node of a path-compressed binary trie (one per family). It stands for the prefix of
- * @plen bits in @key (host order halves of the 128-bit address, IPv4 in the top 32 bits);
- * nodes without entries only join two subtrees.
- */
+/* One prefix a client's grants cover: a slot of its open-addressing table (family 0: empty). */
 struct filter_tnode {
-	struct filter_tnode *child[2], *parent;
-	uint64_t key[2];
+	uint64_t key[2]; /* host-order halves of the masked address, IPv4 in the top 32 bits */
 	uint8_t plen;
+	uint8_t family;
 	uint32_t n, cap;
 	struct filter_tent *e;
 };
 
-/* The prefixes a client's grants cover: CIDR networks, proxy IPs, the Internet as /0. */
-struct filter_index {
-	struct filter_tnode *root[2]; /* [0] IPv4, [1] IPv6 */
-	uint32_t nodes;
+struct filter_plen {
+	uint8_t plen;
+	uint32_t count; /* prefixes of this length */
 };
 
-/* The deepest path through a trie: one node per prefix length at most. */
+/* The prefixes a client's grants cover: CIDR networks, proxy IPs, the Internet as /0. */
+struct filter_index {
+	struct filter_tnode *slot;
+	uint32_t mask;               /* slots - 1 */
+	uint32_t nodes;              /* slots in use */
+	struct filter_plen *lens[2]; /* [0] IPv4, [1] IPv6: lengths in use, ascending */
+	uint8_t n_lens[2];
+};
+
+/* The most prefixes that can contain one address: one per length. */
 #define FILTER_PATH_MAX 129
 
 struct filter_client {
@@ -172,14 +176,14 @@ bool filter_in_proxy(const struct fzgw_addr *a);  /* 100.96.0.0/11, fd00:2021:11
 /* Addresses the Internet resource never covers (private, loopback, link-local, ...). */
 bool filter_internet_excluded(const struct fzgw_addr *a);
 
-/* index.c: the per-client prefix trie */
+/* index.c: the per-client prefix table */
 /* Adds @g at @a/@plen (host bits ignored), or counts one more reference. 0 or -ENOMEM. */
 int filter_index_add(struct filter_index *ix, const struct fzgw_addr *a, unsigned plen,
 		     struct filter_grant *g);
-/* Takes one reference of @g at @a/@plen away; nodes left empty go. */
+/* Takes one reference of @g at @a/@plen away; prefixes left empty go. */
 void filter_index_del(struct filter_index *ix, const struct fzgw_addr *a, unsigned plen,
 		      const struct filter_grant *g);
-/* The nodes with entries whose prefixes contain @a, shortest first; returns how many. */
+/* The prefixes that contain @a, shortest first; returns how many. Valid until the next change. */
 unsigned filter_index_path(const struct filter_index *ix, const struct fzgw_addr *a,
 			   const struct filter_tnode **path);
 void filter_index_free(struct filter_index *ix);

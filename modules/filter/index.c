@@ -1,10 +1,28 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A per-client path-compressed binary trie of the prefixes its grants cover. */
+/* A per-client table of the prefixes its grants cover, probed once per prefix length in use. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "filter.h"
+
+#define MIN_SLOTS 8
+
+/*
+ * Why a hash per prefix length and not a trie: an address is looked up with one probe per
+ * length the client uses (a handful in practice), and those probes do not depend on each
+ * other, so their cache misses overlap; a trie walk is a chain of dependent misses, about
+ * log2(prefixes) long. Proxy IPs come from clients, hence a secret seed.
+ */
+static uint64_t seed;
+
+static void seed_once(void)
+{
+	while (!seed)
+		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+			seed = (uint64_t)(uintptr_t)&seed * 0x9e3779b97f4a7c15ull | 1;
+}
 
 /* The address as two host-order halves; IPv4 fills the top 32 bits. */
 static void load_key(const struct fzgw_addr *a, uint64_t k[2])
@@ -26,68 +44,80 @@ static uint64_t mask_lo(unsigned plen)
 	return plen >= 128 ? ~0ull : plen > 64 ? ~0ull << (128 - plen) : 0;
 }
 
-static bool prefix_has(const struct filter_tnode *n, const uint64_t k[2])
+static uint64_t hash(const uint64_t k[2], unsigned fam6, unsigned plen)
 {
-	return !((k[0] ^ n->key[0]) & mask_hi(n->plen)) && !((k[1] ^ n->key[1]) & mask_lo(n->plen));
+	uint64_t h = (k[0] ^ seed) * 0x9e3779b97f4a7c15ull;
+
+	h ^= (k[1] + (plen | fam6 << 8)) * 0xc2b2ae3d27d4eb4full;
+	h ^= h >> 32;
+	h *= 0x165667b19e3779f9ull;
+	return h ^ h >> 29;
 }
 
-static unsigned bit_at(const uint64_t k[2], unsigned pos)
+static bool is(const struct filter_tnode *n, const uint64_t k[2], unsigned fam, unsigned plen)
 {
-	return pos < 64 ? (unsigned)(k[0] >> (63 - pos)) & 1 : (unsigned)(k[1] >> (127 - pos)) & 1;
+	return n->family == fam && n->plen == plen && n->key[0] == k[0] && n->key[1] == k[1];
 }
 
-/* How many leading bits of @a and @b agree, at most @max. */
-static unsigned common_bits(const uint64_t a[2], const uint64_t b[2], unsigned max)
+/* The slot holding (fam, k/plen), or the empty one where it would go. @k is masked. */
+static uint32_t probe(const struct filter_index *ix, const uint64_t k[2], unsigned fam,
+		      unsigned plen)
 {
-	uint64_t d = a[0] ^ b[0];
-	unsigned n;
+	uint32_t i = (uint32_t)hash(k, fam == 6, plen) & ix->mask;
 
-	if (d)
-		n = (unsigned)__builtin_clzll(d);
-	else if ((d = a[1] ^ b[1]))
-		n = 64 + (unsigned)__builtin_clzll(d);
-	else
-		n = 128;
-	return n < max ? n : max;
+	while (ix->slot[i].family && !is(&ix->slot[i], k, fam, plen))
+		i = (i + 1) & ix->mask;
+	return i;
 }
 
-static struct filter_tnode *node_new(struct filter_index *ix, const uint64_t k[2], unsigned plen)
+static int resize(struct filter_index *ix, uint32_t size)
 {
-	struct filter_tnode *n = calloc(1, sizeof(*n));
+	struct filter_tnode *old = ix->slot, *slot = calloc(size, sizeof(*slot));
+	uint32_t old_size = old ? ix->mask + 1 : 0;
 
-	if (!n)
-		return NULL;
-	n->key[0] = k[0] & mask_hi(plen);
-	n->key[1] = k[1] & mask_lo(plen);
-	n->plen = (uint8_t)plen;
-	ix->nodes++;
-	return n;
+	if (!slot)
+		return -ENOMEM;
+	ix->slot = slot;
+	ix->mask = size - 1;
+	for (uint32_t i = 0; i < old_size; i++)
+		if (old[i].family)
+			ix->slot[probe(ix, old[i].key, old[i].family, old[i].plen)] = old[i];
+	free(old);
+	return 0;
 }
 
-static void node_free(struct filter_index *ix, struct filter_tnode *n)
+/* The lengths in use per family, ascending, each with how many prefixes it has. */
+static int len_add(struct filter_index *ix, unsigned f, unsigned plen)
 {
-	free(n->e);
-	free(n);
-	ix->nodes--;
+	struct filter_plen *l = ix->lens[f];
+	unsigned i = 0;
+
+	while (i < ix->n_lens[f] && l[i].plen < plen)
+		i++;
+	if (i < ix->n_lens[f] && l[i].plen == plen) {
+		l[i].count++;
+		return 0;
+	}
+	if (!(l = realloc(l, (ix->n_lens[f] + 1u) * sizeof(*l))))
+		return -ENOMEM;
+	memmove(l + i + 1, l + i, (ix->n_lens[f] - i) * sizeof(*l));
+	l[i] = (struct filter_plen){ (uint8_t)plen, 1 };
+	ix->lens[f] = l;
+	ix->n_lens[f]++;
+	return 0;
 }
 
-/* Puts @n where @old was (under old's parent, or as the root). */
-static void replace(struct filter_tnode **root, struct filter_tnode *old, struct filter_tnode *n)
+static void len_del(struct filter_index *ix, unsigned f, unsigned plen)
 {
-	struct filter_tnode *p = old->parent;
+	struct filter_plen *l = ix->lens[f];
+	unsigned i = 0;
 
-	if (n)
-		n->parent = p;
-	if (!p)
-		*root = n;
-	else
-		p->child[p->child[1] == old] = n;
-}
-
-static void attach(struct filter_tnode *parent, unsigned b, struct filter_tnode *n)
-{
-	parent->child[b] = n;
-	n->parent = parent;
+	while (i < ix->n_lens[f] && l[i].plen != plen)
+		i++;
+	if (i == ix->n_lens[f] || --l[i].count)
+		return;
+	memmove(l + i, l + i + 1, (ix->n_lens[f] - i - 1u) * sizeof(*l));
+	ix->n_lens[f]--;
 }
 
 static int entry_add(struct filter_tnode *n, struct filter_grant *g)
@@ -111,136 +141,126 @@ static int entry_add(struct filter_tnode *n, struct filter_grant *g)
 	return 0;
 }
 
-/* The node for exactly @k/@plen, created (with the branch node it may need) when @create. */
-static struct filter_tnode *find(struct filter_index *ix, struct filter_tnode **root,
-				 const uint64_t k[2], unsigned plen, bool create)
+/* Empties slot @i and moves later slots of its run back (linear probing, no tombstones). */
+static void slot_clear(struct filter_index *ix, uint32_t i)
 {
-	struct filter_tnode *n = *root, *parent = NULL, *fresh, *fork;
-	unsigned b = 0, common;
+	uint32_t j = i;
 
-	while (n) {
-		common = common_bits(k, n->key, plen < n->plen ? plen : n->plen);
-		if (common == n->plen && n->plen == plen)
-			return n;
-		if (common < n->plen)
-			break;
-		/* n's prefix holds ours: go down */
-		parent = n;
-		b = bit_at(k, n->plen);
-		n = n->child[b];
+	memset(&ix->slot[i], 0, sizeof(ix->slot[i]));
+	for (;;) {
+		struct filter_tnode *n;
+		uint32_t home;
+
+		j = (j + 1) & ix->mask;
+		n = &ix->slot[j];
+		if (!n->family)
+			return;
+		home = (uint32_t)hash(n->key, n->family == 6, n->plen) & ix->mask;
+		/* it stays when its home lies cyclically in (i, j] */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		ix->slot[i] = *n;
+		memset(n, 0, sizeof(*n));
+		i = j;
 	}
-	if (!create)
-		return NULL;
-	if (!(fresh = node_new(ix, k, plen)))
-		return NULL;
-	if (!n) {
-		if (parent)
-			attach(parent, b, fresh);
-		else
-			*root = fresh;
-		return fresh;
-	}
-	/* n diverges from us within its own prefix */
-	common = common_bits(k, n->key, plen < n->plen ? plen : n->plen);
-	if (common == plen) {
-		/* ours is a prefix of n's: we go in between */
-		replace(root, n, fresh);
-		attach(fresh, bit_at(n->key, plen), n);
-		return fresh;
-	}
-	/* a branch node at the first differing bit, n and us below it */
-	if (!(fork = node_new(ix, k, common))) {
-		node_free(ix, fresh);
-		return NULL;
-	}
-	replace(root, n, fork);
-	attach(fork, bit_at(n->key, common), n);
-	attach(fork, bit_at(k, common), fresh);
-	return fresh;
 }
 
 int filter_index_add(struct filter_index *ix, const struct fzgw_addr *a, unsigned plen,
 		     struct filter_grant *g)
 {
-	struct filter_tnode **root = &ix->root[a->family == 6];
+	unsigned f = a->family == 6;
 	struct filter_tnode *n;
 	uint64_t k[2];
+	uint32_t i;
 
+	seed_once();
+	if ((!ix->slot && resize(ix, MIN_SLOTS) < 0) ||
+	    ((ix->nodes + 1) * 2 > ix->mask + 1 && resize(ix, (ix->mask + 1) * 2) < 0))
+		return -ENOMEM;
 	load_key(a, k);
-	if (!(n = find(ix, root, k, plen, true)))
-		return -ENOMEM;
-	if (entry_add(n, g) < 0) {
-		if (!n->n)
-			filter_index_del(ix, a, plen, NULL); /* the node it may have made */
-		return -ENOMEM;
+	k[0] &= mask_hi(plen);
+	k[1] &= mask_lo(plen);
+	i = probe(ix, k, a->family, plen);
+	n = &ix->slot[i];
+	if (!n->family) {
+		if (len_add(ix, f, plen) < 0)
+			return -ENOMEM;
+		n->key[0] = k[0];
+		n->key[1] = k[1];
+		n->family = a->family;
+		n->plen = (uint8_t)plen;
+		ix->nodes++;
 	}
-	return 0;
-}
-
-/* An empty node with fewer than two children is not needed; its parent may follow. */
-static void prune(struct filter_index *ix, struct filter_tnode **root, struct filter_tnode *n)
-{
-	while (n && !n->n && !(n->child[0] && n->child[1])) {
-		struct filter_tnode *p = n->parent, *only = n->child[0] ? n->child[0] : n->child[1];
-
-		replace(root, n, only);
-		node_free(ix, n);
-		n = p;
+	if (entry_add(n, g) == 0)
+		return 0;
+	if (!n->n) {
+		len_del(ix, f, plen);
+		ix->nodes--;
+		slot_clear(ix, i);
 	}
+	return -ENOMEM;
 }
 
 void filter_index_del(struct filter_index *ix, const struct fzgw_addr *a, unsigned plen,
 		      const struct filter_grant *g)
 {
-	struct filter_tnode **root = &ix->root[a->family == 6];
 	struct filter_tnode *n;
 	uint64_t k[2];
+	uint32_t i;
 
-	load_key(a, k);
-	if (!(n = find(ix, root, k, plen, false)))
+	if (!ix->slot)
 		return;
-	for (uint32_t i = 0; i < n->n; i++) {
-		if (n->e[i].g != g)
+	load_key(a, k);
+	k[0] &= mask_hi(plen);
+	k[1] &= mask_lo(plen);
+	i = probe(ix, k, a->family, plen);
+	n = &ix->slot[i];
+	if (!n->family)
+		return;
+	for (uint32_t e = 0; e < n->n; e++) {
+		if (n->e[e].g != g)
 			continue;
-		if (--n->e[i].refs == 0)
-			n->e[i] = n->e[--n->n];
+		if (--n->e[e].refs == 0)
+			n->e[e] = n->e[--n->n];
 		break;
 	}
-	prune(ix, root, n);
+	if (n->n)
+		return;
+	free(n->e);
+	len_del(ix, a->family == 6, plen);
+	ix->nodes--;
+	slot_clear(ix, i);
+	/* give memory back after a mass revocation; failing to is harmless */
+	if (ix->mask + 1 > MIN_SLOTS && ix->nodes * 8 < ix->mask + 1)
+		resize(ix, (ix->mask + 1) / 2);
 }
 
 unsigned filter_index_path(const struct filter_index *ix, const struct fzgw_addr *a,
 			   const struct filter_tnode **path)
 {
-	const struct filter_tnode *n = ix->root[a->family == 6];
-	unsigned count = 0, bits = a->family == 4 ? 32 : 128;
+	unsigned f = a->family == 6, count = 0;
 	uint64_t k[2];
 
+	if (!ix->slot)
+		return 0;
 	load_key(a, k);
-	while (n && prefix_has(n, k)) {
-		if (n->n)
+	for (unsigned l = 0; l < ix->n_lens[f]; l++) {
+		unsigned plen = ix->lens[f][l].plen;
+		uint64_t m[2] = { k[0] & mask_hi(plen), k[1] & mask_lo(plen) };
+		const struct filter_tnode *n = &ix->slot[probe(ix, m, a->family, plen)];
+
+		if (n->family)
 			path[count++] = n;
-		if (n->plen >= bits)
-			break;
-		n = n->child[bit_at(k, n->plen)];
 	}
 	return count;
 }
 
-static void free_tree(struct filter_index *ix, struct filter_tnode *n)
-{
-	while (n) {
-		struct filter_tnode *next = n->child[1];
-
-		free_tree(ix, n->child[0]); /* depth at most 129: the recursion is bounded */
-		node_free(ix, n);
-		n = next;
-	}
-}
-
 void filter_index_free(struct filter_index *ix)
 {
-	free_tree(ix, ix->root[0]);
-	free_tree(ix, ix->root[1]);
-	ix->root[0] = ix->root[1] = NULL;
+	for (uint32_t i = 0; ix->slot && i <= ix->mask; i++)
+		free(ix->slot[i].e);
+	free(ix->slot);
+	free(ix->lens[0]);
+	free(ix->lens[1]);
+	memset(ix, 0, sizeof(*ix));
 }
