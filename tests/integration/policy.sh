@@ -15,6 +15,7 @@
 #   - the ratelimit module (the example, built from its source by policy.cmake) caps client0 to
 #     RL_RATE kbit/s +-15%: in drop mode iperf3 UDP offered at twice the limit; after a SIGHUP
 #     reload to delay mode iperf3 TCP, upload and download
+#   - SIGTERM: exit 0, no sanitizer report in the log
 # Env: FZGW_BIN, MOD_DIR, RL_SO (set by ctest); RL_RATE (kbit/s, default 20000), IPERF_SECS (5),
 # EXPIRY_IN (s from the start to client1's expiry, default 20); FZI_KEEP=1 keeps the state dir.
 # Needs root: otherwise exit 77 (skipped).
@@ -145,4 +146,10 @@ loss=$(CNS 0 ping -c 2 -i 0.2 -W 1 -q "$FZI_RES_LAN" | sed -nE 's/.* ([0-9.]+)% 
 check "client0 unaffected by client1's expiry: ping loss ${loss:-?}%" [ "${loss:-x}" = 0 ]
 
 check "gateway still running" kill -0 "$FZI_GW_PID"
+# a clean stop: the modules' fini (ratelimit frees what it holds) under a sanitizer shows leaks
+kill -TERM "$FZI_GW_PID"
+rc=timeout; for i in $(seq 1 30); do kill -0 "$FZI_GW_PID" 2>/dev/null || break; sleep 0.1; done
+if ! kill -0 "$FZI_GW_PID" 2>/dev/null; then wait "$FZI_GW_PID"; rc=$?; fi
+san=$(grep -m1 -E 'AddressSanitizer|LeakSanitizer|runtime error' "$FZI_STATE/gateway.log")
+checkif "SIGTERM: exit status $rc (want 0), sanitizer reports: ${san:-none}" '[ "$rc" = 0 ] && [ -z "$san" ]'
 finish
