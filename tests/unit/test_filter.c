@@ -1144,7 +1144,7 @@ static void test_cache_agrees(void **state)
 	struct modtest *t = start("{ }");
 	static const uint8_t protos[] = { MT_TCP, MT_UDP, MT_ICMP, MT_GRE };
 	int64_t now = modtest_wall_s;
-	long lookups = 0, accepted = 0, overflowed = 0;
+	long lookups = 0, accepted = 0, overflowed = 0, by_proxy = 0;
 
 	(void)state;
 	for (int table = 0; table < 200; table++) {
@@ -1190,6 +1190,7 @@ static void test_cache_agrees(void **state)
 			assert_int_equal(cached == FILTER_OK, oracle(c, &q));
 			lookups++;
 			accepted += cached == FILTER_OK;
+			by_proxy += cached == FILTER_OK && filter_in_proxy(&a);
 			overflowed += cls->overflow;
 		}
 		/* change the policy under the cache now and then */
@@ -1199,9 +1200,10 @@ static void test_cache_agrees(void **state)
 			grant(t, client, &r, 0);
 		}
 	}
-	print_message("%ld lookups, %ld accepted, %ld overflowed the cache entry\n", lookups, accepted,
-		      overflowed);
+	print_message("%ld lookups, %ld accepted (%ld of them proxy IPs), %ld overflowed the cache "
+		      "entry\n", lookups, accepted, by_proxy, overflowed);
 	assert_true(lookups >= 10000);
+	assert_true(by_proxy > 100);
 	assert_true(accepted > lookups / 20 && accepted < lookups - lookups / 20);
 	modtest_free(t);
 }
