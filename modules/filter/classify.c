@@ -115,7 +115,7 @@ void filter_classify(const struct filter_client *c, const struct fzgw_addr *a,
 	memset(out, 0, sizeof(*out));
 	for (unsigned p = 0; p < n; p++) {
 		for (uint32_t e = 0; e < path[p]->n; e++) {
-			const struct filter_grant *g = path[p]->e[e].g;
+			const struct filter_grant *g = filter_tent_at(path[p], e)->g;
 			int l = entry_covers(path[p], g, a, &out->excluded), k;
 
 			if (l < 0)
@@ -179,7 +179,7 @@ static enum filter_reason decide_index(const struct filter_client *c,
 
 	for (unsigned p = 0; p < n; p++) {
 		for (uint32_t e = 0; e < path[p]->n; e++) {
-			const struct filter_grant *g = path[p]->e[e].g;
+			const struct filter_grant *g = filter_tent_at(path[p], e)->g;
 			int l = entry_covers(path[p], g, q->addr, &v.excluded);
 
 			if (l >= 0 && weigh(&v, g, l, q))

@@ -60,14 +60,23 @@ struct filter_tent {
 	uint32_t refs;
 };
 
-/* One prefix a client's grants cover: a slot of its open-addressing table (family 0: empty). */
+/*
+ * One prefix a client's grants cover: a slot of its open-addressing table (family 0: empty).
+ * The first entry lives in the slot: most prefixes have one, and a lookup then reads no more.
+ */
 struct filter_tnode {
 	uint64_t key[2]; /* host-order halves of the masked address, IPv4 in the top 32 bits */
 	uint8_t plen;
 	uint8_t family;
-	uint32_t n, cap;
-	struct filter_tent *e;
+	uint32_t n, cap; /* entries; room in more[] */
+	struct filter_tent first;
+	struct filter_tent *more; /* entries 1 .. n - 1 */
 };
+
+static inline struct filter_tent *filter_tent_at(const struct filter_tnode *n, uint32_t i)
+{
+	return i ? &n->more[i - 1] : (struct filter_tent *)&n->first;
+}
 
 struct filter_plen {
 	uint8_t plen;

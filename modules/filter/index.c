@@ -123,21 +123,21 @@ static void len_del(struct filter_index *ix, unsigned f, unsigned plen)
 static int entry_add(struct filter_tnode *n, struct filter_grant *g)
 {
 	for (uint32_t i = 0; i < n->n; i++) {
-		if (n->e[i].g == g) {
-			n->e[i].refs++;
+		if (filter_tent_at(n, i)->g == g) {
+			filter_tent_at(n, i)->refs++;
 			return 0;
 		}
 	}
-	if (n->n == n->cap) {
+	if (n->n && n->n - 1 == n->cap) {
 		uint32_t cap = n->cap ? n->cap * 2 : 1;
-		struct filter_tent *e = realloc(n->e, cap * sizeof(*e));
+		struct filter_tent *e = realloc(n->more, cap * sizeof(*e));
 
 		if (!e)
 			return -ENOMEM;
-		n->e = e;
+		n->more = e;
 		n->cap = cap;
 	}
-	n->e[n->n++] = (struct filter_tent){ g, 1 };
+	*filter_tent_at(n, n->n++) = (struct filter_tent){ g, 1 };
 	return 0;
 }
 
@@ -218,15 +218,17 @@ void filter_index_del(struct filter_index *ix, const struct fzgw_addr *a, unsign
 	if (!n->family)
 		return;
 	for (uint32_t e = 0; e < n->n; e++) {
-		if (n->e[e].g != g)
+		struct filter_tent *t = filter_tent_at(n, e);
+
+		if (t->g != g)
 			continue;
-		if (--n->e[e].refs == 0)
-			n->e[e] = n->e[--n->n];
+		if (--t->refs == 0)
+			*t = *filter_tent_at(n, --n->n);
 		break;
 	}
 	if (n->n)
 		return;
-	free(n->e);
+	free(n->more);
 	len_del(ix, a->family == 6, plen);
 	ix->nodes--;
 	slot_clear(ix, i);
@@ -258,7 +260,7 @@ unsigned filter_index_path(const struct filter_index *ix, const struct fzgw_addr
 void filter_index_free(struct filter_index *ix)
 {
 	for (uint32_t i = 0; ix->slot && i <= ix->mask; i++)
-		free(ix->slot[i].e);
+		free(ix->slot[i].more);
 	free(ix->slot);
 	free(ix->lens[0]);
 	free(ix->lens[1]);
