@@ -22,4 +22,4 @@ BUILD_PACKAGES=(build-essential cmake pkg-config ca-certificates libsodium-dev l
   libevent-dev libjansson-dev libcmocka-dev libwslay-dev libssl-dev libmnl-dev)
 # What the network-namespace tests and the demo need: real peers and tools.
 NET_PACKAGES=(iproute2 iputils-ping procps wireguard-go wireguard-tools iperf3 nftables python3 kmod
-  python3-websockets openssl dnsmasq-base)
+  python3-websockets openssl dnsmasq-base curl)
