@@ -244,11 +244,13 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 static void on_dialled(void *user, int fd, int err, const char *detail)
 {
 	struct pz_conn *c = user;
+	char why[512];
 
 	enter(c);
+	snprintf(why, sizeof(why), "%s", detail); /* it lives in the dial, freed now */
 	c->dial = pz_dial_free(c->dial);
 	if (fd < 0) {
-		end(c, PZ_END_DIAL, "%s (%s)", detail, strerror(-err));
+		end(c, PZ_END_DIAL, "%s (%s)", why, strerror(-err));
 		goto out;
 	}
 	if (c->tls) {

@@ -14,7 +14,7 @@ struct pz_dial;
 /*
  * Called once, from the loop (never from inside pz_dial_start): @fd is the connected socket
  * (the callee owns it) or -1 with @err (-errno) and @detail saying what failed per address.
- * The callee may free the dial inside.
+ * The callee may free the dial inside (@detail is the dial's: copy it first).
  */
 typedef void (*pz_dial_fn)(void *user, int fd, int err, const char *detail);
 

@@ -31,18 +31,24 @@ static void fmt_expiry(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-static void revoke(struct pz_xlate *x, const char *client_id, const char *resource_id)
+static void publish_revoke(struct pz_xlate *x, const char *client_id, const char *resource_id,
+			   bool quiet)
 {
 	struct fzgw_ev_revoke ev;
 
 	memset(&ev, 0, sizeof(ev));
 	snprintf(ev.client_id, sizeof(ev.client_id), "%s", client_id);
 	snprintf(ev.resource_id, sizeof(ev.resource_id), "%s", resource_id);
-	if (*resource_id)
+	if (!quiet && *resource_id)
 		x->api->log(x->ctx, FZGW_LOG_INFO, "revoking %s's access to %s", client_id, resource_id);
-	else
+	else if (!quiet)
 		x->api->log(x->ctx, FZGW_LOG_INFO, "client %s has no access left, removing it", client_id);
 	x->api->publish(x->ctx, FZGW_EV_ACCESS_REVOKED, &ev, sizeof(ev));
+}
+
+static void revoke(struct pz_xlate *x, const char *client_id, const char *resource_id)
+{
+	publish_revoke(x, client_id, resource_id, false);
 }
 
 /* PEER_AUTHORIZED for one grant of @c, from the table. */
@@ -82,7 +88,7 @@ static void revoke_all(struct pz_xlate *x)
 		pz_grants_drop(&x->grants, v[i]);
 	}
 	for (size_t i = 0; i < n; i++)
-		revoke(x, ids[i], "");
+		publish_revoke(x, ids[i], "", true); /* the caller logged how many */
 	free(ids);
 	free(v);
 }

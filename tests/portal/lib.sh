@@ -111,6 +111,8 @@ CONF
 # pz_gateway_start [VAR=VALUE...]: extra environment for the gateway (FIREZONE_TOKEN is set)
 pz_gateway_start() {
   fzi_keys 1
+  # the logs of earlier runs stay readable (sanitizer reports are looked for at the end)
+  [ -s "$FZI_STATE/gateway.log" ] && cat "$FZI_STATE/gateway.log" >>"$FZI_STATE/gateway.earlier.log"
   : >"$FZI_STATE/gateway.log"
   fzi_start gateway "$(fzi_ns gw)" env FIREZONE_TOKEN="$PZ_TOKEN" "$@" "$FZGW_BIN" \
     --config "$FZI_STATE/gateway.conf" --module-path "$MOD_DIR"
@@ -153,6 +155,12 @@ pass() { passes=$((passes + 1)); echo "ok   - $*"; }
 fail() { fails=$((fails + 1)); echo "FAIL - $*"; }
 checkif() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
 pz_finish() {
+  local san
+  if [ -n "${FZI_STATE:-}" ] && [ -f "$FZI_STATE/pids" ]; then
+    fzi_stop gateway # a clean exit, so that a sanitizer's leak report gets written
+    san=$(cat "$FZI_STATE"/gateway*.log 2>/dev/null | grep -E "AddressSanitizer|LeakSanitizer|runtime error" | head -n 3)
+    if [ -n "$san" ]; then fail "sanitizer reports in the gateway's log: $san"; else pass "no sanitizer report in the gateway's logs"; fi
+  fi
   if [ "$fails" -gt 0 ] && [ -s "${FZI_STATE:-/nonexistent}/gateway.log" ]; then
     echo "# last lines of the gateway's log:"; tail -n 30 "$FZI_STATE/gateway.log" | sed 's/^/#   /'
   fi
