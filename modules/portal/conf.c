@@ -57,7 +57,8 @@ int pz_conf_parse(struct fzgw_ctx *ctx, const struct fzgw_api *api, const struct
 		const char *env, *key;
 		size_t off, size;
 	} envs[] = {
-		{ "FIREZONE_API_URL", "api_url", offsetof(struct pz_conf, api_url), sizeof(c->api_url) },
+		{ "FIREZONE_API_URL", "api_url", offsetof(struct pz_conf, api_url),
+		  sizeof(c->api_url) },
 		{ "FIREZONE_ID", "id", offsetof(struct pz_conf, id), sizeof(c->id) },
 		{ "FIREZONE_NAME", "name", offsetof(struct pz_conf, name), sizeof(c->name) },
 		{ "FIREZONE_MAX_PARTITION_TIME", "max_partition_time",
@@ -78,28 +79,31 @@ int pz_conf_parse(struct fzgw_ctx *ctx, const struct fzgw_api *api, const struct
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
 		rc = env_override(envs[i].env, (char *)c + envs[i].off, envs[i].size);
 		if (rc < 0)
-			return api->settings_error(ctx, s, "%s is longer than %zu bytes", envs[i].env,
-						   envs[i].size - 1);
+			return api->settings_error(ctx, s, "%s is longer than %zu bytes",
+						   envs[i].env, envs[i].size - 1);
 		from_env[i] = rc > 0;
 	}
 	if (pz_url_parse(c->api_url, &c->url) < 0)
-		return api->settings_error(ctx, from_env[0] ? s : child(api, s, "api_url"),
-					   "bad portal URL \"%s\"%s (http, https, ws or wss://host[:port][/path])",
-					   c->api_url, from_env[0] ? " from FIREZONE_API_URL" : "");
+		return api->settings_error(
+		    ctx, from_env[0] ? s : child(api, s, "api_url"),
+		    "bad portal URL \"%s\"%s (http, https, ws or wss://host[:port][/path])",
+		    c->api_url, from_env[0] ? " from FIREZONE_API_URL" : "");
 	if (pz_humantime_parse(c->max_partition_time, &c->partition_ms) < 0)
-		return api->settings_error(ctx, from_env[3] ? s : child(api, s, "max_partition_time"),
-					   "bad duration \"%s\"%s (e.g. \"30s\", \"5m\", \"24h\", \"30d\")",
-					   c->max_partition_time,
-					   from_env[3] ? " from FIREZONE_MAX_PARTITION_TIME" : "");
-	if (pz_humantime_parse(c->heartbeat_interval, &c->heartbeat_ms) < 0 || c->heartbeat_ms < 100 ||
-	    c->heartbeat_ms > 3600000)
+		return api->settings_error(
+		    ctx, from_env[3] ? s : child(api, s, "max_partition_time"),
+		    "bad duration \"%s\"%s (e.g. \"30s\", \"5m\", \"24h\", \"30d\")",
+		    c->max_partition_time, from_env[3] ? " from FIREZONE_MAX_PARTITION_TIME" : "");
+	if (pz_humantime_parse(c->heartbeat_interval, &c->heartbeat_ms) < 0 ||
+	    c->heartbeat_ms < 100 || c->heartbeat_ms > 3600000)
 		return api->settings_error(ctx, child(api, s, "heartbeat_interval"),
-					   "bad duration \"%s\" (100ms to 1h)", c->heartbeat_interval);
+					   "bad duration \"%s\" (100ms to 1h)",
+					   c->heartbeat_interval);
 	if (c->ca_file[0] && access(c->ca_file, R_OK) < 0)
 		return api->settings_error(ctx, child(api, s, "ca_file"), "cannot read \"%s\": %s",
 					   c->ca_file, strerror(errno));
 	if (!c->advertised_version[0])
-		return api->settings_error(ctx, child(api, s, "advertised_version"), "empty version");
+		return api->settings_error(ctx, child(api, s, "advertised_version"),
+					   "empty version");
 	for (const char *v = c->advertised_version; *v; v++)
 		if ((unsigned char)*v <= ' ' || (unsigned char)*v >= 0x7f || *v == '(' || *v == ')')
 			return api->settings_error(ctx, child(api, s, "advertised_version"),

@@ -110,7 +110,8 @@ static void end(struct pz_conn *c, enum pz_end_kind kind, const char *fmt, ...)
 	vsnprintf(e.detail, sizeof(e.detail), fmt, ap);
 	va_end(ap);
 	if (kind == PZ_END_CLOSED && c->ws)
-		e.close_code = pz_ws_close_code(c->ws) ? pz_ws_close_code(c->ws) : pz_ws_sent_code(c->ws);
+		e.close_code =
+		    pz_ws_close_code(c->ws) ? pz_ws_close_code(c->ws) : pz_ws_sent_code(c->ws);
 	end_with(c, &e);
 }
 
@@ -146,7 +147,7 @@ static void check_finished(struct pz_conn *c)
 	if (pz_ws_finished(c->ws)) {
 		end(c, PZ_END_CLOSED, "closed");
 	} else if (pz_ws_sent_code(c->ws) && !c->closing) {
-		/* the framing layer closed (binary, not UTF-8, too big): the answer gets a deadline */
+		/* we closed in the framing layer (binary, bad UTF-8, too big): await the answer */
 		c->closing = true;
 		evtimer_add(c->timer, &tv);
 	}
@@ -229,8 +230,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		int err = EVUTIL_SOCKET_ERROR();
 
 		if (c->tls && (e || !c->tls_up)) {
-			pz_tls_why(bufferevent_openssl_get_ssl(bev), e, err ? strerror(err) : NULL, why,
-				   sizeof(why));
+			pz_tls_why(bufferevent_openssl_get_ssl(bev), e, err ? strerror(err) : NULL,
+				   why, sizeof(why));
 			end(c, c->tls_up ? PZ_END_ERROR : PZ_END_TLS, "%s", why);
 		} else {
 			end(c, PZ_END_ERROR, "%s", err ? strerror(err) : "connection error");
@@ -254,8 +255,8 @@ static void on_dialled(void *user, int fd, int err, const char *detail)
 		goto out;
 	}
 	if (c->tls) {
-		c->bev = bufferevent_openssl_socket_new(c->base, fd, c->ssl, BUFFEREVENT_SSL_CONNECTING,
-							BEV_OPT_CLOSE_ON_FREE);
+		c->bev = bufferevent_openssl_socket_new(
+		    c->base, fd, c->ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 		if (c->bev)
 			c->ssl = NULL; /* the bufferevent frees it */
 	} else {
@@ -290,7 +291,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		end(c, PZ_END_CLOSED, "closed by us%s", c->ws ? ", no answer to our close" : "");
 	else
 		end(c, PZ_END_TIMEOUT, "no WebSocket within %u s%s", PZ_ATTEMPT_TIMEOUT_MS / 1000,
-		    c->bev ? (c->tls && !c->tls_up ? " (TLS handshake)" : " (upgrade)") : " (connect)");
+		    c->bev ? (c->tls && !c->tls_up ? " (TLS handshake)" : " (upgrade)")
+			   : " (connect)");
 	leave(c);
 }
 

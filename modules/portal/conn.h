@@ -51,7 +51,7 @@ struct pz_conn_params {
 	struct evdns_base *dns;
 	SSL_CTX *tls;                  /* NULL for ws:// */
 	const struct pz_url *url;
-	char *request;                 /* the HTTP request, sodium_malloc()ed: taken over and wiped */
+	char *request; /* the HTTP request, sodium_malloc()ed: taken over and wiped */
 	size_t request_len;
 	char accept[32];               /* the Sec-WebSocket-Accept the request calls for */
 	int64_t (*wall_s)(void *user); /* for an HTTP-date Retry-After */

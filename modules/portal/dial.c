@@ -148,7 +148,8 @@ static void dial_one(struct pz_dial *d, const struct sockaddr *sa, socklen_t len
 		slot_failed(s, strerror(errno));
 		return;
 	}
-	if (!(s->ev = event_new(d->base, s->fd, EV_WRITE, on_writable, s)) || event_add(s->ev, &tv) < 0)
+	if (!(s->ev = event_new(d->base, s->fd, EV_WRITE, on_writable, s)) ||
+	    event_add(s->ev, &tv) < 0)
 		slot_failed(s, "out of memory");
 }
 
@@ -191,7 +192,8 @@ static void on_resolved(int result, struct evutil_addrinfo *res, void *arg)
 		return; /* pz_dial_free() is under way */
 	d->req = NULL;
 	if (result) {
-		snprintf(d->detail, sizeof(d->detail), "cannot resolve: %s", evutil_gai_strerror(result));
+		snprintf(d->detail, sizeof(d->detail), "cannot resolve: %s",
+			 evutil_gai_strerror(result));
 		finish(d, -1, -EHOSTUNREACH);
 	} else {
 		dial_all(d, res);

@@ -20,7 +20,8 @@ typedef void (*pz_dial_fn)(void *user, int fd, int err, const char *detail);
 
 /* @dns may be NULL when @host is an address. 0 or -errno (nothing started then). */
 int pz_dial_start(struct pz_dial **out, struct event_base *base, struct evdns_base *dns,
-		  const char *host, uint16_t port, uint32_t timeout_ms, pz_dial_fn done, void *user);
+		  const char *host, uint16_t port, uint32_t timeout_ms, pz_dial_fn done,
+		  void *user);
 /* Cancels whatever is under way; closes a socket not yet handed over. Accepts NULL. */
 struct pz_dial *pz_dial_free(struct pz_dial *d);
 

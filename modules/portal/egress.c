@@ -66,7 +66,8 @@ char *pz_payload_candidates(const char *const *client_ids, size_t n_clients,
 		if (json_array_append_new(cands, json_string(sorted[i])) < 0)
 			goto out;
 	}
-	if (json_object_set(o, "client_ids", ids) < 0 || json_object_set(o, "candidates", cands) < 0)
+	if (json_object_set(o, "client_ids", ids) < 0 ||
+	    json_object_set(o, "candidates", cands) < 0)
 		goto out;
 	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 out:

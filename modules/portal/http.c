@@ -18,7 +18,8 @@ void pz_ws_key(char key[PZ_WS_KEY_LEN + 1])
 	uint8_t nonce[16];
 
 	randombytes_buf(nonce, sizeof(nonce));
-	sodium_bin2base64(key, PZ_WS_KEY_LEN + 1, nonce, sizeof(nonce), sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(key, PZ_WS_KEY_LEN + 1, nonce, sizeof(nonce),
+			  sodium_base64_VARIANT_ORIGINAL);
 }
 
 void pz_ws_accept(const char *key, char accept[PZ_WS_ACCEPT_LEN + 1])
@@ -145,7 +146,8 @@ int pz_http_response(const char *buf, size_t len, const char *accept, int64_t no
 	/* status line: HTTP/1.x SP 3DIGIT [SP reason] */
 	if (end < 12 || strncmp(buf, "HTTP/1.", 7) || (buf[7] != '0' && buf[7] != '1') ||
 	    buf[8] != ' ' || !isdigit((unsigned char)buf[9]) || !isdigit((unsigned char)buf[10]) ||
-	    !isdigit((unsigned char)buf[11]) || (buf[12] != ' ' && buf[12] != '\r' && buf[12] != '\n'))
+	    !isdigit((unsigned char)buf[11]) ||
+	    (buf[12] != ' ' && buf[12] != '\r' && buf[12] != '\n'))
 		return refuse(out, "not an HTTP/1.x status line");
 	out->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
 	eol = memchr(buf, '\n', end);
@@ -179,7 +181,8 @@ int pz_http_response(const char *buf, size_t len, const char *accept, int64_t no
 			conn = conn || has_token(v, (size_t)(ve - v), "upgrade");
 		} else if (name_is(line, nlen, "Sec-WebSocket-Accept")) {
 			n_acc++;
-			acc = (size_t)(ve - v) == strlen(accept) && !memcmp(v, accept, strlen(accept));
+			acc = (size_t)(ve - v) == strlen(accept) &&
+			      !memcmp(v, accept, strlen(accept));
 		} else if (name_is(line, nlen, "Sec-WebSocket-Extensions")) {
 			ext = true;
 		} else if (name_is(line, nlen, "Sec-WebSocket-Protocol")) {

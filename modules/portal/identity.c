@@ -225,7 +225,8 @@ void pz_user_agent(const char *version, char *out, size_t len)
 	if (!*ver)
 		snprintf(ver, sizeof(ver), "Unknown");
 	if (uname(&u) == 0)
-		snprintf(out, len, "%s/%s gateway/%s (%s; %s)", os, ver, version, u.machine, u.release);
+		snprintf(out, len, "%s/%s gateway/%s (%s; %s)", os, ver, version, u.machine,
+			 u.release);
 	else
 		snprintf(out, len, "%s/%s gateway/%s", os, ver, version);
 	/* header-safe: printable ASCII only, as the original strips non-ASCII */

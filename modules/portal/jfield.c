@@ -163,6 +163,7 @@ int pz_j_addr(json_t *obj, const char *key, const char *path, int family, struct
 	if (pz_j_string(obj, key, path, PZ_REQ, 64, &s, e) < 0)
 		return -EINVAL;
 	if (pz_addr_parse(s, family, out) < 0)
-		return pz_err_set(e, path, key, family == 4 ? "not an IPv4 address" : "not an IPv6 address");
+		return pz_err_set(e, path, key,
+				  family == 4 ? "not an IPv4 address" : "not an IPv6 address");
 	return 0;
 }

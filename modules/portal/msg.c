@@ -63,7 +63,8 @@ static int parse_relay(json_t *r, const char *path, struct pz_relay *out, struct
 	out->turn = true;
 	if (pz_j_copy(r, "username", path, PZ_REQ, out->username, sizeof(out->username), e) < 0 ||
 	    pz_j_copy(r, "password", path, PZ_REQ, out->password, sizeof(out->password), e) < 0 ||
-	    pz_j_int(r, "expires_at", path, PZ_REQ, INT64_MIN, I64_MAX, NULL, &out->expires_at, e) < 0)
+	    pz_j_int(r, "expires_at", path, PZ_REQ, INT64_MIN, I64_MAX, NULL, &out->expires_at,
+		     e) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -160,9 +161,11 @@ static int parse_init(json_t *p, struct pz_init *out, struct pz_err *e)
 	    pz_j_bool(config, "ipv6_masquerade_enabled", "config", PZ_REQ, &b, e) < 0 ||
 	    pz_j_object(p, "flow_logs", NULL, PZ_REQ, &flow, e) < 0 ||
 	    pz_j_string(flow, "api_url", "flow_logs", PZ_REQ, 4096, &s, e) < 0 ||
-	    pz_j_int(flow, "upload_interval_secs", "flow_logs", PZ_REQ, 0, I64_MAX, NULL, &v, e) < 0 ||
+	    pz_j_int(flow, "upload_interval_secs", "flow_logs", PZ_REQ, 0, I64_MAX, NULL, &v,
+		     e) < 0 ||
 	    pz_j_int(flow, "upload_batch_size", "flow_logs", PZ_REQ, 0, I64_MAX, NULL, &v, e) < 0 ||
-	    pz_j_string(p, "account_slug", NULL, PZ_OPT | PZ_NULLABLE, PZ_NAME_MAX - 1, &s, e) < 0 ||
+	    pz_j_string(p, "account_slug", NULL, PZ_OPT | PZ_NULLABLE, PZ_NAME_MAX - 1, &s,
+			e) < 0 ||
 	    pz_j_array(p, "relays", NULL, PZ_OPT, &relays, e) < 0 ||
 	    pz_j_array(p, "authorizations", NULL, PZ_OPT, &auths, e) < 0)
 		return -EINVAL;

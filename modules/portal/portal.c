@@ -17,7 +17,8 @@ static void on_start(void *arg)
 	p->t_connect = NULL;
 	/* the data plane exists once the loop runs; its key is what the portal hands clients */
 	if ((rc = p->api->public_key(p->ctx, key)) < 0) {
-		p->api->shutdown(p->ctx, 1, "portal: the gateway has no WireGuard key (no data plane)");
+		p->api->shutdown(p->ctx, 1,
+				 "portal: the gateway has no WireGuard key (no data plane)");
 		return;
 	}
 	sodium_bin2base64(p->public_key, sizeof(p->public_key), key, sizeof(key),
@@ -36,8 +37,8 @@ static void on_local_candidates(void *state, const struct fzgw_event *ev)
 		return;
 	ids[0] = ice->client_id;
 	if (!(payload = pz_payload_candidates(ids, 1, ice->candidates, ice->n))) {
-		p->api->log(p->ctx, FZGW_LOG_WARN, "candidates for %s not sent (not UTF-8, or no memory)",
-			    ice->client_id);
+		p->api->log(p->ctx, FZGW_LOG_WARN,
+			    "candidates for %s not sent (not UTF-8, or no memory)", ice->client_id);
 		return;
 	}
 	pz_session_push(p, ice->invalidate ? "broadcast_invalidated_ice_candidates"
@@ -67,7 +68,8 @@ static void on_peer_removed(void *state, const struct fzgw_event *ev)
 	struct portal *p = state;
 
 	if (ev->size >= sizeof(struct fzgw_ev_peer))
-		pz_xlate_peer_removed(&p->xlate, ((const struct fzgw_ev_peer *)ev->data)->client_id);
+		pz_xlate_peer_removed(&p->xlate,
+				      ((const struct fzgw_ev_peer *)ev->data)->client_id);
 }
 
 static void portal_fini(void *state)

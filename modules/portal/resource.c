@@ -115,10 +115,12 @@ static int parse_filters(json_t *obj, const char *path, struct fzgw_resource *ou
 	 * which allows everything. We never widen a grant that way.
 	 */
 	if (n && !kept) {
-		rc = pz_err_set(e, path, "filters", "no readable entry (refusing to allow everything)");
+		rc = pz_err_set(e, path, "filters",
+				"no readable entry (refusing to allow everything)");
 		goto out;
 	}
-	if ((rc = emit(tcp, FZGW_FILTER_TCP, out)) < 0 || (rc = emit(udp, FZGW_FILTER_UDP, out)) < 0) {
+	if ((rc = emit(tcp, FZGW_FILTER_TCP, out)) < 0 ||
+	    (rc = emit(udp, FZGW_FILTER_UDP, out)) < 0) {
 		pz_err_set(e, path, "filters", "more than 32 port ranges for one protocol");
 		goto out;
 	}
@@ -152,7 +154,8 @@ int pz_resource_parse(json_t *obj, const char *path, struct fzgw_resource *out, 
 	if (!strcmp(type, "cidr")) {
 		out->type = FZGW_RES_CIDR;
 		if (pz_cidr_parse(addr, &out->addr, &out->prefix_len) < 0)
-			return pz_err_set(e, path, "address", "not a network (ADDR/LEN, host bits clear)");
+			return pz_err_set(e, path, "address",
+					  "not a network (ADDR/LEN, host bits clear)");
 	} else if (!strcmp(type, "dns")) {
 		out->type = FZGW_RES_DNS;
 		if (pz_dns_pattern_parse(addr, out->pattern, sizeof(out->pattern)) < 0)

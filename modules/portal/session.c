@@ -70,7 +70,8 @@ static void on_lost_timer(void *arg)
 static void heartbeat_restart(struct portal *p)
 {
 	timer_stop(p, &p->t_heartbeat);
-	p->t_heartbeat = p->api->timer_add(p->ctx, (uint32_t)p->conf.heartbeat_ms, true, on_heartbeat, p);
+	p->t_heartbeat =
+	    p->api->timer_add(p->ctx, (uint32_t)p->conf.heartbeat_ms, true, on_heartbeat, p);
 }
 
 /* ------------------------------------------------------------ channel I/O */
@@ -101,7 +102,8 @@ void pz_session_push(struct portal *p, const char *event, const char *payload)
 
 	if (rc == 1) {
 		p->api->counter_add(p->ctx, p->cnt_dropped, 1);
-		p->api->log(p->ctx, FZGW_LOG_WARN, "outgoing queue full (%d): the oldest message was dropped",
+		p->api->log(p->ctx, FZGW_LOG_WARN,
+			    "outgoing queue full (%d): the oldest message was dropped",
 			    PZ_QUEUE_MAX);
 	} else if (rc < 0 && rc != -EPIPE) {
 		p->api->log(p->ctx, FZGW_LOG_WARN, "cannot send %s: %s", event, strerror(-rc));
@@ -130,7 +132,8 @@ static void on_joined(struct portal *p)
 	timer_stop(p, &p->t_join);
 	p->joins++;
 	if (p->down_since_ms)
-		p->api->log(p->ctx, FZGW_LOG_INFO, "joined the portal again after %.3f s down (attempt %u)",
+		p->api->log(p->ctx, FZGW_LOG_INFO,
+			    "joined the portal again after %.3f s down (attempt %u)",
 			    (double)(now - p->down_since_ms) / 1000.0, p->attempt);
 	else
 		p->api->log(p->ctx, FZGW_LOG_INFO, "joined the portal as %s", p->name);
@@ -140,7 +143,8 @@ static void on_joined(struct portal *p)
 	p->attempt = 0;
 	p->down_since_ms = 0;
 	if (!caps || pz_chan_joined(&p->chan, "set_snownet_capabilities", caps) < 0)
-		p->api->log(p->ctx, FZGW_LOG_WARN, "cannot send the capabilities and queued messages");
+		p->api->log(p->ctx, FZGW_LOG_WARN,
+			    "cannot send the capabilities and queued messages");
 	free(caps);
 }
 
@@ -158,9 +162,11 @@ static void on_reply(struct portal *p, const struct pz_msg *m)
 		fatal(p, why);
 		break;
 	case PZ_REPLY_REJOIN:
-		p->api->log(p->ctx, FZGW_LOG_INFO, "the portal does not know our topic: joining again");
+		p->api->log(p->ctx, FZGW_LOG_INFO,
+			    "the portal does not know our topic: joining again");
 		if (pz_chan_join(&p->chan) == 0 && !p->t_join)
-			p->t_join = p->api->timer_add(p->ctx, PZ_JOIN_TIMEOUT_MS, false, on_join_timer, p);
+			p->t_join =
+			    p->api->timer_add(p->ctx, PZ_JOIN_TIMEOUT_MS, false, on_join_timer, p);
 		break;
 	case PZ_REPLY_HEARTBEAT:
 		break;
@@ -180,7 +186,8 @@ static void on_create(struct portal *p, const struct pz_msg *m)
 	if (rc < 0) {
 		p->api->counter_add(p->ctx, p->cnt_rejected, 1);
 		p->api->log(p->ctx, FZGW_LOG_WARN, "cannot authorize %s for %s: %s", a->client_id,
-			    a->resource.id, rc == -ENOSPC ? "too many clients or grants" : strerror(-rc));
+			    a->resource.id,
+			    rc == -ENOSPC ? "too many clients or grants" : strerror(-rc));
 		return;
 	}
 	reply_ref(p, m->event == PZ_EV_AUTHORIZE_FLOW ? "flow_authorized" : "authorization_created",
@@ -250,8 +257,8 @@ static void conn_text(void *user, const char *text, size_t len)
 	if (rc < 0) {
 		p->api->counter_add(p->ctx, p->cnt_rejected, 1);
 		p->api->log(p->ctx, FZGW_LOG_WARN, "rejected a message%s%s: %s%s%s",
-			    m.name[0] ? " " : "", m.name, e.field[0] ? e.field : "", e.field[0] ? ": " : "",
-			    e.why ? e.why : strerror(-rc));
+			    m.name[0] ? " " : "", m.name, e.field[0] ? e.field : "",
+			    e.field[0] ? ": " : "", e.why ? e.why : strerror(-rc));
 		return;
 	}
 	if (m.filters_skipped) {
@@ -313,7 +320,8 @@ void pz_session_connect(struct portal *p)
 	pz_url_host_header(host, sizeof(host), &p->conf.url);
 	pz_ws_key(key);
 	pz_ws_accept(key, cp.accept);
-	cp.request_len = strlen(target) + strlen(host) + strlen(p->user_agent) + strlen(p->token) + 256;
+	cp.request_len =
+	    strlen(target) + strlen(host) + strlen(p->user_agent) + strlen(p->token) + 256;
 	if (!(cp.request = sodium_malloc(cp.request_len))) {
 		pz_session_lost(p, "out of memory", 0, -1);
 		return;
@@ -330,8 +338,8 @@ void pz_session_connect(struct portal *p)
 	cp.tls = p->conf.url.tls ? p->tls : NULL;
 	cp.url = &p->conf.url;
 	cp.wall_s = wall;
-	p->api->log(p->ctx, FZGW_LOG_DEBUG, "connecting to %s port %u (attempt %u)", p->conf.url.host,
-		    p->conf.url.port, p->attempt);
+	p->api->log(p->ctx, FZGW_LOG_DEBUG, "connecting to %s port %u (attempt %u)",
+		    p->conf.url.host, p->conf.url.port, p->attempt);
 	if ((rc = pz_conn_start(&p->conn, &cp, &conn_ops, p)) < 0) {
 		p->conn = NULL;
 		pz_session_lost(p, strerror(-rc), 0, -1);
@@ -376,7 +384,8 @@ void pz_session_lost(struct portal *p, const char *why, int status, int64_t retr
 		/* the portal says when: that is the delay, the budget is not touched */
 		delay = (retry_after > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : retry_after) * 1000;
 	} else {
-		delay = pz_backoff_next(&p->backoff, now, (double)randombytes_random() / 4294967296.0);
+		delay =
+		    pz_backoff_next(&p->backoff, now, (double)randombytes_random() / 4294967296.0);
 		if (delay < 0) {
 			snprintf(msg, sizeof(msg), "%s the portal for %.0f s; last error: %s",
 				 p->joined_once ? "disconnected from" : "could not connect to",
@@ -385,9 +394,11 @@ void pz_session_lost(struct portal *p, const char *why, int status, int64_t retr
 			return;
 		}
 	}
-	p->api->log(p->ctx, FZGW_LOG_INFO, "portal connection %s: %s; reconnecting in %.3f s "
-		    "(attempt %u, down %.3f s)", p->joins ? "lost" : "failed", why, (double)delay / 1000.0,
-		    p->attempt + 1, (double)(now - p->down_since_ms) / 1000.0);
+	p->api->log(p->ctx, FZGW_LOG_INFO,
+		    "portal connection %s: %s; reconnecting in %.3f s "
+		    "(attempt %u, down %.3f s)",
+		    p->joins ? "lost" : "failed", why, (double)delay / 1000.0, p->attempt + 1,
+		    (double)(now - p->down_since_ms) / 1000.0);
 	p->t_connect = p->api->timer_add(p->ctx, (uint32_t)delay, false, on_connect_timer, p);
 }
 
@@ -415,7 +426,8 @@ int pz_session_setup(struct portal *p)
 	}
 	pz_name(p->conf.name, p->name, sizeof(p->name));
 	pz_user_agent(p->conf.advertised_version, p->user_agent, sizeof(p->user_agent));
-	if (p->conf.url.tls && (rc = pz_tls_ctx_new(&p->tls, p->conf.ca_file, err, sizeof(err))) < 0) {
+	if (p->conf.url.tls &&
+	    (rc = pz_tls_ctx_new(&p->tls, p->conf.ca_file, err, sizeof(err))) < 0) {
 		p->api->log(p->ctx, FZGW_LOG_ERROR, "%s", err);
 		return rc;
 	}

@@ -44,8 +44,9 @@ SSL *pz_tls_new(SSL_CTX *ctx, const char *host, bool host_is_ip)
 	if (!ssl)
 		return NULL;
 	/* RFC 6066: no SNI for an address, whose check is against the IP SANs instead */
-	if (host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1
-		       : SSL_set_tlsext_host_name(ssl, host) != 1 || SSL_set1_host(ssl, host) != 1) {
+	if (host_is_ip
+		? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1
+		: SSL_set_tlsext_host_name(ssl, host) != 1 || SSL_set1_host(ssl, host) != 1) {
 		SSL_free(ssl);
 		return NULL;
 	}
@@ -59,7 +60,8 @@ void pz_tls_why(SSL *ssl, unsigned long packed, const char *errno_text, char *bu
 	const char *reason = packed ? ERR_reason_error_string(packed) : NULL;
 
 	if (v != X509_V_OK)
-		snprintf(buf, len, "certificate verify failed: %s", X509_verify_cert_error_string(v));
+		snprintf(buf, len, "certificate verify failed: %s",
+			 X509_verify_cert_error_string(v));
 	else if (packed && ERR_SYSTEM_ERROR(packed))
 		snprintf(buf, len, "%s", strerror(ERR_GET_REASON(packed)));
 	else if (reason)

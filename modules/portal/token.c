@@ -84,20 +84,24 @@ int pz_token_load(char **out, char *err, size_t errlen)
 
 	if (env && *env) {
 		if ((rc = pz_token_clean(env, strlen(env), out)) < 0)
-			snprintf(err, errlen, "FIREZONE_TOKEN is %s", rc == -E2BIG ? "too long (over 8 KiB)"
+			snprintf(err, errlen, "FIREZONE_TOKEN is %s",
+				 rc == -E2BIG	  ? "too long (over 8 KiB)"
 				 : rc == -ENODATA ? "only whitespace"
-				 : "unusable (control or non-ASCII characters)");
+						  : "unusable (control or non-ASCII characters)");
 		return rc;
 	}
 	if (!cred || !*cred) {
-		snprintf(err, errlen, "no token: set FIREZONE_TOKEN or the systemd credential FIREZONE_TOKEN");
+		snprintf(err, errlen,
+			 "no token: set FIREZONE_TOKEN or the systemd credential FIREZONE_TOKEN");
 		return -ENOENT;
 	}
 	if ((size_t)snprintf(path, sizeof(path), "%s/FIREZONE_TOKEN", cred) >= sizeof(path))
 		return -ENAMETOOLONG;
 	if ((rc = from_file(path, out)) < 0)
-		snprintf(err, errlen, "%s: %s", path, rc == -E2BIG ? "token too long (over 8 KiB)" :
-			 rc == -ENODATA ? "empty" : rc == -EINVAL ? "control or non-ASCII characters in the token"
-			 : strerror(-rc));
+		snprintf(err, errlen, "%s: %s", path,
+			 rc == -E2BIG	  ? "token too long (over 8 KiB)"
+			 : rc == -ENODATA ? "empty"
+			 : rc == -EINVAL  ? "control or non-ASCII characters in the token"
+					  : strerror(-rc));
 	return rc;
 }

@@ -40,9 +40,11 @@ static void publish_revoke(struct pz_xlate *x, const char *client_id, const char
 	snprintf(ev.client_id, sizeof(ev.client_id), "%s", client_id);
 	snprintf(ev.resource_id, sizeof(ev.resource_id), "%s", resource_id);
 	if (!quiet && *resource_id)
-		x->api->log(x->ctx, FZGW_LOG_INFO, "revoking %s's access to %s", client_id, resource_id);
+		x->api->log(x->ctx, FZGW_LOG_INFO, "revoking %s's access to %s", client_id,
+			    resource_id);
 	else if (!quiet)
-		x->api->log(x->ctx, FZGW_LOG_INFO, "client %s has no access left, removing it", client_id);
+		x->api->log(x->ctx, FZGW_LOG_INFO, "client %s has no access left, removing it",
+			    client_id);
 	x->api->publish(x->ctx, FZGW_EV_ACCESS_REVOKED, &ev, sizeof(ev));
 }
 
@@ -67,7 +69,8 @@ static void authorize(struct pz_xlate *x, const struct pz_client *c, const struc
 	ev.resource = g->res->def;
 	ev.expires_at = g->expires_at;
 	fmt_expiry(g->expires_at, when, sizeof(when));
-	x->api->log(x->ctx, FZGW_LOG_INFO, "allowing %s to %s, expires %s", c->id, g->res->def.id, when);
+	x->api->log(x->ctx, FZGW_LOG_INFO, "allowing %s to %s, expires %s", c->id, g->res->def.id,
+		    when);
 	x->api->publish(x->ctx, FZGW_EV_PEER_AUTHORIZED, &ev, sizeof(ev));
 	sodium_memzero(&ev, sizeof(ev)); /* the preshared key was in it */
 }
@@ -129,8 +132,8 @@ static void publish_relays(struct pz_xlate *x, const struct pz_relay *rs, size_t
 	ev.gone_ids = gone;
 	ev.n_gone = n_gone;
 	ev.replace = replace;
-	x->api->log(x->ctx, FZGW_LOG_INFO, "relays: %zu TURN%s, %zu gone", k, replace ? " (all)" : "",
-		    n_gone);
+	x->api->log(x->ctx, FZGW_LOG_INFO, "relays: %zu TURN%s, %zu gone", k,
+		    replace ? " (all)" : "", n_gone);
 	x->api->publish(x->ctx, FZGW_EV_RELAYS_CHANGED, &ev, sizeof(ev));
 	if (v) {
 		sodium_memzero(v, n * sizeof(*v)); /* passwords */
@@ -149,7 +152,8 @@ void pz_xlate_init_msg(struct pz_xlate *x, const struct pz_init *m)
 	struct pair *gone = NULL, *renew = NULL;
 	size_t n, n_gone = 0, n_renew = 0, n_clients = 0, cap = 0;
 
-	if (!x->have_iface || !pz_addr_equal(&x->ipv4, &m->ipv4) || !pz_addr_equal(&x->ipv6, &m->ipv6)) {
+	if (!x->have_iface || !pz_addr_equal(&x->ipv4, &m->ipv4) ||
+	    !pz_addr_equal(&x->ipv6, &m->ipv6)) {
 		struct fzgw_ev_iface ev;
 
 		memset(&ev, 0, sizeof(ev));
@@ -169,8 +173,10 @@ void pz_xlate_init_msg(struct pz_xlate *x, const struct pz_init *m)
 			v[i]->grants[k].listed = false;
 	for (size_t i = 0; i < n; i++)
 		cap += v[i]->n;
-	if (cap && (!(gone = calloc(cap + n, sizeof(*gone))) || !(renew = calloc(cap, sizeof(*renew))))) {
-		x->api->log(x->ctx, FZGW_LOG_ERROR, "out of memory applying init; authorizations kept");
+	if (cap &&
+	    (!(gone = calloc(cap + n, sizeof(*gone))) || !(renew = calloc(cap, sizeof(*renew))))) {
+		x->api->log(x->ctx, FZGW_LOG_ERROR,
+			    "out of memory applying init; authorizations kept");
 		goto out;
 	}
 	for (size_t i = 0; cap && i < m->n_auths; i++) {
@@ -178,7 +184,8 @@ void pz_xlate_init_msg(struct pz_xlate *x, const struct pz_init *m)
 		struct pz_grant *g = c ? pz_grants_find(c, m->auths[i].resource_id) : NULL;
 
 		if (!g || g->listed)
-			continue; /* not ours (the portal re-sends it when the client comes), or twice */
+			continue; /* not ours (the portal re-sends it when the client comes), or
+				     twice */
 		g->listed = true;
 		if (g->expires_at != m->auths[i].expires_at) {
 			g->expires_at = m->auths[i].expires_at;
@@ -216,9 +223,10 @@ void pz_xlate_init_msg(struct pz_xlate *x, const struct pz_init *m)
 			authorize(x, c, g);
 	}
 out:
-	x->api->log(x->ctx, FZGW_LOG_INFO, "init: %zu authorization(s) listed, %zu grant(s) revoked, "
-		    "%zu client(s) removed, %zu expiry update(s), %u client(s) kept", m->n_auths,
-		    n_gone - n_clients, n_clients, n_renew, x->grants.n_clients);
+	x->api->log(x->ctx, FZGW_LOG_INFO,
+		    "init: %zu authorization(s) listed, %zu grant(s) revoked, "
+		    "%zu client(s) removed, %zu expiry update(s), %u client(s) kept",
+		    m->n_auths, n_gone - n_clients, n_clients, n_renew, x->grants.n_clients);
 	free(gone);
 	free(renew);
 	free(v);
@@ -265,7 +273,8 @@ void pz_xlate_resource(struct pz_xlate *x, const struct fzgw_resource *r)
 	pz_grants_update_resource(&x->grants, r);
 	memset(&ev, 0, sizeof(ev));
 	ev.resource = *r;
-	x->api->log(x->ctx, FZGW_LOG_INFO, "resource %s changed (%u filter(s))", r->id, r->n_filters);
+	x->api->log(x->ctx, FZGW_LOG_INFO, "resource %s changed (%u filter(s))", r->id,
+		    r->n_filters);
 	x->api->publish(x->ctx, FZGW_EV_RESOURCE_UPDATED, &ev, sizeof(ev));
 }
 

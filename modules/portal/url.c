@@ -120,11 +120,12 @@ int pz_url_target(char *out, size_t len, const struct pz_url *u, const char *ext
 {
 	char id[1024], nm[1024], pk[128];
 
-	if (pz_form_encode(id, sizeof(id), external_id) < 0 || pz_form_encode(nm, sizeof(nm), name) < 0 ||
+	if (pz_form_encode(id, sizeof(id), external_id) < 0 ||
+	    pz_form_encode(nm, sizeof(nm), name) < 0 ||
 	    pz_form_encode(pk, sizeof(pk), public_key) < 0)
 		return -E2BIG;
-	if ((size_t)snprintf(out, len, "%s%s?external_id=%s&name=%s&public_key=%s", u->path, PZ_WS_PATH,
-			     id, nm, pk) >= len)
+	if ((size_t)snprintf(out, len, "%s%s?external_id=%s&name=%s&public_key=%s", u->path,
+			     PZ_WS_PATH, id, nm, pk) >= len)
 		return -E2BIG;
 	return 0;
 }

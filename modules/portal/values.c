@@ -71,7 +71,8 @@ int pz_key_parse(const char *s, uint8_t out[32])
 
 	/* base64 of 32 bytes is 44 characters with one '=' */
 	if (len != 44 ||
-	    sodium_base642bin(tmp, sizeof(tmp), s, len, NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+	    sodium_base642bin(tmp, sizeof(tmp), s, len, NULL, &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) ||
 	    n != 32)
 		rc = -EINVAL;
 	else
@@ -168,7 +169,8 @@ int pz_sockaddr_parse(const char *s, char *out, size_t outlen)
 	    parse_decimal(colon + 1, strlen(colon + 1), 5, 65535, &port) < 0)
 		return -EINVAL;
 	inet_ntop(family == 4 ? AF_INET : AF_INET6, a.bytes, norm, sizeof(norm));
-	if ((size_t)snprintf(out, outlen, family == 4 ? "%s:%lu" : "[%s]:%lu", norm, port) >= outlen)
+	if ((size_t)snprintf(out, outlen, family == 4 ? "%s:%lu" : "[%s]:%lu", norm, port) >=
+	    outlen)
 		return -EINVAL;
 	return 0;
 }

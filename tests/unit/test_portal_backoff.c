@@ -45,7 +45,8 @@ static void test_reconnect(void **state)
 		int64_t d = pz_backoff_next(&b, now, 0.5);
 
 		if (d < want[i] - 1 || d > want[i] + 1) {
-			print_error("step %zu: %lld, want %lld\n", i, (long long)d, (long long)want[i]);
+			print_error("step %zu: %lld, want %lld\n", i, (long long)d,
+				    (long long)want[i]);
 			fail();
 		}
 		now += (uint64_t)d;
@@ -95,7 +96,8 @@ static void test_humantime(void **state)
 		{ "250ms", 0, 250 }, { "1w", 0, 604800000 }, { "1M", 0, 2630016000ull },
 		{ "1y", 0, 31557600000ull }, { "3days", 0, 259200000 }, { "0s", 0, 0 },
 		{ "", -EINVAL, 0 }, { "30", -EINVAL, 0 }, { "s", -EINVAL, 0 }, { "5x", -EINVAL, 0 },
-		{ "-5m", -EINVAL, 0 }, { "1.5h", -EINVAL, 0 }, { "99999999999999999999s", -EINVAL, 0 },
+		{ "-5m", -EINVAL, 0 }, { "1.5h", -EINVAL, 0 },
+		{ "99999999999999999999s", -EINVAL, 0 },
 	};
 
 	(void)state;
@@ -104,7 +106,8 @@ static void test_humantime(void **state)
 		int rc = pz_humantime_parse(cases[i].in, &ms);
 
 		if (rc != cases[i].rc || (!rc && ms != cases[i].ms)) {
-			print_error("\"%s\": rc %d ms %llu\n", cases[i].in, rc, (unsigned long long)ms);
+			print_error("\"%s\": rc %d ms %llu\n", cases[i].in, rc,
+				    (unsigned long long)ms);
 			fail();
 		}
 	}

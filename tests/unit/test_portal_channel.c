@@ -49,7 +49,8 @@ static long long ref_of(struct wire *w, int i, const char *topic, const char *ev
 	return ref;
 }
 
-static struct pz_msg reply(const char *topic, long long ref, bool ok, bool empty, const char *reason)
+static struct pz_msg reply(const char *topic, long long ref, bool ok, bool empty,
+			   const char *reason)
 {
 	struct pz_msg m;
 
@@ -74,13 +75,15 @@ static void test_join(void **state)
 	pz_chan_init(&ch, &ops, &w);
 	/* queued while disconnected */
 	assert_int_equal(pz_chan_push(&ch, "broadcast_ice_candidates", "{\"a\":1}"), 0);
-	assert_int_equal(pz_chan_push(&ch, "broadcast_ice_candidates", "{\"a\":1}"), 0); /* duplicate */
+	/* an exact duplicate */
+	assert_int_equal(pz_chan_push(&ch, "broadcast_ice_candidates", "{\"a\":1}"), 0);
 	assert_int_equal(pz_chan_push(&ch, "no_relays", "{}"), 0);
 	assert_int_equal(ch.n, 2);
 	assert_int_equal(w.n, 0);
 	/* the join, exactly as the original sends it */
 	assert_int_equal(pz_chan_open(&ch), 0);
-	assert_string_equal(w.sent[0], "{\"topic\":\"gateway\",\"event\":\"phx_join\",\"payload\":null,\"ref\":0}");
+	assert_string_equal(
+	    w.sent[0], "{\"topic\":\"gateway\",\"event\":\"phx_join\",\"payload\":null,\"ref\":0}");
 	/* not joined yet: still queued */
 	assert_int_equal(pz_chan_push(&ch, "no_relays", "{}"), 0);
 	assert_int_equal(w.n, 1);
@@ -129,7 +132,8 @@ static void test_heartbeats(void **state)
 	assert_int_equal(w.n, 0);
 	pz_chan_open(&ch);
 	assert_int_equal(pz_chan_heartbeat(&ch), 0);
-	assert_string_equal(w.sent[1], "{\"topic\":\"phoenix\",\"event\":\"heartbeat\",\"payload\":{},\"ref\":1}");
+	assert_string_equal(
+	    w.sent[1], "{\"topic\":\"phoenix\",\"event\":\"heartbeat\",\"payload\":{},\"ref\":1}");
 	r1 = ref_of(&w, 1, "phoenix", "heartbeat");
 	assert_int_equal(pz_chan_heartbeat(&ch), 0);
 	r2 = ref_of(&w, 2, "phoenix", "heartbeat");

@@ -36,24 +36,31 @@ static const char create_msg[] =
 	"{\"event\":\"create_authorization\",\"topic\":\"gateway\",\"ref\":null,\"payload\":{"
 	"\"ref\":\"SFMyNTY.signed\","
 	"\"client\":{\"id\":\"" UUID_C "\",\"public_key\":\"" KEY_PUB "\","
-	"\"preshared_key\":\"" KEY_PSK "\",\"ipv4\":\"100.93.74.51\",\"ipv6\":\"fd00:2021:1111::f:853b\","
+	"\"preshared_key\":\"" KEY_PSK "\",\"ipv4\":\"100.93.74.51\","
+	"\"ipv6\":\"fd00:2021:1111::f:853b\","
 	"\"version\":\"1.5.0\",\"device_serial\":null},"
-	"\"resource\":{\"id\":\"" UUID_R "\",\"type\":\"cidr\",\"name\":\"Net\",\"address\":\"172.20.0.0/16\","
+	"\"resource\":{\"id\":\"" UUID_R "\",\"type\":\"cidr\",\"name\":\"Net\","
+	"\"address\":\"172.20.0.0/16\","
 	"\"filters\":[{\"protocol\":\"tcp\",\"port_range_start\":80,\"port_range_end\":80},"
-	"{\"protocol\":\"tcp\",\"port_range_start\":443,\"port_range_end\":443},{\"protocol\":\"icmp\"}]},"
-	"\"gateway_ice_credentials\":{\"username\":\"ejqt\",\"password\":\"zfjrrjdkbci42t2axyd45a\"},"
-	"\"client_ice_credentials\":{\"username\":\"hgwh\",\"password\":\"j2fqufatn7xlrrvv6fsvea\"},"
+	"{\"protocol\":\"tcp\",\"port_range_start\":443,\"port_range_end\":443},"
+	"{\"protocol\":\"icmp\"}]},"
+	"\"gateway_ice_credentials\":{\"username\":\"ejqt\","
+	"\"password\":\"zfjrrjdkbci42t2axyd45a\"},"
+	"\"client_ice_credentials\":{\"username\":\"hgwh\","
+	"\"password\":\"j2fqufatn7xlrrvv6fsvea\"},"
 	"\"expires_at\":1729813989,\"subject\":{\"x\":1},\"flow_logs_ingest_token\":\"tok\"}}";
 
 static const char ice_msg[] =
 	"{\"event\":\"ice_candidates\",\"ref\":null,\"topic\":\"gateway\",\"payload\":{"
-	"\"client_id\":\"" UUID_C "\",\"candidates\":[\"candidate:1 1 udp 1694498559 172.28.0.100 47717 typ srflx\","
+	"\"client_id\":\"" UUID_C "\","
+	"\"candidates\":[\"candidate:1 1 udp 1694498559 172.28.0.100 47717 typ srflx\","
 	"42,\"candidate:2 1 udp 2130706431 10.0.0.1 5000 typ host\"]}}";
 
 static const char presence_msg[] =
 	"{\"event\":\"relays_presence\",\"ref\":null,\"topic\":\"gateway\",\"payload\":{"
 	"\"disconnected_ids\":[\"e95f9517-2152-4677-a16a-fbb2687050a3\"],"
-	"\"connected\":[{\"id\":\"" UUID_X "\",\"type\":\"turn\",\"username\":\"u\",\"password\":\"p\","
+	"\"connected\":[{\"id\":\"" UUID_X "\",\"type\":\"turn\",\"username\":\"u\","
+	"\"password\":\"p\","
 	"\"addr\":\"172.28.0.101:3478\",\"expires_at\":1719367575}]}}";
 
 static const char updated_msg[] =
@@ -145,7 +152,8 @@ static void test_other_events(void **state)
 	assert_int_equal(m.event, PZ_EV_ICE_CANDIDATES);
 	assert_int_equal(m.u.ice.n, 2); /* the number is skipped, as the original does */
 	assert_int_equal(m.u.ice.skipped, 1);
-	assert_string_equal(m.u.ice.candidates[1], "candidate:2 1 udp 2130706431 10.0.0.1 5000 typ host");
+	assert_string_equal(m.u.ice.candidates[1],
+			    "candidate:2 1 udp 2130706431 10.0.0.1 5000 typ host");
 	pz_msg_clear(&m);
 
 	assert_int_equal(parse(presence_msg, &m, &e), 0);
@@ -172,16 +180,21 @@ static void test_other_events(void **state)
 	assert_true(m.u.reply.ok && m.u.reply.empty);
 	pz_msg_clear(&m);
 
-	assert_int_equal(parse("{\"topic\":\"phoenix\",\"event\":\"phx_reply\",\"ref\":\"12\","
-			       "\"payload\":{\"status\":\"error\",\"response\":{\"reason\":\"unmatched topic\"}}}",
-			       &m, &e), 0);
+	assert_int_equal(
+	    parse(
+		"{\"topic\":\"phoenix\",\"event\":\"phx_reply\",\"ref\":\"12\","
+		"\"payload\":{\"status\":\"error\",\"response\":{\"reason\":\"unmatched topic\"}}}",
+		&m, &e),
+	    0);
 	assert_true(m.ref.numeric && m.ref.n == 12);
 	assert_false(m.u.reply.ok);
 	assert_string_equal(m.u.reply.reason, "unmatched topic");
 	pz_msg_clear(&m);
 
 	assert_int_equal(parse("{\"topic\":\"gateway\",\"event\":\"phx_reply\",\"ref\":\"abc\","
-			       "\"payload\":{\"status\":\"ok\",\"response\":{\"a\":1}}}", &m, &e), 0);
+			       "\"payload\":{\"status\":\"ok\",\"response\":{\"a\":1}}}",
+			       &m, &e),
+			 0);
 	assert_true(m.ref.present && !m.ref.numeric);
 	assert_true(m.u.reply.ok && !m.u.reply.empty);
 	pz_msg_clear(&m);
@@ -191,14 +204,18 @@ static void test_other_events(void **state)
 	assert_int_equal(m.event, PZ_EV_DISCONNECT);
 	pz_msg_clear(&m);
 
-	assert_int_equal(parse("{\"topic\":\"gateway\",\"event\":\"access_authorization_expiry_updated\","
-			       "\"payload\":{\"client_id\":\"" UUID_C "\",\"resource_id\":\"" UUID_R "\","
-			       "\"expires_at\":5}}", &m, &e), 0);
+	assert_int_equal(
+	    parse("{\"topic\":\"gateway\",\"event\":\"access_authorization_expiry_updated\","
+		  "\"payload\":{\"client_id\":\"" UUID_C "\",\"resource_id\":\"" UUID_R "\","
+		  "\"expires_at\":5}}",
+		  &m, &e),
+	    0);
 	assert_int_equal(m.event, PZ_EV_EXPIRY_UPDATED);
 	pz_msg_clear(&m);
 
 	/* events we do not know are parsed as unknown, not refused */
-	assert_int_equal(parse("{\"topic\":\"gateway\",\"event\":\"shout\",\"payload\":[1,2]}", &m, &e), 0);
+	assert_int_equal(
+	    parse("{\"topic\":\"gateway\",\"event\":\"shout\",\"payload\":[1,2]}", &m, &e), 0);
 	assert_int_equal(m.event, PZ_EV_UNKNOWN);
 	assert_string_equal(m.name, "shout");
 	pz_msg_clear(&m);
@@ -238,7 +255,8 @@ static void mutate(json_t *root, const char *path, const char *value)
 	snprintf(buf, sizeof(buf), "%s", path);
 	tok = strtok_r(buf, ".", &save);
 	while ((next = strtok_r(NULL, ".", &save))) {
-		cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok)) : json_object_get(cur, tok);
+		cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok))
+					 : json_object_get(cur, tok);
 		assert_non_null(cur);
 		tok = next;
 	}
@@ -309,30 +327,37 @@ static const struct mutation table[] = {
 	{ create_msg, "payload.client", NULL, -EINVAL, "client" },
 	{ create_msg, "payload.client.id", "\"3abd725a733b4801ac1672f26cd98a24\"", 0, NULL },
 	{ create_msg, "payload.client.id", "\"{3abd725a-733b-4801-ac16-72f26cd98a24}\"", 0, NULL },
-	{ create_msg, "payload.client.id", "\"3abd725a-733b-4801-ac16-72f26cd98a2\"", -EINVAL, "client.id" },
-	{ create_msg, "payload.client.id", "\"3abd725a-733b-4801-ac16-72f26cd98a2g\"", -EINVAL, "client.id" },
+	{ create_msg, "payload.client.id", "\"3abd725a-733b-4801-ac16-72f26cd98a2\"", -EINVAL,
+	  "client.id" },
+	{ create_msg, "payload.client.id", "\"3abd725a-733b-4801-ac16-72f26cd98a2g\"", -EINVAL,
+	  "client.id" },
 	{ create_msg, "payload.client.public_key", NULL, -EINVAL, "client.public_key" },
-	{ create_msg, "payload.client.public_key", "\"fiAjSBWDgQfD1CFJkTwOf4zg+1QhH0eTT+oLaVIMpH8\"",
-	  -EINVAL, "client.public_key" },
-	{ create_msg, "payload.client.public_key", "\"fiAjSBWDgQfD1CFJkTwOf4zg-1QhH0eTT_oLaVIMpH8=\"",
-	  -EINVAL, "client.public_key" },
-	{ create_msg, "payload.client.public_key", "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"", 0,
-	  NULL },
-	{ create_msg, "payload.client.public_key", "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\"",
-	  -EINVAL, "client.public_key" }, /* non-canonical last character */
-	{ create_msg, "payload.client.public_key", "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\"",
-	  -EINVAL, "client.public_key" }, /* 31 bytes */
+	{ create_msg, "payload.client.public_key",
+	  "\"fiAjSBWDgQfD1CFJkTwOf4zg+1QhH0eTT+oLaVIMpH8\"", -EINVAL, "client.public_key" },
+	{ create_msg, "payload.client.public_key",
+	  "\"fiAjSBWDgQfD1CFJkTwOf4zg-1QhH0eTT_oLaVIMpH8=\"", -EINVAL, "client.public_key" },
+	{ create_msg, "payload.client.public_key",
+	  "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"", 0, NULL },
+	/* a non-canonical last character */
+	{ create_msg, "payload.client.public_key",
+	  "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\"", -EINVAL, "client.public_key" },
+	/* 31 bytes */
+	{ create_msg, "payload.client.public_key",
+	  "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\"", -EINVAL, "client.public_key" },
 	{ create_msg, "payload.client.preshared_key", "\"\"", -EINVAL, "client.preshared_key" },
 	{ create_msg, "payload.client.preshared_key", "null", -EINVAL, "client.preshared_key" },
 	{ create_msg, "payload.client.ipv4", NULL, -EINVAL, "client.ipv4" },
-	{ create_msg, "payload.client.ipv6", "\"fd00:2021:1111::f:853b:1:2:3\"", -EINVAL, "client.ipv6" },
+	{ create_msg, "payload.client.ipv6", "\"fd00:2021:1111::f:853b:1:2:3\"", -EINVAL,
+	  "client.ipv6" },
 	{ create_msg, "payload.resource", NULL, -EINVAL, "resource" },
 	{ create_msg, "payload.resource.type", "\"ip\"", -EINVAL, "resource.type" },
 	{ create_msg, "payload.resource.id", "7", -EINVAL, "resource.id" },
 	{ create_msg, "payload.resource.name", NULL, -EINVAL, "resource.name" },
-	{ create_msg, "payload.resource.address", "\"172.20.0.1/16\"", -EINVAL, "resource.address" },
+	{ create_msg, "payload.resource.address", "\"172.20.0.1/16\"", -EINVAL,
+	  "resource.address" },
 	{ create_msg, "payload.resource.address", "\"172.20.0.0\"", -EINVAL, "resource.address" },
-	{ create_msg, "payload.resource.address", "\"172.20.0.0/33\"", -EINVAL, "resource.address" },
+	{ create_msg, "payload.resource.address", "\"172.20.0.0/33\"", -EINVAL,
+	  "resource.address" },
 	{ create_msg, "payload.resource.address", "\"fd00:10::/64\"", 0, NULL },
 	{ create_msg, "payload.resource.filters", NULL, -EINVAL, "resource.filters" },
 	{ create_msg, "payload.resource.filters", "[]", 0, NULL },
@@ -341,10 +366,10 @@ static const struct mutation table[] = {
 	  "resource.filters" },
 	{ create_msg, "payload.resource.filters", "[{\"protocol\":\"sctp\"}, 5]", -EINVAL,
 	  "resource.filters" },
-	{ create_msg, "payload.resource.filters", "[{\"protocol\":\"udp\",\"port_range_start\":70000}]",
-	  -EINVAL, "resource.filters" },
-	{ create_msg, "payload.resource.filters", "[{\"protocol\":\"udp\",\"port_range_start\":70000},"
-	  "{\"protocol\":\"icmp\"}]", 0, NULL },
+	{ create_msg, "payload.resource.filters",
+	  "[{\"protocol\":\"udp\",\"port_range_start\":70000}]", -EINVAL, "resource.filters" },
+	{ create_msg, "payload.resource.filters",
+	  "[{\"protocol\":\"udp\",\"port_range_start\":70000},{\"protocol\":\"icmp\"}]", 0, NULL },
 	{ create_msg, "payload.gateway_ice_credentials", NULL, -EINVAL, "gateway_ice_credentials" },
 	{ create_msg, "payload.client_ice_credentials.password", NULL, -EINVAL,
 	  "client_ice_credentials.password" },
@@ -386,9 +411,10 @@ static void test_mutations(void **state)
 		text = json_dumps(root, JSON_COMPACT);
 		rc = parse(text, &m, &e);
 		if (rc != t->rc || (t->field && (!e.why || strcmp(e.field, t->field)))) {
-			print_error("case %zu (%s = %s): rc %d, field \"%s\" (%s); want %d, \"%s\"\n", i,
-				    t->path, t->value ? t->value : "deleted", rc, e.field,
-				    e.why ? e.why : "-", t->rc, t->field ? t->field : "-");
+			print_error(
+			    "case %zu (%s = %s): rc %d, field \"%s\" (%s); want %d, \"%s\"\n", i,
+			    t->path, t->value ? t->value : "deleted", rc, e.field,
+			    e.why ? e.why : "-", t->rc, t->field ? t->field : "-");
 			fail();
 		}
 		if (rc == 0)
@@ -446,8 +472,9 @@ static void test_limits(void **state)
 	/* not JSON, not an object, duplicate keys, a NUL inside a string */
 	assert_int_equal(parse("{\"topic\":", &m, &e), -EINVAL);
 	assert_int_equal(parse("[1]", &m, &e), -EINVAL);
-	assert_int_equal(parse("{\"topic\":\"a\",\"topic\":\"b\",\"event\":\"x\",\"payload\":1}", &m, &e),
-			 -EINVAL);
+	assert_int_equal(
+	    parse("{\"topic\":\"a\",\"topic\":\"b\",\"event\":\"x\",\"payload\":1}", &m, &e),
+	    -EINVAL);
 	assert_int_equal(parse("{\"topic\":\"a\\u0000\",\"event\":\"x\",\"payload\":1}", &m, &e),
 			 -EINVAL);
 	/* 65 candidates */
@@ -456,7 +483,8 @@ static void test_limits(void **state)
 		char *text;
 
 		for (int i = 0; i < 65; i++)
-			json_array_append_new(arr, json_string("candidate:1 1 udp 1 10.0.0.1 1 typ host"));
+			json_array_append_new(
+			    arr, json_string("candidate:1 1 udp 1 10.0.0.1 1 typ host"));
 		json_object_set_new(json_object_get(root, "payload"), "candidates", arr);
 		text = json_dumps(root, JSON_COMPACT);
 		assert_int_equal(parse(text, &m, &e), -E2BIG);
@@ -480,24 +508,25 @@ static void test_filters(void **state)
 			      "port_range_end", 1000 + 2 * i);
 		json_array_append_new(arr, f);
 	}
-	res = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", UUID_R, "type", "cidr", "name", "n", "address",
-			"10.0.0.0/8", "filters", arr);
+	res = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", UUID_R, "type", "cidr", "name", "n",
+			"address", "10.0.0.0/8", "filters", arr);
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(pz_resource_parse(res, "resource", &r, &skipped, &e), -E2BIG);
 	json_decref(res);
 
 	arr = json_array();
-	json_array_append_new(arr, json_pack("{s:s,s:i,s:i}", "protocol", "tcp", "port_range_start", 10,
-					     "port_range_end", 20));
-	json_array_append_new(arr, json_pack("{s:s,s:i,s:i}", "protocol", "tcp", "port_range_start", 21,
-					     "port_range_end", 30));
-	json_array_append_new(arr, json_pack("{s:s,s:i,s:i}", "protocol", "tcp", "port_range_start", 15,
-					     "port_range_end", 25));
-	json_array_append_new(arr, json_pack("{s:s,s:i}", "protocol", "udp", "port_range_start", 53));
-	json_array_append_new(arr, json_pack("{s:s,s:i,s:i}", "protocol", "tcp", "port_range_start", 9,
-					     "port_range_end", 3)); /* inverted: skipped */
-	res = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", UUID_R, "type", "cidr", "name", "n", "address",
-			"10.0.0.0/8", "filters", arr);
+	json_array_append_new(arr, json_pack("{s:s,s:i,s:i}", "protocol", "tcp", "port_range_start",
+					     10, "port_range_end", 20));
+	json_array_append_new(arr, json_pack("{s:s,s:i,s:i}", "protocol", "tcp", "port_range_start",
+					     21, "port_range_end", 30));
+	json_array_append_new(arr, json_pack("{s:s,s:i,s:i}", "protocol", "tcp", "port_range_start",
+					     15, "port_range_end", 25));
+	json_array_append_new(arr,
+			      json_pack("{s:s,s:i}", "protocol", "udp", "port_range_start", 53));
+	json_array_append_new(arr, json_pack("{s:s,s:i,s:i}", "protocol", "tcp", "port_range_start",
+					     9, "port_range_end", 3)); /* inverted: skipped */
+	res = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", UUID_R, "type", "cidr", "name", "n",
+			"address", "10.0.0.0/8", "filters", arr);
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(pz_resource_parse(res, "resource", &r, &skipped, &e), 0);
 	assert_int_equal(skipped, 1);

@@ -62,8 +62,10 @@ static int fake_publish(struct fzgw_ctx *ctx, uint32_t type, const void *data, s
 		s->n_gone = r->n_gone;
 		s->flag = r->replace;
 		for (size_t i = 0; i < r->n && i < 8; i++) {
-			snprintf(s->items[i], sizeof(s->items[i]), "%s@%s", r->relays[i].id, r->relays[i].addr);
-			snprintf(s->password[i], sizeof(s->password[i]), "%s", r->relays[i].password);
+			snprintf(s->items[i], sizeof(s->items[i]), "%s@%s", r->relays[i].id,
+				 r->relays[i].addr);
+			snprintf(s->password[i], sizeof(s->password[i]), "%s",
+				 r->relays[i].password);
 		}
 		for (size_t i = 0; i < r->n_gone && i < 8; i++)
 			snprintf(s->gone[i], sizeof(s->gone[i]), "%s", r->gone_ids[i]);
@@ -85,7 +87,8 @@ static int fake_publish(struct fzgw_ctx *ctx, uint32_t type, const void *data, s
 		break;
 	}
 	/* the data plane removes the tunnel at once and says so, re-entering the module */
-	if (type == FZGW_EV_ACCESS_REVOKED && live && !((const struct fzgw_ev_revoke *)data)->resource_id[0])
+	if (type == FZGW_EV_ACCESS_REVOKED && live &&
+	    !((const struct fzgw_ev_revoke *)data)->resource_id[0])
 		pz_xlate_peer_removed(live, ((const struct fzgw_ev_revoke *)data)->client_id);
 	return 0;
 }
@@ -163,7 +166,8 @@ static int count(uint32_t type)
 static bool revoked(const char *client, const char *res)
 {
 	for (int i = 0; i < n_seen; i++)
-		if (seen[i].type == FZGW_EV_ACCESS_REVOKED && !strcmp(seen[i].u.revoke.client_id, client) &&
+		if (seen[i].type == FZGW_EV_ACCESS_REVOKED &&
+		    !strcmp(seen[i].u.revoke.client_id, client) &&
 		    !strcmp(seen[i].u.revoke.resource_id, res))
 			return true;
 	return false;
@@ -333,7 +337,8 @@ static void test_resource_update(void **state)
 	assert_int_equal(count(FZGW_EV_PEER_AUTHORIZED), 1);
 	for (int i = 0; i < n_seen; i++)
 		if (seen[i].type == FZGW_EV_PEER_AUTHORIZED)
-			assert_int_equal(seen[i].u.auth.resource.filters[0].proto, FZGW_FILTER_ICMP);
+			assert_int_equal(seen[i].u.auth.resource.filters[0].proto,
+					 FZGW_FILTER_ICMP);
 }
 
 static void test_ice_presence(void **state)

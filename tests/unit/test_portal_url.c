@@ -91,11 +91,15 @@ static void test_external_id(void **state)
 
 	(void)state;
 	/* a UUID (any accepted form) is hashed as written */
-	assert_int_equal(pz_external_id("6ba7b810-9dad-11d1-80b4-00c04fd430c8", out, sizeof(out)), 0);
-	assert_string_equal(out, "e5855ff48799c52c9ccf80b82bab9492c347a316876dbeaafef22b0bd4fac13d");
-	assert_int_equal(pz_external_id("6BA7B810-9DAD-11D1-80B4-00C04FD430C8", out, sizeof(out)), 0);
+	assert_int_equal(pz_external_id("6ba7b810-9dad-11d1-80b4-00c04fd430c8", out, sizeof(out)),
+			 0);
+	assert_string_equal(out,
+			    "e5855ff48799c52c9ccf80b82bab9492c347a316876dbeaafef22b0bd4fac13d");
+	assert_int_equal(pz_external_id("6BA7B810-9DAD-11D1-80B4-00C04FD430C8", out, sizeof(out)),
+			 0);
 	assert_int_equal(strlen(out), 64);
-	assert_string_not_equal(out, "e5855ff48799c52c9ccf80b82bab9492c347a316876dbeaafef22b0bd4fac13d");
+	assert_string_not_equal(out,
+				"e5855ff48799c52c9ccf80b82bab9492c347a316876dbeaafef22b0bd4fac13d");
 	/* anything else goes as it is */
 	assert_int_equal(pz_external_id("my-gateway-1", out, sizeof(out)), 0);
 	assert_string_equal(out, "my-gateway-1");
@@ -122,7 +126,8 @@ static void test_id_file(void **state)
 	assert_string_equal(id, id2);
 	unlink(path);
 	/* no file, a machine id: derived, nothing written */
-	assert_int_equal(tmp_write(mid, sizeof(mid), "machine-id", "0123456789abcdef0123456789abcdef\n"), 0);
+	assert_int_equal(
+	    tmp_write(mid, sizeof(mid), "machine-id", "0123456789abcdef0123456789abcdef\n"), 0);
 	assert_int_equal(pz_id_load(path, mid, id, sizeof(id), err, sizeof(err)), 0);
 	assert_string_equal(id, "eeefe5d1cb3807dfc3ae24794878ec3147027390d839d1d718d8e42bcfde3336");
 	assert_int_not_equal(stat(path, &st), 0);
@@ -132,8 +137,8 @@ static void test_id_file(void **state)
 	assert_string_equal(id, "from-file");
 	unlink(path);
 	/* a place that cannot be written */
-	assert_int_equal(pz_id_load("/proc/no/such/gateway_id", "", id, sizeof(id), err, sizeof(err)) < 0,
-			 true);
+	assert_int_equal(
+	    pz_id_load("/proc/no/such/gateway_id", "", id, sizeof(id), err, sizeof(err)) < 0, true);
 	assert_non_null(strstr(err, "FIREZONE_ID"));
 	rmdir(dir);
 }

@@ -38,7 +38,8 @@ static void test_request(void **state)
 
 	(void)state;
 	n = pz_http_request(buf, sizeof(buf), "/gateway/v2/websocket?external_id=a", "portal:8443",
-			    "dGhlIHNhbXBsZSBub25jZQ==", "Debian/12 gateway/0.1.0 (x86_64; 6.1.0)", "tok");
+			    "dGhlIHNhbXBsZSBub25jZQ==", "Debian/12 gateway/0.1.0 (x86_64; 6.1.0)",
+			    "tok");
 	assert_true(n > 0);
 	assert_int_equal((size_t)n, strlen(buf));
 	assert_non_null(strstr(buf, "GET /gateway/v2/websocket?external_id=a HTTP/1.1\r\n"));
@@ -65,13 +66,15 @@ static const struct resp_case resps[] = {
 	{ OK_HEAD "Sec-WebSocket-Accept: " ACC "\r\n\r\n", 1, 101, true, -1 },
 	{ "HTTP/1.1 101 OK\r\nupgrade: WebSocket\r\nconnection: keep-alive, upgrade\r\n"
 	  "sec-websocket-accept:" ACC "  \r\n\r\n", 1, 101, true, -1 },
-	{ "HTTP/1.1 101\n" "Upgrade: websocket\nConnection: upgrade\nSec-WebSocket-Accept: " ACC "\n\n",
+	{ "HTTP/1.1 101\n"
+	  "Upgrade: websocket\nConnection: upgrade\nSec-WebSocket-Accept: " ACC "\n\n",
 	  1, 101, true, -1 },
 	{ OK_HEAD "Sec-WebSocket-Accept: xxx" ACC "\r\n\r\n", -EPROTO, 101, false, -1 },
 	{ OK_HEAD "\r\n", -EPROTO, 101, false, -1 },
 	{ OK_HEAD "Sec-WebSocket-Accept: " ACC "\r\nSec-WebSocket-Accept: " ACC "\r\n\r\n", -EPROTO,
 	  101, false, -1 },
-	{ OK_HEAD "Sec-WebSocket-Accept: " ACC "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+	{ OK_HEAD "Sec-WebSocket-Accept: " ACC
+		  "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
 	  -EPROTO, 101, false, -1 },
 	{ "HTTP/1.1 101 x\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " ACC "\r\n\r\n", -EPROTO,
 	  101, false, -1 },
@@ -101,12 +104,14 @@ static void test_response(void **state)
 		int want = c->rc;
 
 		if (want == 1)
-			want = end ? (int)(end - c->text) + 4 : (int)(strstr(c->text, "\n\n") - c->text) + 2;
+			want = end ? (int)(end - c->text) + 4
+				   : (int)(strstr(c->text, "\n\n") - c->text) + 2;
 		if (rc != want || (rc > 0 && (r.status != c->status || r.upgraded != c->upgraded ||
 					      r.retry_after != c->retry_after))) {
-			print_error("case %zu: rc %d (want %d) status %d upgraded %d retry %lld why %s\n", i,
-				    rc, want, r.status, r.upgraded, (long long)r.retry_after,
-				    r.why ? r.why : "-");
+			print_error(
+			    "case %zu: rc %d (want %d) status %d upgraded %d retry %lld why %s\n",
+			    i, rc, want, r.status, r.upgraded, (long long)r.retry_after,
+			    r.why ? r.why : "-");
 			fail();
 		}
 	}
