@@ -81,7 +81,8 @@ static void check_relays(const struct pz_relay *r, size_t n)
 		char again[64];
 
 		check_uuid(r[i].id);
-		CHECK(pz_sockaddr_parse(r[i].addr, again, sizeof(again)) == 0 && !strcmp(again, r[i].addr));
+		CHECK(pz_sockaddr_parse(r[i].addr, again, sizeof(again)) == 0 &&
+		      !strcmp(again, r[i].addr));
 	}
 }
 
@@ -94,7 +95,8 @@ static void check_candidates(const struct pz_ice *ice)
 	check_uuid(ice->client_id);
 	CHECK(ice->n <= PZ_MAX_CANDIDATES);
 	for (size_t i = 0; i < ice->n; i++)
-		CHECK(strlen(ice->candidates[i]) >= 1 && strlen(ice->candidates[i]) <= PZ_MAX_CANDIDATE_LEN);
+		CHECK(strlen(ice->candidates[i]) >= 1 &&
+		      strlen(ice->candidates[i]) <= PZ_MAX_CANDIDATE_LEN);
 	payload = pz_payload_candidates(&id, 1, (const char *const *)ice->candidates, ice->n);
 	CHECK(payload);
 	CHECK((j = json_loads(payload, 0, NULL)));
