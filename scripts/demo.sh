@@ -7,15 +7,24 @@
 #      scripts/gateway-nft.sh) and one wireguard-go client that fetches a page through the tunnel.
 #      Prints the client's handshake age, the page's first line and the gateway's log, then
 #      removes everything. Exits non-zero if the page could not be fetched.
+# --portal: the same, but the gateway is managed by a portal: the project's stand-in portal
+#   (tests/portal/standin.py, TLS with a throw-away CA) sends init and an authorization for the
+#   client, and the gateway runs the portal and filter modules instead of static.
 # Env: FZGW_GATEWAY=wireguard-go runs wireguard-go as the gateway instead (to see the topology work).
 set -euo pipefail
+MODE=standalone
+case "${1:-}" in
+  "") ;;
+  --portal) MODE=portal ;;
+  *) echo "usage: $0 [--portal]" >&2; exit 64 ;;
+esac
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
 need_packages "${BUILD_PACKAGES[@]}"
 mkdir -p build
 cmake -S . -B build/plain -DFZGW_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/plain.configure.log 2>&1 ||
   { cat build/plain.configure.log; exit 1; }
-cmake --build build/plain -j"$(nproc)" --target firezone-gateway filter static dns nat >/dev/null
+cmake --build build/plain -j"$(nproc)" --target firezone-gateway filter static dns nat portal >/dev/null
 echo "=== firezone-gateway --check-config on the shipped conf/gateway.conf"
 build/plain/core/firezone-gateway --config conf/gateway.conf --module-path build/plain/modules --check-config
 
@@ -31,12 +40,56 @@ fzi_require # exits 77 with a reason if this machine cannot do namespaces
 fzi_init    # everything below is removed on exit, whatever happens
 URL="http://$FZI_RES_LAN:$FZI_HTTP_PORT/index.html"
 
+# The gateway managed by the stand-in portal, which listens on the gateway's loopback.
+portal_gateway_up() {
+  local ns tun i pdir
+  ns=$(fzi_ns gw); tun=$(fzi_gw_tun); pdir=$FZI_STATE/portal
+  FZI_PSK_CLIENTS=0
+  fzi_keys 1
+  FZGW_NFT_STATE="$FZI_STATE/nft-sysctl.saved" ip netns exec "$ns" scripts/gateway-nft.sh "$tun" >/dev/null || return 1
+  eval "$(DEMO_PSK=$(cat "$FZI_STATE/client0.psk") DEMO_RESOURCE=$FZI_LAN \
+    DEMO_GW_IPV4=$FZI_GW_TUN4 DEMO_GW_IPV6=$FZI_GW_TUN6 \
+    DEMO_CLIENT_IPV4=$(fzi_client_tun4 0) DEMO_CLIENT_IPV6=$(fzi_client_tun6 0) \
+    ip netns exec "$ns" tests/portal/demo-portal.sh start "$pdir" "$(cat "$FZI_STATE/client0.pub")")" || return 1
+  echo "standin $PORTAL_STANDIN_PID $(fzi_starttime "$PORTAL_STANDIN_PID")" >>"$FZI_STATE/pids"
+  ( umask 077
+    cat >"$FZI_STATE/gateway.conf" <<CONF
+gateway = {
+  tun = { name = "$tun"; mtu = $FZI_MTU; };
+  listen_port = $FZI_WG_PORT;
+  private_key_file = "$FZI_STATE/gateway.key";
+  log = { level = "info"; };
+};
+modules = (
+  { name = "filter"; },
+  { name = "portal"; settings = { ca_file = "$PORTAL_CA_FILE"; id_file = "$FZI_STATE/gateway_id"; }; }
+);
+CONF
+  )
+  echo "--- gateway config (portal mode; FIREZONE_API_URL=$FIREZONE_API_URL, the token in the environment)"
+  sed -n '/^gateway/,$p' "$FZI_STATE/gateway.conf"
+  fzi_start gateway "$ns" env FIREZONE_API_URL="$FIREZONE_API_URL" FIREZONE_TOKEN="$FIREZONE_TOKEN" \
+    FIREZONE_ID=demo-gateway FIREZONE_NAME=demo "$FZGW_BIN" --config "$FZI_STATE/gateway.conf" --module-path "$MOD_DIR"
+  FZI_GW_PID=$(fzi_pid gateway)
+  for i in $(seq 1 100); do
+    ip -n "$ns" addr show dev "$tun" 2>/dev/null | grep -q "inet $FZI_GW_TUN4/32" && return 0
+    kill -0 "$FZI_GW_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  tail -n 30 "$FZI_STATE/gateway.log" | sed 's/^/#   /' >&2
+  return 1
+}
+
 echo
 echo "=== live: namespaces fzi-$FZI_ID-*: resource host $FZI_RES_LAN, gateway $FZI_GW_INET:$FZI_WG_PORT (${FZGW_GATEWAY:-ours}), client $(fzi_client_inet 0)"
 fzi_topo_up
 gw_ok=1
-fzi_gateway_up 1 || gw_ok=0
-if [ "${FZGW_GATEWAY:-ours}" = ours ]; then
+if [ $MODE = portal ]; then
+  portal_gateway_up || gw_ok=0
+else
+  fzi_gateway_up 1 || gw_ok=0
+fi
+if [ "${FZGW_GATEWAY:-ours}" = ours ] && [ $MODE = standalone ]; then
   echo "--- gateway config (standalone mode, generated; the private key is in a file)"
   sed -n '/^gateway/,$p' "$FZI_STATE/gateway.conf"
 fi
