@@ -14,14 +14,7 @@
 #include "checksum.h"
 #include "icmp_build.h"
 #include "ip_parse.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 static uint16_t be16(const uint8_t *p)
 {

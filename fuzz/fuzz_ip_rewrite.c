@@ -13,14 +13,7 @@
 #include "checksum.h"
 #include "ip_parse.h"
 #include "ip_rewrite.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 enum { OP_SRC, OP_DST, OP_SRC_PORT, OP_DST_PORT, OP_ICMP_ID, OP_COUNT };
 

@@ -23,15 +23,9 @@
 #include "checksum.h"
 #include "ip_parse.h"
 #include "ip_rewrite.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 extern const struct fzgw_module fzgw_module;
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
 
 #define MAX_OPS 96
 #define MAX_LOOKUPS 32

@@ -17,14 +17,7 @@
 
 #include "../modules/nat/p2p.h"
 #include "ip_parse.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 static void check_parsed(const struct p2p_assigned_ips *a)
 {

@@ -17,14 +17,7 @@
 #include "../modules/portal/egress.h"
 #include "../modules/portal/msg.h"
 #include "../modules/portal/translate.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 static size_t published;
 

@@ -16,14 +16,7 @@
 #include "../modules/portal/http.h"
 #include "../modules/portal/msg.h"
 #include "../modules/portal/ws.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 /* RFC 6455's example key and its accept value */
 #define ACCEPT "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
