@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The data plane's own state and the functions its three files share (not for modules). */
+#ifndef FZGW_DP_H
+#define FZGW_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core.h"
+#include "dataplane.h"
+#include "offload.h"
+#include "peers.h"
+#include "pool.h"
+#include "tun.h"
+#include "udp.h"
+#include "wg.h"
+
+#define DP_BATCH FZGW_UDP_BATCH_MAX
+#define DP_TICK_MS 100
+#define DP_TUN_RX (FZGW_VNET_HDR_LEN + FZGW_GSO_MAX_LEN) /* one record, GSO or not */
+
+_Static_assert(DP_BATCH <= FZGW_GRO_BATCH, "a TUN batch must fit one coalescing plan");
+
+struct dp_tx {
+	int n;
+	struct fzgw_packet *pkt[DP_BATCH];
+	uint8_t *buf[DP_BATCH];
+	size_t len[DP_BATCH];
+	union fzgw_sockaddr dst[DP_BATCH];
+};
+
+struct fzgw_dataplane {
+	struct fzgw_core *core;
+	struct fzgw_ctx *ctx; /* the core's own ctx: owns the fds, timers and subscriptions */
+	uint32_t mtu;
+	char tun_name[FZGW_TUN_NAME_MAX];
+	int tun_fd;
+	struct fzgw_udp udp;
+	struct fzgw_pool *pool;
+	struct fzgw_wg *wg;
+	struct fzgw_peers peers;
+	struct fzgw_addr gw4, gw6;
+	int batching;          /* > 0 while a batch is processed: sinks queue, the end flushes */
+	struct fzgw_timer *fine_tick;
+	struct dp_tx tx4, tx6; /* encrypted datagrams waiting for sendmmsg */
+	int n_tun;
+	struct fzgw_packet *tun_pkt[DP_BATCH];
+	uint8_t *tun_buf[DP_BATCH];
+	size_t tun_len[DP_BATCH];
+	bool tun_vnet;       /* the TUN carries vnet headers: offloads on */
+	struct fzgw_gro gro; /* how the last batch to the TUN was coalesced */
+	uint8_t *tun_rx;     /* one record read from the TUN when tun_vnet */
+};
+
+/* dp_control.c: the engine's callbacks, timers and the control events */
+uint64_t dp_wg_now_ns(void *user);
+
+/* dp_io.c: packets between the UDP sockets, the engine, the pipeline and the TUN */
+void dp_count(struct fzgw_dataplane *dp, const char *what);
+void dp_drop(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, const char *why);
+void dp_release(struct fzgw_core *core, struct fzgw_packet *pkt);
+void dp_flush_all(struct fzgw_dataplane *dp);
+void dp_send_to_peer(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, struct fzgw_packet *pkt);
+void dp_sink_in(struct fzgw_core *core, struct fzgw_packet *pkt);
+void dp_sink_out(struct fzgw_core *core, struct fzgw_packet *pkt);
+int dp_icmp_reply(struct fzgw_core *core, const struct fzgw_packet *orig, int kind, uint32_t mtu);
+void dp_on_udp(int fd, short what, void *arg);
+void dp_on_tun(int fd, short what, void *arg);
+bool dp_addr_eq(const struct fzgw_addr *a, const struct fzgw_addr *b);
+void dp_wg_send(void *user, struct fzgw_wg_peer *peer, const struct fzgw_wg_endpoint *ep,
+		    const uint8_t *buf, size_t len);
+void dp_wg_event(void *user, struct fzgw_wg_peer *wp, enum fzgw_wg_event ev);
+void dp_on_tick(void *arg);
+void dp_on_iface(void *state, const struct fzgw_event *ev);
+void dp_on_authorized(void *state, const struct fzgw_event *ev);
+void dp_on_revoked(void *state, const struct fzgw_event *ev);
+struct fzgw_packet *dp_alloc(struct fzgw_core *core);
+int dp_public_key(struct fzgw_core *core, uint8_t out[32]);
+const struct fzgw_peer_info *dp_peer_by_client(struct fzgw_core *core, const char *id);
+
+#endif

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Data plane control: the WireGuard engine's callbacks and timers, and the control events (interface, clients). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dp.h"
+#include "icmp_build.h"
+#include "ip_parse.h"
+#include "log.h"
+#include "loop.h"
+#include "netlink.h"
+
+/* ------------------------------------------------------------ WireGuard callbacks */
+
+uint64_t dp_wg_now_ns(void *user)
+{
+	struct timespec ts;
+
+	(void)user;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void dp_wg_send(void *user, struct fzgw_wg_peer *peer, const struct fzgw_wg_endpoint *ep,
+		    const uint8_t *buf, size_t len)
+{
+	struct fzgw_dataplane *dp = user;
+	int fd = ep->sa.sa_family == AF_INET6 ? dp->udp.fd6 : dp->udp.fd4;
+
+	(void)peer;
+	if (fd < 0 || sendto(fd, buf, len, MSG_DONTWAIT, &ep->sa, ep->len) < 0)
+		dp_count(dp, "tx-handshake-failed");
+}
+
+static void flush_staged(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, bool send)
+{
+	uint8_t n = peer->n_staged;
+	struct fzgw_packet *staged[FZGW_PEER_STAGED];
+
+	memcpy(staged, peer->staged, sizeof(staged[0]) * n);
+	peer->n_staged = 0;
+	dp->batching++;
+	for (uint8_t i = 0; i < n; i++) {
+		if (send)
+			dp_send_to_peer(dp, peer, staged[i]);
+		else
+			dp_drop(dp, staged[i], "tx-handshake-failed");
+	}
+	dp->batching--;
+	if (!dp->batching)
+		dp_flush_all(dp);
+}
+
+void dp_wg_event(void *user, struct fzgw_wg_peer *wp, enum fzgw_wg_event ev)
+{
+	struct fzgw_dataplane *dp = user;
+	struct fzgw_gw_peer *peer = fzgw_wg_peer_user(wp);
+
+	switch (ev) {
+	case FZGW_WG_EV_SESSION_READY:
+		fzgw_dbg("client %s: session ready", peer->info.client_id);
+		flush_staged(dp, peer, true);
+		break;
+	case FZGW_WG_EV_HANDSHAKE_FAILED:
+		fzgw_info("client %s: no handshake completed, dropping %u queued packet(s)",
+			  peer->info.client_id, peer->n_staged);
+		flush_staged(dp, peer, false);
+		break;
+	case FZGW_WG_EV_ENDPOINT_CHANGED: {
+		const struct fzgw_wg_endpoint *ep = fzgw_wg_peer_endpoint(wp);
+		char a[INET6_ADDRSTRLEN] = "?";
+
+		if (ep && ep->sa.sa_family == AF_INET)
+			inet_ntop(AF_INET, &ep->in4.sin_addr, a, sizeof(a));
+		else if (ep)
+			inet_ntop(AF_INET6, &ep->in6.sin6_addr, a, sizeof(a));
+		fzgw_info("client %s: endpoint %s port %u", peer->info.client_id, a,
+			  ep ? ntohs(ep->sa.sa_family == AF_INET ? ep->in4.sin_port : ep->in6.sin6_port) : 0);
+		break;
+	}
+	case FZGW_WG_EV_KEYS_ZEROED:
+		fzgw_dbg("client %s: keys erased after inactivity", peer->info.client_id);
+		break;
+	}
+}
+
+void dp_on_tick(void *arg);
+
+static void on_fine_tick(void *arg)
+{
+	struct fzgw_dataplane *dp = arg;
+
+	dp->fine_tick = NULL; /* one-shot: freed by the loop */
+	dp_on_tick(dp);
+}
+
+/* The periodic tick bounds the timers' lateness; a deadline sooner than the next tick
+ * (a retransmit with its 0-333 ms jitter) gets a one-shot timer of its own. */
+void dp_on_tick(void *arg)
+{
+	struct fzgw_dataplane *dp = arg;
+	uint64_t next, now;
+
+	dp->batching++;
+	fzgw_wg_tick(dp->wg);
+	dp->batching--;
+	dp_flush_all(dp);
+	next = fzgw_wg_next_deadline(dp->wg);
+	now = dp_wg_now_ns(NULL);
+	if (!dp->fine_tick && next != UINT64_MAX && next < now + (uint64_t)DP_TICK_MS * 1000000u) {
+		uint32_t ms = next > now ? (uint32_t)((next - now + 999999u) / 1000000u) : 1;
+
+		dp->fine_tick = fzgw_loop_timer_add(dp->ctx, ms, false, on_fine_tick, dp);
+	}
+}
+
+/* ------------------------------------------------------------ control events */
+
+static void addr_text(const struct fzgw_addr *a, char *buf, size_t len)
+{
+	if (a->family == 4 || a->family == 6)
+		inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, buf, (socklen_t)len);
+	else
+		snprintf(buf, len, "-");
+}
+
+void dp_on_iface(void *state, const struct fzgw_event *ev)
+{
+	struct fzgw_dataplane *dp = state;
+	const struct fzgw_ev_iface *i = ev->data;
+	char v4[INET6_ADDRSTRLEN], v6[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (ev->size < sizeof(*i))
+		return;
+	addr_text(&i->ipv4, v4, sizeof(v4));
+	addr_text(&i->ipv6, v6, sizeof(v6));
+	if (dp_addr_eq(&dp->gw4, &i->ipv4) && dp_addr_eq(&dp->gw6, &i->ipv6))
+		return;
+	rc = fzgw_net_configure_tun(dp->tun_name, i->ipv4.family == 4 ? v4 : NULL,
+				    i->ipv6.family == 6 ? v6 : NULL, dp->mtu);
+	if (rc < 0) {
+		fzgw_err("cannot configure %s (%s, %s): %s", dp->tun_name, v4, v6, strerror(-rc));
+		return;
+	}
+	dp->gw4 = i->ipv4;
+	dp->gw6 = i->ipv6;
+	fzgw_info("interface %s: %s/32 %s/128 mtu %u, routes 100.64.0.0/11 fd00:2021:1111::/107 (from %s)",
+		  dp->tun_name, v4, v6, dp->mtu, ev->source);
+}
+
+static void remove_peer(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, const char *why)
+{
+	struct fzgw_ev_peer gone;
+
+	snprintf(gone.client_id, sizeof(gone.client_id), "%s", peer->info.client_id);
+	fzgw_info("client %s: tunnel removed (%s)", peer->info.client_id, why);
+	for (uint8_t i = 0; i < peer->n_staged; i++)
+		dp_drop(dp, peer->staged[i], "tx-peer-removed");
+	peer->n_staged = 0;
+	fzgw_wg_peer_remove(dp->wg, peer->wg);
+	fzgw_peers_remove(&dp->peers, peer);
+	fzgw_bus_publish(&dp->core->bus, dp->ctx, FZGW_EV_PEER_REMOVED, &gone, sizeof(gone));
+}
+
+void dp_on_authorized(void *state, const struct fzgw_event *ev)
+{
+	struct fzgw_dataplane *dp = state;
+	const struct fzgw_ev_authorization *a = ev->data;
+	struct fzgw_gw_peer *peer;
+	char v4[INET6_ADDRSTRLEN], v6[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (ev->size < sizeof(*a))
+		return;
+	peer = fzgw_peers_by_client(&dp->peers, a->client_id);
+	if (peer && memcmp(peer->public_key, a->public_key, 32) != 0) {
+		struct fzgw_wg_peer *wp;
+
+		/* a new key is a new device: its tunnel starts over, but the client and its
+		 * grants stay (no PEER_REMOVED in the middle of delivering this grant) */
+		rc = fzgw_wg_peer_add(dp->wg, a->public_key, a->has_psk ? a->preshared_key : NULL, peer, &wp);
+		if (rc < 0) {
+			fzgw_err("client %s: refused new public key: %s", a->client_id, strerror(-rc));
+			return;
+		}
+		for (uint8_t i = 0; i < peer->n_staged; i++)
+			dp_drop(dp, peer->staged[i], "tx-key-changed");
+		peer->n_staged = 0;
+		fzgw_wg_peer_remove(dp->wg, peer->wg);
+		peer->wg = wp;
+		memcpy(peer->public_key, a->public_key, 32);
+		fzgw_info("client %s: new public key, tunnel restarts", a->client_id);
+	}
+	if (!peer) {
+		if ((rc = fzgw_peers_add(&dp->peers, a->client_id, a->ipv4.family ? &a->ipv4 : NULL,
+					 a->ipv6.family ? &a->ipv6 : NULL, &peer)) < 0) {
+			fzgw_err("client %s: cannot add: %s", a->client_id, strerror(-rc));
+			return;
+		}
+		rc = fzgw_wg_peer_add(dp->wg, a->public_key, a->has_psk ? a->preshared_key : NULL, peer,
+				      &peer->wg);
+		if (rc < 0) {
+			fzgw_err("client %s: refused public key: %s", a->client_id, strerror(-rc));
+			fzgw_peers_remove(&dp->peers, peer);
+			return;
+		}
+		memcpy(peer->public_key, a->public_key, 32);
+		addr_text(&a->ipv4, v4, sizeof(v4));
+		addr_text(&a->ipv6, v6, sizeof(v6));
+		fzgw_info("client %s: tunnel %s %s%s (from %s)", a->client_id, v4, v6,
+			  a->has_psk ? ", preshared key" : "", ev->source);
+		return;
+	}
+	if ((rc = fzgw_peers_set_addrs(&dp->peers, peer, a->ipv4.family ? &a->ipv4 : NULL,
+				       a->ipv6.family ? &a->ipv6 : NULL)) < 0)
+		fzgw_err("client %s: cannot change addresses: %s", a->client_id, strerror(-rc));
+	fzgw_wg_peer_set_psk(peer->wg, a->has_psk ? a->preshared_key : NULL);
+}
+
+void dp_on_revoked(void *state, const struct fzgw_event *ev)
+{
+	struct fzgw_dataplane *dp = state;
+	const struct fzgw_ev_revoke *r = ev->data;
+	struct fzgw_gw_peer *peer;
+
+	if (ev->size < sizeof(*r) || r->resource_id[0])
+		return; /* one grant: the policy's business; it revokes the client when none is left */
+	if ((peer = fzgw_peers_by_client(&dp->peers, r->client_id)))
+		remove_peer(dp, peer, "access revoked");
+}
+
+struct fzgw_packet *dp_alloc(struct fzgw_core *core)
+{
+	return fzgw_pool_get(((struct fzgw_dataplane *)core->dp)->pool);
+}
+
+int dp_public_key(struct fzgw_core *core, uint8_t out[32])
+{
+	return fzgw_wg_public_key(((struct fzgw_dataplane *)core->dp)->wg, out);
+}
+
+const struct fzgw_peer_info *dp_peer_by_client(struct fzgw_core *core, const char *id)
+{
+	struct fzgw_gw_peer *p = fzgw_peers_by_client(&((struct fzgw_dataplane *)core->dp)->peers, id);
+
+	return p ? &p->info : NULL;
+}
