@@ -246,6 +246,21 @@ static void from_udp(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, const u
 	fzgw_core_pipeline(dp->core, pkt, FZGW_PHASE_IN_PARSE, 0);
 }
 
+/* Takes up to a batch of buffers for one read; each one's capacity goes in @lens. */
+static int grab_buffers(struct fzgw_dataplane *dp, struct fzgw_packet **pkts, uint8_t **bufs,
+			size_t *lens)
+{
+	int n;
+
+	for (n = 0; n < DP_BATCH; n++) {
+		if (!(pkts[n] = fzgw_pool_get(dp->pool)))
+			break;
+		bufs[n] = pkts[n]->data;
+		lens[n] = pkts[n]->cap;
+	}
+	return n;
+}
+
 void dp_on_udp(int fd, short what, void *arg)
 {
 	struct fzgw_dataplane *dp = arg;
@@ -256,13 +271,7 @@ void dp_on_udp(int fd, short what, void *arg)
 	int n, got;
 
 	(void)what;
-	for (n = 0; n < DP_BATCH; n++) {
-		if (!(pkts[n] = fzgw_pool_get(dp->pool)))
-			break;
-		bufs[n] = pkts[n]->data;
-		lens[n] = pkts[n]->cap;
-	}
-	if (!n) {
+	if (!(n = grab_buffers(dp, pkts, bufs, lens))) {
 		dp_count(dp, "rx-no-buffer");
 		/* leave the datagrams in the socket: the loop comes back when buffers return */
 		return;
@@ -374,13 +383,7 @@ void dp_on_tun(int fd, short what, void *arg)
 		on_tun_vnet(dp, fd);
 		return;
 	}
-	for (n = 0; n < DP_BATCH; n++) {
-		if (!(pkts[n] = fzgw_pool_get(dp->pool)))
-			break;
-		bufs[n] = pkts[n]->data;
-		lens[n] = pkts[n]->cap;
-	}
-	if (!n) {
+	if (!(n = grab_buffers(dp, pkts, bufs, lens))) {
 		dp_count(dp, "tx-no-buffer");
 		return;
 	}
