@@ -28,11 +28,18 @@ run_build() {
     return 1
   fi
   echo "=== tests: $name"
-  ctest --test-dir "build/$name" --output-on-failure --timeout 600 "${filter[@]}"
+  ctest --test-dir "build/$name" --output-on-failure --timeout 600 "${filter[@]}" | tee "build/$name.ctest.log"
+  local rc=${PIPESTATUS[0]} line
+  line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "build/$name.ctest.log" | tail -1)
+  total=$((total + $(echo "$line" | sed -E 's/.* out of ([0-9]+).*/\1/')))
+  failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) tests failed.*/\1/')))
+  return "$rc"
 }
+total=0 failed=0
 
 mkdir -p build
 run_build plain -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_build asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-g -O1" -DFZGW_SANITIZE=ON -DFZGW_BENCH=OFF
 echo "=== all tests passed (plain and ASan+UBSan)"
+echo "tests: $((total - failed)) passed, $failed failed"
