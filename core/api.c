@@ -97,6 +97,8 @@ void fzgw_core_pipeline(struct fzgw_core *core, struct fzgw_packet *pkt, int pha
 /* ------------------------------------------------------------------ the api */
 
 static void api_log(struct fzgw_ctx *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void api_log(struct fzgw_ctx *ctx, int level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -167,6 +169,8 @@ static const char *api_settings_string(const struct fzgw_settings *s)
 	return cs && config_setting_type(cs) == CONFIG_TYPE_STRING ? config_setting_get_string(cs) : NULL;
 }
 
+static int api_settings_error(struct fzgw_ctx *ctx, const struct fzgw_settings *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int api_settings_error(struct fzgw_ctx *ctx, const struct fzgw_settings *s, const char *fmt, ...)
 {
 	char err[512];

@@ -142,6 +142,10 @@ void fzgw_logv(const char *module, int level, const char *fmt, va_list ap)
 		json_escape(stderr, msg);
 		fputs("\"}\n", stderr);
 	} else {
+		/* one event, one line: text from outside must not forge log lines */
+		for (char *c = msg; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		fprintf(stderr, "%s %-5s %s: %s\n", ts, level_names[level], module, msg);
 	}
 	funlockfile(stderr);

@@ -17,7 +17,8 @@ int fzgw_log_parse_level(const char *s);
 int fzgw_log_parse_format(const char *s);
 void fzgw_log_set_format(int format);
 bool fzgw_log_enabled(const char *module, int level);
-void fzgw_logv(const char *module, int level, const char *fmt, va_list ap);
+void fzgw_logv(const char *module, int level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 void fzgw_log(const char *module, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #define fzgw_err(...) fzgw_log("core", FZGW_LOG_ERROR, __VA_ARGS__)

@@ -52,6 +52,10 @@ int fzgw_settings_verrf(const config_setting_t *s, char *err, size_t errlen, con
 		snprintf(err, errlen, "%s:%u: %s (key \"%s\")", file ? file : "?", line, msg, path);
 	else
 		snprintf(err, errlen, "%s:%u: %s", file ? file : "?", line, msg);
+	/* quoted values come from the file: keep the error one line, whatever they hold */
+	for (char *c = err; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return -EINVAL;
 }
 
@@ -83,7 +87,11 @@ static int read_one(const config_setting_t *cs, const struct fzgw_key *k, void *
 		    size_t errlen)
 {
 	int t = config_setting_type(cs);
-	char *dst = (char *)out + k->offset;
+	/* tables of only groups and lists are read with no output at all */
+	char *dst = out ? (char *)out + k->offset : NULL;
+
+	if (!dst && k->type != FZGW_KEY_GROUP && k->type != FZGW_KEY_LIST)
+		return fzgw_settings_errf(cs, err, errlen, "bad key table: no output for a value");
 
 	switch (k->type) {
 	case FZGW_KEY_INT: {

@@ -131,6 +131,18 @@ static void test_bad_table(void **st)
 	}
 }
 
+static void test_error_is_one_line(void **st)
+{
+	char err[512] = "";
+
+	(void)st;
+	/* a value quoted in the error must not break the one-line rule (found by fuzz_config) */
+	assert_true(load("gateway = {};\nmodules = (\n  { name = \"a\nfake: line\"; }\n);\n", NULL, err,
+			 sizeof(err)) < 0);
+	assert_non_null(strstr(err, "bad module name \"a?fake: line\""));
+	assert_null(strchr(err, '\n'));
+}
+
 static void test_missing_file(void **st)
 {
 	char err[512] = "";
@@ -160,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_modules_and_sites),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_bad_table),
+		cmocka_unit_test(test_error_is_one_line),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_bad_env),
 	};
