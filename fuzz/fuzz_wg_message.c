@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "blake2s.h"
+#include "splitmix.h"
 #include "wg.h"
 
 /*
@@ -88,19 +89,8 @@ static void f_wall(void *user, struct timespec *ts)
 static void f_random(void *user, void *buf, size_t n)
 {
 	struct world *w = ((struct node *)user)->w;
-	uint8_t *o = buf;
 
-	while (n) {
-		uint64_t z = (w->rng += 0x9e3779b97f4a7c15ull);
-		size_t k = n < 8 ? n : 8;
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-		z ^= z >> 31;
-		memcpy(o, &z, k);
-		o += k;
-		n -= k;
-	}
+	fzgw_splitmix_fill(&w->rng, buf, n);
 }
 
 /* Datagrams between S and I are delivered at once (bounded depth), so the

@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "splitmix.h"
 #include "wg.h"
 
 /*
@@ -69,23 +70,12 @@ static void wall_clock(void *user, struct timespec *ts)
 static void rand_bytes(void *user, void *buf, size_t n)
 {
 	struct probe *p = user;
-	uint8_t *o = buf;
 
 	if (!p->seeded) {
 		randombytes_buf(buf, n);
 		return;
 	}
-	while (n) {
-		uint64_t z = (p->rng += 0x9e3779b97f4a7c15ull);
-		size_t k = n < 8 ? n : 8;
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-		z ^= z >> 31;
-		memcpy(o, &z, k);
-		o += k;
-		n -= k;
-	}
+	fzgw_splitmix_fill(&p->rng, buf, n);
 }
 
 static void record(struct probe *p, const char *dir, const uint8_t *buf,

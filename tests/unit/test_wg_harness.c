@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "splitmix.h"
 #include "wg.h"
 
 #define WGT_UNUSED __attribute__((unused))
@@ -90,29 +91,12 @@ static void wgt_wall(void *user, struct timespec *ts)
 	ts->tv_nsec = (long)(t % WGT_NSEC);
 }
 
-/* splitmix64: deterministic, so every run sees the same keys and jitter. */
-static uint64_t wgt_next(struct wgt_world *w)
-{
-	uint64_t z = (w->rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
+/* splitmix64 (splitmix.h): deterministic, so every run sees the same keys and jitter. */
 static void wgt_random(void *user, void *buf, size_t n)
 {
 	struct wgt_node *node = user;
-	uint8_t *p = buf;
 
-	while (n) {
-		uint64_t v = wgt_next(node->world);
-		size_t k = n < 8 ? n : 8;
-
-		memcpy(p, &v, k);
-		p += k;
-		n -= k;
-	}
+	fzgw_splitmix_fill(&node->world->rng, buf, n);
 }
 
 static void wgt_send(void *user, struct fzgw_wg_peer *peer,

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "splitmix.h"
 #include "wg.h"
 
 /*
@@ -80,19 +81,8 @@ static void rec_wall(void *user, struct timespec *ts)
 static void rec_random(void *user, void *buf, size_t n)
 {
 	struct rec *r = user;
-	uint8_t *o = buf;
 
-	while (n) {
-		uint64_t z = (r->rng += 0x9e3779b97f4a7c15ull);
-		size_t k = n < 8 ? n : 8;
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-		z ^= z >> 31;
-		memcpy(o, &z, k);
-		o += k;
-		n -= k;
-	}
+	fzgw_splitmix_fill(&r->rng, buf, n);
 }
 
 static void rec_send(void *user, struct fzgw_wg_peer *peer,
