@@ -34,7 +34,7 @@
 extern "C" {
 #endif
 
-#define FZGW_ABI_MAJOR 1
+#define FZGW_ABI_MAJOR 2
 #define FZGW_ABI_MINOR 0
 
 /** Symbol name the core looks up with dlsym(). */
@@ -73,7 +73,7 @@ enum fzgw_dir { FZGW_DIR_IN = 0, FZGW_DIR_OUT = 1 };
 
 /** A client's tunnel as the core knows it. Owned by the core, read-only for modules. */
 struct fzgw_peer_info {
-	uint32_t index;        /**< dense, reused after removal; for per-peer arrays */
+	uint32_t index;        /**< dense, reused after removal; always < api->peer_index_max() */
 	char client_id[40];    /**< the control plane's id (UUID or a config name) */
 	struct fzgw_addr ipv4; /**< family 0 when absent */
 	struct fzgw_addr ipv6;
@@ -103,7 +103,14 @@ struct fzgw_hook {
 	uint8_t phase;    /**< enum fzgw_phase */
 	int16_t priority; /**< lower runs first; ties keep config order */
 	fzgw_hook_fn fn;
-	const char *name; /**< for logs and the printed chain */
+	const char *name; /**< for logs, the printed chain and per-hook config overrides */
+	/**
+	 * NULL, or "module" / "module/hook": this hook runs after every hook so named in
+	 * the same phase, whatever the priorities (its own or a config override) say. A
+	 * named module or hook that is not loaded places nothing. Cycles are a load error.
+	 * Example: a deny list that must see real destinations: { IN_NAT, .after = "nat" }.
+	 */
+	const char *after;
 };
 
 /* ---------------------------------------------------------------- event bus */
@@ -129,23 +136,27 @@ enum fzgw_filter_proto { FZGW_FILTER_TCP = 1, FZGW_FILTER_UDP = 2, FZGW_FILTER_I
 
 struct fzgw_port_range { uint16_t first, last; };
 
-#define FZGW_MAX_FILTERS 16
-#define FZGW_MAX_PORT_RANGES 32
-
+/** One protocol's allowed ports. The list is borrowed: valid for the event only. */
 struct fzgw_filter {
-	uint8_t proto; /**< enum fzgw_filter_proto */
-	uint8_t n_ranges; /**< 0 = every port */
-	struct fzgw_port_range ranges[FZGW_MAX_PORT_RANGES];
+	uint8_t proto;      /**< enum fzgw_filter_proto */
+	uint32_t n_ranges;  /**< 0 = every port */
+	const struct fzgw_port_range *ranges; /**< borrowed; n_ranges entries, first <= last */
 };
 
+/**
+ * A resource as the control plane describes it. Every pointer is borrowed for the
+ * event's duration: a module that keeps the resource copies the lists and strings.
+ * No count is capped by the ABI; modules bound what they keep by memory.
+ */
 struct fzgw_resource {
 	char id[40];
 	uint8_t type;             /**< enum fzgw_resource_type */
 	struct fzgw_addr addr;    /**< CIDR network */
 	uint8_t prefix_len;
-	char pattern[256];        /**< DNS resources: the name pattern */
-	uint8_t n_filters;        /**< 0 = everything allowed */
-	struct fzgw_filter filters[FZGW_MAX_FILTERS];
+	const char *pattern;      /**< DNS resources: the name pattern, UTF-8 (lowercase
+				       ASCII or Unicode letters); NULL for other types */
+	uint32_t n_filters;       /**< 0 = everything allowed */
+	const struct fzgw_filter *filters; /**< borrowed; n_filters entries */
 };
 
 struct fzgw_ev_iface { struct fzgw_addr ipv4, ipv6; };
@@ -156,8 +167,13 @@ struct fzgw_ev_authorization {
 	uint8_t preshared_key[32];
 	bool has_psk;
 	struct fzgw_addr ipv4, ipv6;    /**< the client's tunnel addresses */
-	struct fzgw_resource resource;  /**< the granted resource */
+	struct fzgw_resource resource;  /**< the granted resource (its lists borrowed) */
 	int64_t expires_at;             /**< unix seconds, 0 = never */
+	/* ICE (RFC 8445): username = ufrag, password = pwd; empty when the source has none
+	 * (static peers). The passwords are secrets: never log them. */
+	char gateway_ice_ufrag[257], gateway_ice_pwd[257]; /**< ours (local) */
+	char client_ice_ufrag[257], client_ice_pwd[257];   /**< the client's (remote) */
+	bool use_iceless;               /**< the portal asks for a connection without ICE */
 };
 
 struct fzgw_ev_revoke {
@@ -318,8 +334,9 @@ struct fzgw_api {
 	int (*service_register)(struct fzgw_ctx *ctx, const char *name, const void *table);
 	const void *(*service_lookup)(struct fzgw_ctx *ctx, const char *name);
 
-	/* counters, per module, shown in --stats and on SIGUSR1 */
+	/* counters, per module, logged on SIGUSR1 */
 	int (*counter_register)(struct fzgw_ctx *ctx, const char *name); /**< id >= 0 or -errno */
+	/** Adds @p n to counter @p id; an id the module did not register is ignored. */
 	void (*counter_add)(struct fzgw_ctx *ctx, int id, uint64_t n);
 
 	/* peers */
@@ -339,6 +356,26 @@ struct fzgw_api {
 	 * (bufferevents, evdns). Events made on it are the module's: free them all before
 	 * fini() returns (the core cannot remove what it did not create). NULL under check_only. */
 	void *(*event_base)(struct fzgw_ctx *ctx);
+
+	/* ---- ABI 2.0 */
+	/**
+	 * Removes a client as the original does on a Goodbye: its tunnel and every grant.
+	 * Deferred to after the current callback (a hook may hold the peer): then the core
+	 * publishes FZGW_EV_ACCESS_REVOKED (every grant) and FZGW_EV_PEER_REMOVED, and frees
+	 * the peer. @p why is logged. 0, or -ENOENT for an unknown client.
+	 */
+	int (*peer_remove)(struct fzgw_ctx *ctx, const char *client_id, const char *why);
+	/** Reads an integer setting (a list element from settings_elem(), typically).
+	 * 0, or -EINVAL when @p s is not an integer (nothing written). */
+	int (*settings_int)(const struct fzgw_settings *s, int64_t *out);
+	/** As log(), limited per call site (@p fmt's address): a burst of 5 lines, then at
+	 * most 1 per second; the next line printed says how many were suppressed. For
+	 * messages a remote peer can trigger. */
+	void (*log_limited)(struct fzgw_ctx *ctx, int level, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+	/** The bound of fzgw_peer_info.index: every index is below it (fixed for the
+	 * process's life; 0 before the data plane exists, e.g. under check_only). */
+	uint32_t (*peer_index_max)(struct fzgw_ctx *ctx);
 
 	void *spare[8]; /**< NULL; later minors fill these in order */
 };
