@@ -12,6 +12,7 @@
 #include "ip_rewrite.h"
 #include "log.h"
 #include "loop.h"
+#include "peers.h"
 #include "settings.h"
 
 uint64_t fzgw_clock_now_ms(void)
@@ -35,6 +36,7 @@ void fzgw_core_init(struct fzgw_core *core, struct event_base *base, bool check_
 	core->mtu = FZGW_IP_MAX_SIZE;
 	core->now_ms = fzgw_clock_now_ms;
 	core->wall_s = fzgw_clock_wall_s;
+	core->peer_index_max = FZGW_PEERS_MAX;
 	core->self.core = core;
 	strcpy(core->self.name, "core");
 	core->self.check_only = check_only;
@@ -343,6 +345,48 @@ static void *api_event_base(struct fzgw_ctx *ctx)
 	return ctx->check_only ? NULL : ctx->core->base;
 }
 
+/* ---- ABI 2.0 */
+
+static int api_peer_remove(struct fzgw_ctx *ctx, const char *client_id, const char *why)
+{
+	struct fzgw_core *core = ctx->core;
+
+	if (!client_id || !client_id[0])
+		return -EINVAL;
+	if (ctx->probe || ctx->check_only)
+		return 0; /* validation changes nothing */
+	if (!core->peer_remove)
+		return -ENOENT; /* no data plane: no clients */
+	return core->peer_remove(core, client_id, why ? why : "");
+}
+
+static int api_settings_int(const struct fzgw_settings *s, int64_t *out)
+{
+	const config_setting_t *cs = fzgw_settings_cs(s);
+	int t = cs ? config_setting_type(cs) : CONFIG_TYPE_NONE;
+
+	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+		return -EINVAL;
+	*out = config_setting_get_int64(cs);
+	return 0;
+}
+
+static void api_log_limited(struct fzgw_ctx *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void api_log_limited(struct fzgw_ctx *ctx, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fzgw_log_limited(&ctx->core->log_limit, ctx->core->now_ms(), ctx->name, level, fmt, ap);
+	va_end(ap);
+}
+
+static uint32_t api_peer_index_max(struct fzgw_ctx *ctx)
+{
+	return ctx->core->peer_index_max;
+}
+
 const struct fzgw_api fzgw_core_api = {
 	.abi_major = FZGW_ABI_MAJOR,
 	.abi_minor = FZGW_ABI_MINOR,
@@ -382,4 +426,8 @@ const struct fzgw_api fzgw_core_api = {
 	.public_key = api_public_key,
 	.shutdown = api_shutdown,
 	.event_base = api_event_base,
+	.peer_remove = api_peer_remove,
+	.settings_int = api_settings_int,
+	.log_limited = api_log_limited,
+	.peer_index_max = api_peer_index_max,
 };

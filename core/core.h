@@ -13,6 +13,7 @@
 #include "chain.h"
 #include "config.h"
 #include "counters.h"
+#include "log_limit.h"
 #include "registry.h"
 
 struct event_base;
@@ -64,6 +65,11 @@ struct fzgw_core {
 	const struct fzgw_peer_info *(*peer_by_client)(struct fzgw_core *core, const char *id);
 	struct fzgw_packet *(*alloc)(struct fzgw_core *core);
 	int (*public_key)(struct fzgw_core *core, uint8_t out[32]);
+	/* Queues the removal of a client (done after the current callback): 0 or -ENOENT.
+	 * @why is borrowed. NULL: there are no clients (-ENOENT). */
+	int (*peer_remove)(struct fzgw_core *core, const char *client_id, const char *why);
+	uint32_t peer_index_max; /* every fzgw_peer_info.index is below it */
+	struct fzgw_log_limit log_limit; /* api->log_limited()'s call sites */
 	void *dp;                /* the data plane's own state */
 	void (*shutdown)(struct fzgw_core *core, int exit_code); /* set by the daemon */
 	void *daemon;

@@ -145,6 +145,7 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 	core->peer_by_client = dp_peer_by_client;
 	core->alloc = dp_alloc;
 	core->public_key = dp_public_key;
+	core->peer_remove = dp_peer_remove;
 	fzgw_wg_public_key(dp->wg, pub);
 	sodium_bin2base64(pub64, sizeof(pub64), pub, 32, sodium_base64_VARIANT_ORIGINAL);
 	fzgw_info("data plane up: TUN %s, UDP port %u, public key %s", dp->tun_name, dp->udp.port, pub64);
@@ -186,7 +187,9 @@ struct fzgw_dataplane *fzgw_dataplane_stop(struct fzgw_dataplane *dp)
 	core->peer_by_client = NULL;
 	core->alloc = NULL;
 	core->public_key = NULL;
+	core->peer_remove = NULL;
 	core->dp = NULL;
+	free(dp->removals);
 	free(dp);
 	return NULL;
 }

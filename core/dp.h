@@ -30,6 +30,12 @@ struct dp_tx {
 	union fzgw_sockaddr dst[DP_BATCH];
 };
 
+/* A client removal asked for by a module (api->peer_remove), done after the callback. */
+struct dp_removal {
+	char client_id[sizeof(((struct fzgw_peer_info *)0)->client_id)];
+	char why[64];
+};
+
 struct fzgw_dataplane {
 	struct fzgw_core *core;
 	struct fzgw_ctx *ctx; /* the core's own ctx: owns the fds, timers and subscriptions */
@@ -51,6 +57,9 @@ struct fzgw_dataplane {
 	bool tun_vnet;       /* the TUN carries vnet headers: offloads on */
 	struct fzgw_gro gro; /* how the last batch to the TUN was coalesced */
 	uint8_t *tun_rx;     /* one record read from the TUN when tun_vnet */
+	struct dp_removal *removals; /* queued by api->peer_remove */
+	size_t n_removals, cap_removals;
+	struct fzgw_timer *removal_timer;
 };
 
 /* dp_control.c: the engine's callbacks, timers and the control events */
@@ -75,6 +84,7 @@ void dp_on_tick(void *arg);
 void dp_on_iface(void *state, const struct fzgw_event *ev);
 void dp_on_authorized(void *state, const struct fzgw_event *ev);
 void dp_on_revoked(void *state, const struct fzgw_event *ev);
+int dp_peer_remove(struct fzgw_core *core, const char *client_id, const char *why);
 struct fzgw_packet *dp_alloc(struct fzgw_core *core);
 int dp_public_key(struct fzgw_core *core, uint8_t out[32]);
 const struct fzgw_peer_info *dp_peer_by_client(struct fzgw_core *core, const char *id);

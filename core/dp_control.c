@@ -155,18 +155,76 @@ void dp_on_iface(void *state, const struct fzgw_event *ev)
 		  dp->tun_name, v4, v6, dp->mtu, ev->source);
 }
 
+/* Publishes PEER_REMOVED while the peer can still be looked up, then frees it. */
 static void remove_peer(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, const char *why)
 {
 	struct fzgw_ev_peer gone;
 
+	memset(&gone, 0, sizeof(gone));
 	snprintf(gone.client_id, sizeof(gone.client_id), "%s", peer->info.client_id);
 	fzgw_info("client %s: tunnel removed (%s)", peer->info.client_id, why);
+	peer->removing = true; /* a subscriber revoking it again must not free it twice */
+	fzgw_bus_publish(&dp->core->bus, dp->ctx, FZGW_EV_PEER_REMOVED, &gone, sizeof(gone));
 	for (uint8_t i = 0; i < peer->n_staged; i++)
 		dp_drop(dp, peer->staged[i], "tx-peer-removed");
 	peer->n_staged = 0;
 	fzgw_wg_peer_remove(dp->wg, peer->wg);
 	fzgw_peers_remove(&dp->peers, peer);
-	fzgw_bus_publish(&dp->core->bus, dp->ctx, FZGW_EV_PEER_REMOVED, &gone, sizeof(gone));
+}
+
+/* api->peer_remove, after the callback that asked: every grant goes (ACCESS_REVOKED with
+ * no resource id, for the policy and the others that keep per-client state), then the
+ * tunnel (PEER_REMOVED), then the peer is freed. */
+static void run_removals(void *arg)
+{
+	struct fzgw_dataplane *dp = arg;
+
+	dp->removal_timer = NULL; /* one-shot: freed by the loop */
+	/* a subscriber may queue more while this runs: they go in this round too */
+	for (size_t i = 0; i < dp->n_removals; i++) {
+		struct dp_removal r = dp->removals[i];
+		struct fzgw_gw_peer *peer = fzgw_peers_by_client(&dp->peers, r.client_id);
+		struct fzgw_ev_revoke ev;
+
+		if (!peer || peer->removing)
+			continue;
+		fzgw_info("client %s: removing (%s)", r.client_id, r.why);
+		memset(&ev, 0, sizeof(ev));
+		memcpy(ev.client_id, r.client_id, sizeof(ev.client_id));
+		peer->removing = true;
+		fzgw_bus_publish(&dp->core->bus, dp->ctx, FZGW_EV_ACCESS_REVOKED, &ev, sizeof(ev));
+		remove_peer(dp, peer, r.why);
+	}
+	dp->n_removals = 0;
+}
+
+int dp_peer_remove(struct fzgw_core *core, const char *client_id, const char *why)
+{
+	struct fzgw_dataplane *dp = core->dp;
+	struct fzgw_gw_peer *peer = fzgw_peers_by_client(&dp->peers, client_id);
+	struct dp_removal *r;
+
+	if (!peer || peer->removing)
+		return -ENOENT;
+	for (size_t i = 0; i < dp->n_removals; i++)
+		if (!strcmp(dp->removals[i].client_id, client_id))
+			return 0; /* already queued */
+	if (dp->n_removals == dp->cap_removals) {
+		size_t cap = dp->cap_removals ? dp->cap_removals * 2 : 16;
+
+		if (!(r = realloc(dp->removals, cap * sizeof(*r))))
+			return -ENOMEM;
+		dp->removals = r;
+		dp->cap_removals = cap;
+	}
+	if (!dp->removal_timer &&
+	    !(dp->removal_timer = fzgw_loop_timer_add(dp->ctx, 0, false, run_removals, dp)))
+		return -ENOMEM;
+	r = &dp->removals[dp->n_removals++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->client_id, sizeof(r->client_id), "%s", client_id);
+	snprintf(r->why, sizeof(r->why), "%s", why);
+	return 0;
 }
 
 void dp_on_authorized(void *state, const struct fzgw_event *ev)
@@ -232,7 +290,7 @@ void dp_on_revoked(void *state, const struct fzgw_event *ev)
 
 	if (ev->size < sizeof(*r) || r->resource_id[0])
 		return; /* one grant: the policy's business; it revokes the client when none is left */
-	if ((peer = fzgw_peers_by_client(&dp->peers, r->client_id)))
+	if ((peer = fzgw_peers_by_client(&dp->peers, r->client_id)) && !peer->removing)
 		remove_peer(dp, peer, "access revoked");
 }
 

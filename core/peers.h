@@ -3,6 +3,7 @@
 #ifndef FZGW_PEERS_H
 #define FZGW_PEERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <fzgw/module.h>
@@ -17,6 +18,7 @@ struct fzgw_gw_peer {
 	struct fzgw_wg_peer *wg;
 	uint8_t public_key[32];
 	uint8_t n_staged;
+	bool removing;              /* its removal is under way: events out, not yet freed */
 	struct fzgw_packet *staged[FZGW_PEER_STAGED];
 	struct fzgw_gw_peer *next_id, *next_v4, *next_v6; /* hash chains */
 };

@@ -38,12 +38,19 @@ static const struct fzgw_key res_keys[] = {
 };
 
 struct filter_in {
-	char protocol[16], ports[512];
+	char protocol[16], ports[4096];
 };
 
 static const struct fzgw_key filter_keys[] = {
 	{ "protocol", FZGW_KEY_STRING, true, offsetof(struct filter_in, protocol), 16, 0, 0 },
-	{ "ports", FZGW_KEY_STRING, false, offsetof(struct filter_in, ports), 512, 0, 0 },
+	{ "ports", FZGW_KEY_STRING, false, offsetof(struct filter_in, ports), 4096, 0, 0 },
+	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
+};
+
+/* The same with ports as a list: [22, 443, "8000-8999"]. */
+static const struct fzgw_key filter_list_keys[] = {
+	{ "protocol", FZGW_KEY_STRING, true, offsetof(struct filter_in, protocol), 16, 0, 0 },
+	{ "ports", FZGW_KEY_LIST, false, 0, 0, 0, 0 },
 	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
 };
 
@@ -135,17 +142,54 @@ static int tunnel_addr(const struct parse *p, const struct fzgw_settings *g, con
 	return 0;
 }
 
+/* ports = [22, 443, "8000-8999"]: integers read with settings_int, strings as a port list. */
+static int parse_port_list(const struct parse *p, const struct fzgw_settings *list,
+			   struct fzgw_filter *f, struct fzgw_port_range **ranges)
+{
+	int n = p->api->settings_count(list);
+
+	if (n == 0)
+		return bad(p, list, "empty port list (leave \"ports\" out for every port)");
+	for (int i = 0; i < n; i++) {
+		const struct fzgw_settings *e = p->api->settings_elem(list, i);
+		const char *text = p->api->settings_string(e);
+		int64_t v;
+		int rc;
+
+		if (p->api->settings_int(e, &v) == 0) {
+			if (v < 1 || v > 65535)
+				return bad(p, e, "port %lld out of range 1..65535", (long long)v);
+			rc = static_add_range(ranges, &f->n_ranges, (uint16_t)v, (uint16_t)v);
+		} else if (text) {
+			rc = static_parse_ports(text, ranges, &f->n_ranges);
+			if (rc == -EINVAL)
+				return bad(p, e, "bad port range \"%s\" (e.g. \"8000-8999\")", text);
+		} else {
+			return bad(p, e, "wrong type, expected a port number or a \"first-last\" string");
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int parse_filter(const struct parse *p, const struct fzgw_settings *fs,
 			struct fzgw_filter *f)
 {
 	struct filter_in in;
-	const struct fzgw_settings *ports;
+	const struct fzgw_settings *ports = p->api->settings_child(fs, "ports");
+	int64_t scalar;
+	/* a string and a lone integer take the string table (which names the type it wants);
+	 * anything else is read as a list, whose table refuses what is not one */
+	bool as_list = ports && !p->api->settings_string(ports) &&
+		       p->api->settings_int(ports, &scalar) < 0;
+	struct fzgw_port_range *ranges = NULL;
 	int rc;
 
 	memset(&in, 0, sizeof(in));
-	if ((rc = p->api->settings_parse(p->ctx, fs, filter_keys, &in)) < 0)
+	if ((rc = p->api->settings_parse(p->ctx, fs, as_list ? filter_list_keys : filter_keys,
+					 &in)) < 0)
 		return rc;
-	ports = p->api->settings_child(fs, "ports");
 	if (!strcmp(in.protocol, "tcp"))
 		f->proto = FZGW_FILTER_TCP;
 	else if (!strcmp(in.protocol, "udp"))
@@ -159,13 +203,13 @@ static int parse_filter(const struct parse *p, const struct fzgw_settings *fs,
 		return 0;
 	if (f->proto == FZGW_FILTER_ICMP)
 		return bad(p, ports, "icmp filters take no ports");
-	rc = static_parse_ports(in.ports, f);
-	if (rc == -E2BIG)
-		return bad(p, ports, "more than %d port ranges", FZGW_MAX_PORT_RANGES);
-	if (rc < 0)
-		return bad(p, ports, "bad port list \"%s\" (e.g. \"80, 8000-8999\": ports 1-65535, "
-			   "first <= last)", in.ports);
-	return 0;
+	if (as_list)
+		rc = parse_port_list(p, ports, f, &ranges);
+	else if ((rc = static_parse_ports(in.ports, &ranges, &f->n_ranges)) == -EINVAL)
+		rc = bad(p, ports, "bad port list \"%s\" (e.g. \"80, 8000-8999\": ports 1-65535, "
+			 "first <= last)", in.ports);
+	f->ranges = ranges; /* owned by the conf, freed with it even on error */
+	return rc;
 }
 
 static int parse_filters(const struct parse *p, const struct fzgw_settings *rs,
@@ -173,13 +217,18 @@ static int parse_filters(const struct parse *p, const struct fzgw_settings *rs,
 {
 	const struct fzgw_settings *list = p->api->settings_child(rs, "filters");
 	int n = p->api->settings_count(list), rc;
+	struct fzgw_filter *filters;
 
-	if (n > FZGW_MAX_FILTERS)
-		return bad(p, list, "more than %d filters", FZGW_MAX_FILTERS);
-	for (int i = 0; i < n; i++)
-		if ((rc = parse_filter(p, p->api->settings_elem(list, i), &r->filters[i])) < 0)
+	if (n == 0)
+		return 0;
+	if (!(filters = calloc((size_t)n, sizeof(*filters))))
+		return -ENOMEM;
+	r->filters = filters;
+	for (int i = 0; i < n; i++) {
+		r->n_filters = (uint32_t)i + 1; /* so that a failure frees this filter's ranges */
+		if ((rc = parse_filter(p, p->api->settings_elem(list, i), &filters[i])) < 0)
 			return rc;
-	r->n_filters = (uint8_t)n;
+	}
 	return 0;
 }
 
@@ -187,6 +236,7 @@ static int parse_resource(const struct parse *p, const struct fzgw_settings *rs,
 			  struct fzgw_resource *r)
 {
 	struct res_in in;
+	char pattern[STATIC_PATTERN_MAX];
 	const struct fzgw_settings *addr;
 	int rc;
 
@@ -208,9 +258,11 @@ static int parse_resource(const struct parse *p, const struct fzgw_settings *rs,
 		r->type = FZGW_RES_DNS;
 		if (!addr)
 			return bad(p, rs, "a dns resource needs an address");
-		if (static_parse_dns_pattern(in.address, r->pattern, sizeof(r->pattern)) < 0)
+		if (static_parse_dns_pattern(in.address, pattern, sizeof(pattern)) < 0)
 			return bad(p, addr, "bad DNS name pattern \"%s\" (e.g. *.corp.example)",
 				   in.address);
+		if (!(r->pattern = strdup(pattern)))
+			return -ENOMEM;
 	} else if (!strcmp(in.type, "internet")) {
 		r->type = FZGW_RES_INTERNET;
 		if (addr)
@@ -245,11 +297,11 @@ static int parse_resources(const struct parse *p, const struct fzgw_settings *li
 	if (!c->res || !c->res_by_id)
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
+		c->n_res = i + 1; /* so that a failure frees this resource's lists */
 		if ((rc = parse_resource(p, p->api->settings_elem(list, i), &c->res[i])) < 0)
 			return rc;
 		c->res_by_id[i] = (uint16_t)i;
 	}
-	c->n_res = n;
 	qsort_r(c->res_by_id, (size_t)n, sizeof(*c->res_by_id), cmp_res_id, c->res);
 	/* report the duplicate that comes first in the file */
 	for (int k = 1; k < n; k++) {
@@ -458,6 +510,14 @@ void static_conf_free(struct static_conf *c)
 			free(c->peers[i].grants);
 		sodium_free(c->peers); /* wipes the preshared keys */
 	}
+	for (int i = 0; c->res && i < c->n_res; i++) {
+		struct fzgw_resource *r = &c->res[i];
+
+		for (uint32_t f = 0; r->filters && f < r->n_filters; f++)
+			free((void *)r->filters[f].ranges);
+		free((void *)r->filters);
+		free((void *)r->pattern);
+	}
 	free(c->res);
 	free(c->res_by_id);
 	memset(c, 0, sizeof(*c));
@@ -472,7 +532,7 @@ bool static_res_equal(const struct fzgw_resource *a, const struct fzgw_resource 
 		return false;
 	if (a->type == FZGW_RES_DNS && strcmp(a->pattern, b->pattern))
 		return false;
-	for (int i = 0; i < a->n_filters; i++) {
+	for (uint32_t i = 0; i < a->n_filters; i++) {
 		const struct fzgw_filter *f = &a->filters[i], *g = &b->filters[i];
 
 		if (f->proto != g->proto || f->n_ranges != g->n_ranges ||

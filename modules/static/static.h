@@ -12,6 +12,7 @@
 #define STATIC_MAX_RESOURCES 4096
 #define STATIC_MAX_GRANTS 256 /* resources per peer */
 #define STATIC_ID_MAX 40      /* as the ABI's client_id[] and id[] */
+#define STATIC_PATTERN_MAX 256
 
 struct static_peer {
 	char id[STATIC_ID_MAX];
@@ -28,7 +29,9 @@ struct static_peer {
 struct static_conf {
 	struct fzgw_addr ipv4, ipv6; /* the gateway's tunnel addresses */
 	int n_res;
-	struct fzgw_resource *res;   /* file order */
+	/* file order; the module owns what the ABI's borrowed pointers point to (pattern,
+	 * filters and their ranges): static_conf_free() frees them */
+	struct fzgw_resource *res;
 	uint16_t *res_by_id;         /* indexes into res, sorted by id (for lookups) */
 	int n_peers;
 	struct static_peer *peers;   /* sodium_allocarray(): holds preshared keys */
@@ -58,8 +61,11 @@ bool static_res_equal(const struct fzgw_resource *a, const struct fzgw_resource 
 /* Parsers for single values; they do not log. 0 or -EINVAL. */
 int static_parse_addr(const char *s, struct fzgw_addr *out);
 int static_parse_cidr(const char *s, struct fzgw_addr *net, uint8_t *prefix_len);
-/* "80, 8000-8999": fills ranges, at most FZGW_MAX_PORT_RANGES (-E2BIG beyond). */
-int static_parse_ports(const char *s, struct fzgw_filter *f);
+/* "80, 8000-8999": appends to *ranges (realloc'd, owned by the caller, *n entries).
+ * 0, -EINVAL or -ENOMEM. */
+int static_parse_ports(const char *s, struct fzgw_port_range **ranges, uint32_t *n);
+/* Appends one range to *ranges. 0 or -ENOMEM. */
+int static_add_range(struct fzgw_port_range **ranges, uint32_t *n, uint16_t first, uint16_t last);
 /* Base64 (with padding) of exactly 32 bytes. */
 int static_parse_key(const char *s, uint8_t out[32]);
 int static_parse_dns_pattern(const char *s, char *out, size_t outlen);

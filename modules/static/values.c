@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "static.h"
@@ -83,9 +84,26 @@ static const char *skip_ws(const char *s)
 	return s;
 }
 
-int static_parse_ports(const char *s, struct fzgw_filter *f)
+int static_add_range(struct fzgw_port_range **ranges, uint32_t *n, uint16_t first, uint16_t last)
 {
-	f->n_ranges = 0;
+	struct fzgw_port_range *r;
+
+	/* grows by doubling: capacity is the next power of two of *n */
+	if (!(*n & (*n - 1)) || *n == 0) {
+		size_t cap = *n ? (size_t)*n * 2 : 4;
+
+		if (*n >= UINT32_MAX / 2 || !(r = realloc(*ranges, cap * sizeof(*r))))
+			return -ENOMEM;
+		*ranges = r;
+	}
+	(*ranges)[*n].first = first;
+	(*ranges)[*n].last = last;
+	(*n)++;
+	return 0;
+}
+
+int static_parse_ports(const char *s, struct fzgw_port_range **ranges, uint32_t *n)
+{
 	for (;;) {
 		unsigned long first, last;
 		const char *p = skip_ws(s);
@@ -102,11 +120,8 @@ int static_parse_ports(const char *s, struct fzgw_filter *f)
 		}
 		if (first > last)
 			return -EINVAL;
-		if (f->n_ranges == FZGW_MAX_PORT_RANGES)
-			return -E2BIG;
-		f->ranges[f->n_ranges].first = (uint16_t)first;
-		f->ranges[f->n_ranges].last = (uint16_t)last;
-		f->n_ranges++;
+		if (static_add_range(ranges, n, (uint16_t)first, (uint16_t)last) < 0)
+			return -ENOMEM;
 		if (!*p)
 			return 0;
 		if (*p != ',')

@@ -50,6 +50,48 @@ static int record_icmp(struct fzgw_core *core, const struct fzgw_packet *pkt, in
 	return 0;
 }
 
+static int record_removal(struct fzgw_core *core, const char *client_id, const char *why)
+{
+	struct modtest *t = of_core(core);
+	struct modtest_removal *r;
+
+	if (t->n_removals < MODTEST_MAX_REMOVALS) {
+		r = &t->removals[t->n_removals++];
+		snprintf(r->client_id, sizeof(r->client_id), "%s", client_id);
+		snprintf(r->why, sizeof(r->why), "%s", why);
+	}
+	return t->peer_remove_rc;
+}
+
+/* Copies a resource's borrowed lists into one block owned by the event. */
+static void own_resource(struct modtest_event *e, struct fzgw_resource *r)
+{
+	size_t plen = r->pattern ? strlen(r->pattern) + 1 : 0, size, nr = 0;
+	struct fzgw_filter *f;
+	struct fzgw_port_range *pr;
+	char *p;
+
+	for (uint32_t i = 0; i < r->n_filters; i++)
+		nr += r->filters[i].n_ranges;
+	size = r->n_filters * sizeof(*f) + nr * sizeof(*pr) + plen;
+	assert_non_null(e->owned = calloc(1, size ? size : 1));
+	f = e->owned;
+	pr = (struct fzgw_port_range *)(f + r->n_filters);
+	p = (char *)(pr + nr);
+	for (uint32_t i = 0; i < r->n_filters; i++) {
+		f[i] = r->filters[i];
+		if (f[i].n_ranges)
+			memcpy(pr, r->filters[i].ranges, f[i].n_ranges * sizeof(*pr));
+		f[i].ranges = f[i].n_ranges ? pr : NULL;
+		pr += f[i].n_ranges;
+	}
+	r->filters = r->n_filters ? f : NULL;
+	if (r->pattern) {
+		memcpy(p, r->pattern, plen);
+		r->pattern = p;
+	}
+}
+
 static void record_event(void *state, const struct fzgw_event *ev)
 {
 	struct modtest *t = state;
@@ -63,6 +105,19 @@ static void record_event(void *state, const struct fzgw_event *ev)
 	snprintf(e->source, sizeof(e->source), "%s", ev->source ? ev->source : "");
 	if (ev->data && ev->size <= sizeof(e->u))
 		memcpy(&e->u, ev->data, ev->size);
+	if (ev->type == FZGW_EV_PEER_AUTHORIZED && ev->size >= sizeof(e->u.auth))
+		own_resource(e, &e->u.auth.resource);
+	else if (ev->type == FZGW_EV_RESOURCE_UPDATED && ev->size >= sizeof(e->u.res))
+		own_resource(e, &e->u.res.resource);
+}
+
+static void free_events(struct modtest *t)
+{
+	for (int i = 0; i < t->n_events; i++) {
+		free(t->events[i].owned);
+		t->events[i].owned = NULL;
+	}
+	t->n_events = 0;
 }
 
 struct modtest *modtest_new(const char *module_name, const struct fzgw_module *desc)
@@ -75,6 +130,7 @@ struct modtest *modtest_new(const char *module_name, const struct fzgw_module *d
 	t->core.now_ms = fake_now_ms;
 	t->core.wall_s = fake_wall_s;
 	t->core.icmp = record_icmp;
+	t->core.peer_remove = record_removal;
 	t->ctx.core = &t->core;
 	snprintf(t->ctx.name, sizeof(t->ctx.name), "%s", module_name);
 	t->ctx.desc = desc;
@@ -112,6 +168,7 @@ void modtest_free(struct modtest *t)
 	modtest_unload(t);
 	fzgw_ctx_unregister_all(&t->recorder);
 	fzgw_core_fini(&t->core);
+	free_events(t);
 	drop_file(t);
 	event_base_free(t->base);
 	free(t);
@@ -164,8 +221,9 @@ int modtest_publish(struct modtest *t, uint32_t type, const void *data, size_t s
 
 void modtest_clear(struct modtest *t)
 {
-	t->n_events = 0;
+	free_events(t);
 	t->n_icmp = 0;
+	t->n_removals = 0;
 }
 
 int modtest_count(const struct modtest *t, uint32_t type)

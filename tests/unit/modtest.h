@@ -14,10 +14,12 @@
 #define MODTEST_MAX_EVENTS 512
 #define MODTEST_MAX_ICMP 256
 
-/* A copy of one event seen on the bus. */
+/* A copy of one event seen on the bus. A resource's borrowed lists (pattern, filters,
+ * ranges) are deep-copied: they stay readable after the publisher freed its own. */
 struct modtest_event {
 	uint32_t type;
 	char source[32];
+	void *owned; /* the copied lists (freed by modtest_clear and modtest_free) */
 	union {
 		struct fzgw_ev_iface iface;
 		struct fzgw_ev_authorization auth;
@@ -26,6 +28,14 @@ struct modtest_event {
 		struct fzgw_ev_peer peer;
 	} u;
 };
+
+/* One api->peer_remove() call seen by the core. */
+struct modtest_removal {
+	char client_id[40];
+	char why[64];
+};
+
+#define MODTEST_MAX_REMOVALS 64
 
 struct modtest_icmp {
 	int kind;
@@ -44,6 +54,9 @@ struct modtest {
 	struct modtest_event events[MODTEST_MAX_EVENTS];
 	int n_icmp;
 	struct modtest_icmp icmp[MODTEST_MAX_ICMP];
+	int n_removals;           /* api->peer_remove() calls (the core's pointer recorded) */
+	struct modtest_removal removals[MODTEST_MAX_REMOVALS];
+	int peer_remove_rc;       /* what those calls return (0 by default) */
 };
 
 /* Fake clocks read by the core (fzgw_core.now_ms / wall_s). */
@@ -65,6 +78,7 @@ void modtest_unload(struct modtest *t);
 void modtest_run(struct modtest *t);
 /* Publishes as if from another module. */
 int modtest_publish(struct modtest *t, uint32_t type, const void *data, size_t size);
+/* Forgets the recorded events, ICMP errors and peer removals. */
 void modtest_clear(struct modtest *t);
 int modtest_count(const struct modtest *t, uint32_t type);
 

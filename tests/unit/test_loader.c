@@ -77,7 +77,7 @@ static void expect_refused(const char *modules, int line, const char *want)
 static void test_abi_attacks(void **st)
 {
 	(void)st;
-	expect_refused("{ name = \"tm_major\"; }", 3, "built for module ABI 2.0, this gateway speaks 1.x");
+	expect_refused("{ name = \"tm_major\"; }", 3, "built for module ABI 1.0, this gateway speaks 2.x");
 	expect_refused("{ name = \"tm_newminor\"; }", 3, "newer than this gateway's");
 	expect_refused("{ name = \"tm_short\"; }", 3, "descriptor is 16 bytes");
 	expect_refused("{ name = \"tm_nosym\"; }", 3, "no exported symbol fzgw_module");

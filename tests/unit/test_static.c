@@ -280,15 +280,16 @@ static const struct bad_case bad_cases[] = {
 	  3, "settings.resources[0].filters[0].ports", "icmp filters take no ports" },
 	{ "{" GW " resources = ( { id = \"a\"; type = \"internet\"; filters = ( { ports = \"8\"; } ); } );\n}",
 	  3, "settings.resources[0].filters[0]", "missing required key \"protocol\"" },
-	{ "{" GW " resources = ( { id = \"a\"; type = \"internet\"; filters = (\n"
-	  "{protocol=\"tcp\";},{protocol=\"tcp\";},{protocol=\"tcp\";},{protocol=\"tcp\";},{protocol=\"tcp\";},"
-	  "{protocol=\"tcp\";},{protocol=\"tcp\";},{protocol=\"tcp\";},{protocol=\"tcp\";},{protocol=\"tcp\";},"
-	  "{protocol=\"tcp\";},{protocol=\"tcp\";},{protocol=\"tcp\";},{protocol=\"tcp\";},{protocol=\"tcp\";},"
-	  "{protocol=\"tcp\";},{protocol=\"udp\";} ); } );\n}",
-	  3, "settings.resources[0].filters", "more than 16 filters" },
-	{ "{" GW " resources = ( { id = \"a\"; type = \"internet\"; filters = ( { protocol = \"tcp\";\n ports = "
-	  "\"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33\"; } ); } );\n}",
-	  4, "settings.resources[0].filters[0].ports", "more than 32 port ranges" },
+	{ "{" GW " resources = ( { id = \"a\"; type = \"internet\"; filters = ( { protocol = \"tcp\"; ports = []; } ); } );\n}",
+	  3, "settings.resources[0].filters[0].ports", "empty port list" },
+	{ "{" GW " resources = ( { id = \"a\"; type = \"internet\"; filters = ( { protocol = \"tcp\"; ports = [22, 0]; } ); } );\n}",
+	  3, "settings.resources[0].filters[0].ports[1]", "port 0 out of range 1..65535" },
+	{ "{" GW " resources = ( { id = \"a\"; type = \"internet\"; filters = ( { protocol = \"tcp\"; ports = (22, \"9-8\"); } ); } );\n}",
+	  3, "settings.resources[0].filters[0].ports[1]", "bad port range \"9-8\"" },
+	{ "{" GW " resources = ( { id = \"a\"; type = \"internet\"; filters = ( { protocol = \"tcp\"; ports = (22, true); } ); } );\n}",
+	  3, "settings.resources[0].filters[0].ports[1]", "expected a port number" },
+	{ "{" GW " resources = ( { id = \"a\"; type = \"internet\"; filters = ( { protocol = \"tcp\"; ports = { a = 1; }; } ); } );\n}",
+	  3, "settings.resources[0].filters[0].ports", "wrong type, expected a list" },
 	{ "{" GW RES_LAN PEER_A("resources = [\"lan\"]; foo = 1;") "}", 4, "settings.peers[0].foo",
 	  "unknown key" },
 	{ "{" GW RES_LAN " peers = ( { id = \"alice\"; ipv4 = \"100.64.0.2\"; resources = [\"lan\"]; } );\n}",
@@ -380,6 +381,38 @@ static void test_too_many_peers(void **state)
 	free(text);
 }
 
+/* ABI 2 has no caps on filters and port ranges: 40 filters, 300 ranges, and the list form. */
+static void test_no_filter_caps(void **state)
+{
+	struct fixture *f = *state;
+	struct modtest *t = f->t;
+	size_t cap = 16384;
+	char *text = malloc(cap), *p = text;
+	const struct modtest_event *e;
+
+	p += sprintf(p, "{" GW " resources = ( { id = \"i\"; type = \"internet\"; filters = (\n");
+	for (int i = 0; i < 39; i++)
+		p += sprintf(p, "{ protocol = \"udp\"; ports = \"%d\"; },", 1000 + i);
+	p += sprintf(p, "{ protocol = \"tcp\"; ports = (22, \"8000-8999\"");
+	for (int i = 0; i < 298; i++)
+		p += sprintf(p, ", %d", 10000 + i);
+	sprintf(p, "); } ); } );\n peers = ( { id = \"a\"; public_key = \"" K1 "\"; "
+		"ipv4 = \"100.64.0.2\"; resources = [\"i\"]; } );\n}");
+	start(t, text);
+	free(text);
+	assert_non_null(e = find_auth(t, "a", "i"));
+	assert_int_equal(e->u.auth.resource.n_filters, 40);
+	assert_int_equal(e->u.auth.resource.filters[38].ranges[0].first, 1038);
+	assert_int_equal(e->u.auth.resource.filters[39].proto, FZGW_FILTER_TCP);
+	assert_int_equal(e->u.auth.resource.filters[39].n_ranges, 300);
+	assert_int_equal(e->u.auth.resource.filters[39].ranges[0].first, 22);
+	assert_int_equal(e->u.auth.resource.filters[39].ranges[0].last, 22);
+	assert_int_equal(e->u.auth.resource.filters[39].ranges[1].first, 8000);
+	assert_int_equal(e->u.auth.resource.filters[39].ranges[1].last, 8999);
+	assert_int_equal(e->u.auth.resource.filters[39].ranges[299].last, 10297);
+	assert_null(e->u.auth.resource.pattern);
+}
+
 /* ------------------------------------------------------------ value parsers */
 
 static void test_ports_parser(void **state)
@@ -407,18 +440,19 @@ static void test_ports_parser(void **state)
 		{ "0x50", -EINVAL, 0, 0, 0 },
 		{ "80-90-100", -EINVAL, 0, 0, 0 },
 	};
-	struct fzgw_filter flt;
-
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		memset(&flt, 0, sizeof(flt));
-		if (static_parse_ports(cases[i].s, &flt) != cases[i].rc)
+		struct fzgw_port_range *ranges = NULL;
+		uint32_t n = 0;
+
+		if (static_parse_ports(cases[i].s, &ranges, &n) != cases[i].rc)
 			fail_msg("\"%s\"", cases[i].s);
-		if (cases[i].rc)
-			continue;
-		assert_int_equal(flt.n_ranges, cases[i].n);
-		assert_int_equal(flt.ranges[0].first, cases[i].first0);
-		assert_int_equal(flt.ranges[flt.n_ranges - 1].last, cases[i].last_last);
+		if (!cases[i].rc) {
+			assert_int_equal(n, cases[i].n);
+			assert_int_equal(ranges[0].first, cases[i].first0);
+			assert_int_equal(ranges[n - 1].last, cases[i].last_last);
+		}
+		free(ranges);
 	}
 }
 
@@ -692,6 +726,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_logs_without_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_peers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_filter_caps, setup, teardown),
 		cmocka_unit_test(test_ports_parser),
 		cmocka_unit_test(test_value_parsers),
 		cmocka_unit_test_setup_teardown(test_reload_same, setup, teardown),
