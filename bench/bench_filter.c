@@ -54,6 +54,16 @@ static uint32_t rnd(void)
 	return (uint32_t)(rng >> 11);
 }
 
+/* The filters the benchmark's resources borrow (the module copies them). */
+static const struct fzgw_port_range web_ports[] = { { 80, 80 }, { 443, 443 } };
+static const struct fzgw_port_range dns_port[] = { { 53, 53 } }, alt_ports[] = { { 443, 8443 } };
+static const struct fzgw_filter web[] = { { FZGW_FILTER_TCP, 2, web_ports } };
+static const struct fzgw_filter mixed[] = {
+	{ FZGW_FILTER_UDP, 1, dns_port },
+	{ FZGW_FILTER_TCP, 1, alt_ports },
+	{ FZGW_FILTER_ICMP, 0, NULL },
+};
+
 /* A resource as an operator would define it: hosts, subnets, a few wide ranges, some IPv6. */
 static struct fzgw_resource make_resource(int i)
 {
@@ -95,13 +105,11 @@ static struct fzgw_resource make_resource(int i)
 	switch (rnd() % 4) {
 	case 0:
 		r.n_filters = 1;
-		r.filters[0] = (struct fzgw_filter){ FZGW_FILTER_TCP, 2, { { 80, 80 }, { 443, 443 } } };
+		r.filters = web;
 		break;
 	case 1:
 		r.n_filters = 3;
-		r.filters[0] = (struct fzgw_filter){ FZGW_FILTER_UDP, 1, { { 53, 53 } } };
-		r.filters[1] = (struct fzgw_filter){ FZGW_FILTER_TCP, 1, { { 443, 8443 } } };
-		r.filters[2] = (struct fzgw_filter){ FZGW_FILTER_ICMP, 0, { { 0, 0 } } };
+		r.filters = mixed;
 		break;
 	}
 	return r;

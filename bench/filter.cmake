@@ -6,6 +6,7 @@ add_executable(bench_filter ${CMAKE_CURRENT_SOURCE_DIR}/bench_filter.c
   ${fzgw_bench_filter_dir}/policy.c ${fzgw_bench_filter_dir}/proxy.c
   ${fzgw_bench_filter_dir}/index.c ${fzgw_bench_filter_dir}/classify.c
   ${fzgw_bench_filter_dir}/cache.c ${fzgw_bench_filter_dir}/hooks.c
-  ${fzgw_bench_filter_dir}/addr.c ${fzgw_bench_filter_dir}/htab.c)
+  ${fzgw_bench_filter_dir}/addr.c ${fzgw_bench_filter_dir}/htab.c
+  ${fzgw_bench_filter_dir}/res.c)
 target_include_directories(bench_filter PRIVATE ${fzgw_bench_filter_dir})
 target_link_libraries(bench_filter PRIVATE fzgw_core)

@@ -49,10 +49,15 @@ bool filter_in_proxy(const struct fzgw_addr *a)
 	return in_fz_v6(a, 0x80);
 }
 
+/*
+ * As the original gateway's Internet resource (its internet_resource_rejects()): IPv4 private,
+ * loopback, link-local, CGNAT, multicast and 240/4 (with the broadcast address); IPv6
+ * loopback, every v4-mapped address, unique local, link-local unicast and multicast. Not
+ * 0.0.0.0/8 and not the unspecified ::, which the original lets through.
+ */
 static bool v4_excluded(const uint8_t *b)
 {
-	return b[0] == 0 ||                                /* 0/8 "this network" */
-	       b[0] == 10 ||                               /* 10/8 */
+	return b[0] == 10 ||                               /* 10/8 */
 	       (b[0] == 100 && (b[1] & 0xc0) == 64) ||     /* 100.64/10 CGNAT */
 	       b[0] == 127 ||                              /* loopback */
 	       (b[0] == 169 && b[1] == 254) ||             /* link-local */
@@ -69,10 +74,10 @@ bool filter_internet_excluded(const struct fzgw_addr *a)
 
 	if (a->family == 4)
 		return v4_excluded(b);
-	if (!memcmp(b, zero, 15) && b[15] <= 1) /* :: and ::1 */
+	if (!memcmp(b, zero, 15) && b[15] == 1) /* ::1 */
 		return true;
-	if (!memcmp(b, mapped, sizeof(mapped))) /* ::ffff:0:0/96 is IPv4 in disguise */
-		return v4_excluded(b + 12);
+	if (!memcmp(b, mapped, sizeof(mapped))) /* ::ffff:0:0/96, whatever IPv4 it holds */
+		return true;
 	return (b[0] & 0xfe) == 0xfc ||                /* fc00::/7 ULA */
 	       (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* fe80::/10 */
 	       b[0] == 0xff;                              /* ff00::/8 */

@@ -11,11 +11,27 @@ bool filter_grant_live(const struct filter_grant *g, int64_t now)
 	return !g->expires_at || now < g->expires_at;
 }
 
+/* Whether @port is in @f's ranges: sorted and disjoint, so a binary search. */
+static bool port_in(const struct fzgw_filter *f, uint16_t port)
+{
+	uint32_t lo = 0, hi = f->n_ranges;
+
+	/* the first range whose last port is >= port */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (f->ranges[mid].last < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < f->n_ranges && f->ranges[lo].first <= port;
+}
+
 enum filter_reason filter_admits(const struct fzgw_resource *r, uint8_t proto, bool has_port,
 				 uint16_t port)
 {
 	uint8_t want;
-	bool proto_seen = false;
 
 	if (!r->n_filters)
 		return FILTER_OK;
@@ -33,7 +49,8 @@ enum filter_reason filter_admits(const struct fzgw_resource *r, uint8_t proto, b
 	default:
 		return FILTER_PROTO_DENIED;
 	}
-	for (int i = 0; i < r->n_filters; i++) {
+	/* merged: at most one filter per protocol */
+	for (uint32_t i = 0; i < r->n_filters; i++) {
 		const struct fzgw_filter *f = &r->filters[i];
 
 		if (f->proto != want)
@@ -41,14 +58,9 @@ enum filter_reason filter_admits(const struct fzgw_resource *r, uint8_t proto, b
 		/* ICMP is a yes/no: any type passes once it is allowed */
 		if (want == FZGW_FILTER_ICMP || !f->n_ranges)
 			return FILTER_OK;
-		proto_seen = true;
-		if (!has_port)
-			continue;
-		for (int k = 0; k < f->n_ranges; k++)
-			if (port >= f->ranges[k].first && port <= f->ranges[k].last)
-				return FILTER_OK;
+		return has_port && port_in(f, port) ? FILTER_OK : FILTER_PORT_DENIED;
 	}
-	return proto_seen ? FILTER_PORT_DENIED : FILTER_PROTO_DENIED;
+	return FILTER_PROTO_DENIED;
 }
 
 /* The prefix length a DNS grant covers @a with: a host prefix for its proxy IPs, or -1. */

@@ -33,9 +33,8 @@ void filter_on_authorized(void *state, const struct fzgw_event *ev)
 		st->api->log(st->ctx, FZGW_LOG_WARN, "ignoring a malformed authorization from %s",
 			     ev->source);
 	else if (rc < 0)
-		st->api->log(st->ctx, FZGW_LOG_WARN, "%.40s: cannot add access to %.40s: %s",
-			     e->client_id, e->resource.id,
-			     rc == -ENOSPC ? "too many" : "out of memory");
+		st->api->log(st->ctx, FZGW_LOG_WARN, "%.40s: cannot add access to %.40s: out of memory",
+			     e->client_id, e->resource.id);
 }
 
 /* The client's last grant going means the client goes: the core then removes its tunnel. */
@@ -66,10 +65,18 @@ void filter_on_resource(void *state, const struct fzgw_event *ev)
 {
 	struct filter_state *st = state;
 	const struct fzgw_ev_resource *e = PAYLOAD(ev, struct fzgw_ev_resource);
+	int rc;
 
-	if (e && filter_resource_update(st, &e->resource) < 0)
+	if (!e)
+		return;
+	rc = filter_resource_update(st, &e->resource);
+	if (rc == -EINVAL)
 		st->api->log(st->ctx, FZGW_LOG_WARN, "ignoring a malformed resource update from %s",
 			     ev->source);
+	else if (rc == -ENOMEM)
+		st->api->log(st->ctx, FZGW_LOG_WARN, "%.40s: cannot update its filters: out of memory",
+			     e->resource.id);
+	/* -EPERM (a type change) was logged and counted where it was refused */
 }
 
 void filter_on_peer_removed(void *state, const struct fzgw_event *ev)

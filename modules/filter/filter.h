@@ -10,10 +10,12 @@
 #include <fzgw/module.h>
 
 #define FILTER_ID_MAX 40
-#define FILTER_MAX_CLIENTS 65536
-#define FILTER_MAX_RESOURCES 262144
-#define FILTER_MAX_GRANTS 131072  /* per client */
-#define FILTER_MAX_DOMAINS 4096   /* DNS names with proxy IPs, per client */
+/*
+ * The one count the filter caps: DNS names with proxy IPs per client. Clients choose them
+ * (through the nat module), so this guards memory against one client. Clients, resources,
+ * grants, filters and port ranges come from the control plane and are bounded by memory only.
+ */
+#define FILTER_MAX_DOMAINS 4096
 #define FILTER_MAX_CAND 8         /* candidates a cache entry holds */
 #define FILTER_CACHE_SIZE 4096    /* entries, a power of two */
 
@@ -30,11 +32,19 @@ struct filter_htab {
 	uint32_t n;
 };
 
-/* A resource definition, shared by every grant naming it. */
+/*
+ * A resource definition, shared by every grant naming it: a deep copy of the control plane's.
+ * def.pattern points to pattern[] below (one allocation with the header); def.filters is one
+ * block of its own (NULL without filters), replaced when the filters change. The filters are
+ * kept merged: at most one per protocol, in the order TCP, UDP, ICMP, each with its ranges
+ * sorted and disjoint (n_ranges 0 still means every port), so a port check is a binary search.
+ * The Internet resource keeps no filters (the original ignores them).
+ */
 struct filter_res {
 	struct filter_hnode node;
 	uint32_t refs; /* grants pointing here */
 	struct fzgw_resource def;
+	char pattern[]; /* def.pattern's text when it has one */
 };
 
 /* The proxy IPs a client assigned to one name of a DNS resource (from the nat module). */
@@ -164,7 +174,8 @@ struct filter_state {
 	uint64_t log_bucket_ms, log_tokens;
 	int cnt_in[FILTER_REASON_COUNT], cnt_out[FILTER_REASON_COUNT];
 	int cnt_icmp_sent, cnt_icmp_limited, cnt_expired_grants;
-	int cnt_proxy_set, cnt_proxy_removed, cnt_proxy_ignored, cnt_index_failed;
+	int cnt_proxy_set, cnt_proxy_removed, cnt_proxy_ignored;
+	int cnt_type_refused;
 	int cnt_cache_hits, cnt_cache_misses;
 };
 
@@ -206,17 +217,27 @@ int filter_grant_index(struct filter_client *c, struct filter_grant *g, bool add
 /* The index entries of one proxy IP set of @g. 0 or -ENOMEM, and then nothing was added. */
 int filter_proxy_index(struct filter_client *c, struct filter_grant *g,
 		       const struct filter_proxy *p, bool add);
-/* 0, -EINVAL for a malformed resource, -ENOSPC past a cap, -ENOMEM. */
+/* 0, -EINVAL for a malformed resource, -ENOMEM. */
 int filter_grant_set(struct filter_state *st, const char *client_id,
 		     const struct fzgw_resource *res, int64_t expires_at);
 /* Removes one grant (or every grant with @res_id NULL or ""). True when the client is gone. */
 bool filter_grant_del(struct filter_state *st, const char *client_id, const char *res_id);
+/* Only the filters of a held resource change; 0 (also when nobody holds it), -EINVAL,
+ * -EPERM for a type change (refused, counted and logged), -ENOMEM (the old filters stay). */
 int filter_resource_update(struct filter_state *st, const struct fzgw_resource *res);
-bool filter_resource_valid(const struct fzgw_resource *r);
 void filter_policy_changed(struct filter_state *st);
 void filter_policy_free(struct filter_state *st);
 /* Drops the grants that ended at @now and publishes the revocations. */
 void filter_expire(struct filter_state *st, int64_t now);
+
+/* res.c: the filter's copy of a resource */
+/* Fixed fields, filters and ranges well formed (no count is capped). */
+bool filter_resource_valid(const struct fzgw_resource *r);
+/* A new copy of valid @def with refs 0 (node id and hash set), or NULL (out of memory). */
+struct filter_res *filter_res_new(const struct fzgw_resource *def);
+/* @r's filters become valid @def's (merged as above). 0, or -ENOMEM and @r is unchanged. */
+int filter_res_set_filters(struct filter_res *r, const struct fzgw_resource *def);
+void filter_res_free(struct filter_res *r);
 
 /* proxy.c: a DNS grant's proxy IPs, as the nat module publishes them */
 /* 0; -ENOENT without the client or grant; -EINVAL for a malformed set; -ENOSPC; -ENOMEM. */
@@ -225,7 +246,8 @@ void filter_proxy_free_all(struct filter_client *c, struct filter_grant *g);
 
 /* classify.c */
 bool filter_grant_live(const struct filter_grant *g, int64_t now);
-/* FILTER_OK when @r's filters admit the packet, else PORT_DENIED or PROTO_DENIED. */
+/* FILTER_OK when @r's filters admit the packet, else PORT_DENIED or PROTO_DENIED. @r is a
+ * filter_res copy (filters merged per protocol, ranges sorted and disjoint). */
 enum filter_reason filter_admits(const struct fzgw_resource *r, uint8_t proto, bool has_port,
 				 uint16_t port);
 void filter_classify(const struct filter_client *c, const struct fzgw_addr *a,

@@ -49,7 +49,7 @@ void filter_counters_register(struct filter_state *st)
 	st->cnt_proxy_set = st->api->counter_register(st->ctx, "proxy-ips-set");
 	st->cnt_proxy_removed = st->api->counter_register(st->ctx, "proxy-ips-removed");
 	st->cnt_proxy_ignored = st->api->counter_register(st->ctx, "proxy-ips-ignored");
-	st->cnt_index_failed = st->api->counter_register(st->ctx, "index-failed");
+	st->cnt_type_refused = st->api->counter_register(st->ctx, "type-change-refused");
 	st->cnt_cache_hits = st->api->counter_register(st->ctx, "cache-hits");
 	st->cnt_cache_misses = st->api->counter_register(st->ctx, "cache-misses");
 }

@@ -12,38 +12,6 @@ static bool id_valid(const char *id, size_t size)
 	return id[0] && memchr(id, '\0', size);
 }
 
-bool filter_resource_valid(const struct fzgw_resource *r)
-{
-	if (!id_valid(r->id, sizeof(r->id)) || r->n_filters > FZGW_MAX_FILTERS)
-		return false;
-	switch (r->type) {
-	case FZGW_RES_CIDR:
-		if (!(r->addr.family == 4 && r->prefix_len <= 32) &&
-		    !(r->addr.family == 6 && r->prefix_len <= 128))
-			return false;
-		break;
-	case FZGW_RES_DNS:
-		if (!memchr(r->pattern, '\0', sizeof(r->pattern)))
-			return false;
-		break;
-	case FZGW_RES_INTERNET:
-		break;
-	default:
-		return false;
-	}
-	for (int i = 0; i < r->n_filters; i++) {
-		const struct fzgw_filter *f = &r->filters[i];
-
-		if (f->proto < FZGW_FILTER_TCP || f->proto > FZGW_FILTER_ICMP ||
-		    f->n_ranges > FZGW_MAX_PORT_RANGES)
-			return false;
-		for (int k = 0; k < f->n_ranges; k++)
-			if (f->ranges[k].first > f->ranges[k].last)
-				return false;
-	}
-	return true;
-}
-
 void filter_policy_changed(struct filter_state *st)
 {
 	/* a wrapped generation could make a stale entry look fresh: start the cache over */
@@ -85,7 +53,7 @@ static void res_put(struct filter_state *st, struct filter_res *r)
 	if (--r->refs)
 		return;
 	filter_htab_del(&st->resources, &r->node);
-	free(r);
+	filter_res_free(r);
 }
 
 struct filter_grant *filter_grant_find(const struct filter_client *c, const char *res_id)
@@ -194,69 +162,46 @@ static void client_free(struct filter_state *st, struct filter_client *c)
 	free(c);
 }
 
-static bool same_coverage(const struct fzgw_resource *a, const struct fzgw_resource *b)
+static const char *type_name(uint8_t type)
 {
-	if (a->type != b->type)
-		return false;
-	if (a->type != FZGW_RES_CIDR)
-		return true;
-	return a->prefix_len == b->prefix_len && a->addr.family == b->addr.family &&
-	       filter_addr_in(&a->addr, &b->addr, b->prefix_len);
-}
-
-/* Every holder of @r takes what it covers out of (or into) its index. */
-static void reindex_holders(struct filter_state *st, struct filter_res *r, bool add)
-{
-	for (uint32_t b = 0; b <= st->clients.mask; b++) {
-		for (struct filter_hnode *n = st->clients.b[b]; n; n = n->next) {
-			struct filter_client *c = (struct filter_client *)n;
-			struct filter_grant *g = filter_grant_find(c, r->node.id);
-
-			if (!g || g->res != r || filter_grant_index(c, g, add) == 0)
-				continue;
-			/* the grant covers nothing now: the policy fails closed */
-			st->api->counter_add(st->ctx, st->cnt_index_failed, 1);
-			st->api->log(st->ctx, FZGW_LOG_ERROR, "%s: out of memory indexing %s",
-				     c->node.id, r->node.id);
-		}
-	}
+	return type == FZGW_RES_CIDR ? "cidr" : type == FZGW_RES_DNS ? "dns" : "internet";
 }
 
 /*
- * A definition shared by every client holding it changes. When it covers other addresses,
- * every holder's index follows: the old prefixes out first, then the new ones in. A rare
- * event (an administrator's edit), so walking every client is fine.
+ * A later description of a resource someone holds: as the original, only its filters change;
+ * its address, pattern and type stay as first granted, and a type change is refused.
  */
-static void res_redefine(struct filter_state *st, struct filter_res *r,
-			 const struct fzgw_resource *def)
+static int res_update(struct filter_state *st, struct filter_res *r,
+		      const struct fzgw_resource *def)
 {
-	if (same_coverage(&r->def, def)) {
-		r->def = *def;
-		return;
+	if (def->type != r->def.type) {
+		st->api->counter_add(st->ctx, st->cnt_type_refused, 1);
+		if (st->api->log_limited)
+			st->api->log_limited(st->ctx, FZGW_LOG_WARN,
+					     "resource %s: refusing a change of type from %s to %s",
+					     r->node.id, type_name(r->def.type),
+					     type_name(def->type));
+		else
+			st->api->log(st->ctx, FZGW_LOG_WARN,
+				     "resource %s: refusing a change of type from %s to %s",
+				     r->node.id, type_name(r->def.type), type_name(def->type));
+		return -EPERM;
 	}
-	reindex_holders(st, r, false);
-	r->def = *def;
-	reindex_holders(st, r, true);
+	return filter_res_set_filters(r, def);
 }
 
-/* Finds or adds the definition named by @def and makes it equal to @def. */
+/* Finds or adds the definition named by @def; a known one takes @def's filters. */
 static int res_get(struct filter_state *st, const struct fzgw_resource *def,
 		   struct filter_res **out)
 {
 	struct filter_res *r = res_find(st, def->id);
 
 	if (!r) {
-		if (st->resources.n >= FILTER_MAX_RESOURCES)
-			return -ENOSPC;
-		if (!(r = calloc(1, sizeof(*r))))
+		if (!(r = filter_res_new(def)))
 			return -ENOMEM;
-		memcpy(r->node.id, def->id, sizeof(r->node.id));
-		r->node.hash = filter_hash_id(r->node.id);
-		r->def = *def;
 		filter_htab_add(&st->resources, &r->node);
-	} else {
-		/* the latest definition wins, for every client holding it */
-		res_redefine(st, r, def);
+	} else if (res_update(st, r, def) == -ENOMEM) {
+		return -ENOMEM;
 	}
 	*out = r;
 	return 0;
@@ -267,8 +212,6 @@ static int client_get(struct filter_state *st, const char *id, struct filter_cli
 	struct filter_client *c = filter_client_find(st, id);
 
 	if (!c) {
-		if (st->clients.n >= FILTER_MAX_CLIENTS)
-			return -ENOSPC;
 		if (!(c = calloc(1, sizeof(*c))))
 			return -ENOMEM;
 		if (filter_htab_init(&c->by_res, 4) < 0) {
@@ -291,14 +234,15 @@ static int grant_new(struct filter_state *st, struct filter_client *c,
 	struct filter_res *r;
 	int rc;
 
-	if (c->n_grants == FILTER_MAX_GRANTS)
-		return -ENOSPC;
 	if (c->n_grants == c->cap) {
 		uint32_t cap = c->cap ? c->cap * 2 : 4;
-		struct filter_grant **v = realloc(c->grants, cap * sizeof(*v));
+		struct filter_grant **v;
 
-		if (!v)
+		if (cap < c->cap)
 			return -ENOMEM;
+		if (!(v = realloc(c->grants, (size_t)cap * sizeof(*v))))
+			return -ENOMEM;
+
 		c->grants = v;
 		c->cap = cap;
 	}
@@ -339,8 +283,8 @@ int filter_grant_set(struct filter_state *st, const char *client_id,
 	if (!(g = filter_grant_find(c, def->id))) {
 		if ((rc = grant_new(st, c, def, &g)) < 0)
 			goto err_client;
-	} else {
-		res_redefine(st, g->res, def);
+	} else if ((rc = res_update(st, g->res, def)) == -ENOMEM) {
+		return rc; /* the grant stays as it was */
 	}
 	g->expires_at = expires_at;
 	/*
@@ -381,12 +325,14 @@ bool filter_grant_del(struct filter_state *st, const char *client_id, const char
 int filter_resource_update(struct filter_state *st, const struct fzgw_resource *def)
 {
 	struct filter_res *r;
+	int rc;
 
 	if (!filter_resource_valid(def))
 		return -EINVAL;
 	if (!(r = res_find(st, def->id)))
 		return 0; /* nobody holds it */
-	res_redefine(st, r, def);
+	if ((rc = res_update(st, r, def)) < 0)
+		return rc;
 	filter_policy_changed(st);
 	return 0;
 }

@@ -17,6 +17,7 @@ fzgw_add_unit_test(test_filter
           ${fzgw_filter_dir}/policy.c ${fzgw_filter_dir}/proxy.c ${fzgw_filter_dir}/index.c
           ${fzgw_filter_dir}/classify.c ${fzgw_filter_dir}/cache.c
           ${fzgw_filter_dir}/hooks.c ${fzgw_filter_dir}/addr.c ${fzgw_filter_dir}/htab.c
+          ${fzgw_filter_dir}/res.c
   LIBS fzgw_modtest)
 target_include_directories(test_filter PRIVATE ${fzgw_filter_dir})
 

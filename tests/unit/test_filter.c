@@ -26,15 +26,42 @@ extern const struct fzgw_module fzgw_module;
 
 /* ------------------------------------------------------------------ helpers */
 
+/*
+ * The lists a test resource borrows: a ring far larger than what one test keeps alive at
+ * once (the filter copies what it keeps; a resource here only has to live until granted).
+ */
+static struct fzgw_filter pool_f[1 << 16];
+static struct fzgw_port_range pool_r[1 << 18];
+static size_t n_pool_f, n_pool_r;
+
+static struct fzgw_filter *new_filters(size_t n)
+{
+	if (n_pool_f + n > sizeof(pool_f) / sizeof(pool_f[0]))
+		n_pool_f = 0;
+	memset(&pool_f[n_pool_f], 0, n * sizeof(pool_f[0]));
+	n_pool_f += n;
+	return &pool_f[n_pool_f - n];
+}
+
+static struct fzgw_port_range *new_ranges(size_t n)
+{
+	if (n_pool_r + n > sizeof(pool_r) / sizeof(pool_r[0]))
+		n_pool_r = 0;
+	n_pool_r += n;
+	return &pool_r[n_pool_r - n];
+}
+
 /* "10.0.0.0/24" or NULL; filters as "tcp=80,8000-8999 udp icmp" ("" = none). */
 static struct fzgw_resource mkres(const char *id, int type, const char *cidr, const char *filters)
 {
 	struct fzgw_resource r;
+	struct fzgw_filter *fs = new_filters(16);
 	char buf[256], *save = NULL;
 
 	memset(&r, 0, sizeof(r));
 	snprintf(r.id, sizeof(r.id), "%s", id);
 	r.type = (uint8_t)type;
+	r.filters = fs;
 	if (cidr) {
 		const char *slash = strchr(cidr, '/');
 
@@ -44,7 +71,8 @@ static struct fzgw_resource mkres(const char *id, int type, const char *cidr, co
 	}
 	snprintf(buf, sizeof(buf), "%s", filters);
 	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		struct fzgw_filter *f = &r.filters[r.n_filters++];
+		struct fzgw_filter *f = &fs[r.n_filters++];
+		struct fzgw_port_range *rg = new_ranges(32);
 		char *eq = strchr(tok, '='), *save2 = NULL;
 
 		if (eq)
@@ -53,11 +81,12 @@ static struct fzgw_resource mkres(const char *id, int type, const char *cidr, co
 			   !strcmp(tok, "udp") ? FZGW_FILTER_UDP : FZGW_FILTER_ICMP;
 		if (!eq)
 			continue;
+		f->ranges = rg;
 		for (char *p = strtok_r(eq + 1, ",", &save2); p; p = strtok_r(NULL, ",", &save2)) {
 			char *dash = strchr(p, '-');
 
-			f->ranges[f->n_ranges].first = (uint16_t)atoi(p);
-			f->ranges[f->n_ranges].last = (uint16_t)atoi(dash ? dash + 1 : p);
+			rg[f->n_ranges].first = (uint16_t)atoi(p);
+			rg[f->n_ranges].last = (uint16_t)atoi(dash ? dash + 1 : p);
 			f->n_ranges++;
 		}
 	}
@@ -162,7 +191,7 @@ static void standard_policy(struct modtest *t)
 	struct fzgw_resource open = mkres("open", FZGW_RES_CIDR, "198.51.100.0/24", "");
 	struct fzgw_resource edges = mkres("edges", FZGW_RES_CIDR, "10.9.0.0/16", "tcp=1 udp=65535");
 
-	snprintf(web.pattern, sizeof(web.pattern), "*.corp.example");
+	web.pattern = "*.corp.example";
 	grant(t, "alice", &lan, 0);
 	grant(t, "alice", &wide, 0);
 	grant(t, "alice", &db, 0);
@@ -293,7 +322,10 @@ static const struct pkt_case cases[] = {
 	IN_NO("bob", B4, "239.255.255.255", MT_UDP, 5353, "internet-excluded", U),
 	IN_NO("bob", B4, "240.0.0.1", MT_UDP, 5353, "internet-excluded", U),
 	IN_NO("bob", B4, "255.255.255.255", MT_UDP, 67, "internet-excluded", U),
-	IN_NO("bob", B4, "0.1.2.3", MT_UDP, 67, "internet-excluded", U),
+	/* as the original: 0.0.0.0/8 is not excluded */
+	IN_OK("bob", B4, "0.1.2.3", MT_UDP, 67),
+	IN_OK("bob", B4, "0.0.0.0", MT_UDP, 67),
+	IN_OK("bob", B4, "0.255.255.255", MT_TCP, 443),
 	IN_OK("bob", B4, "223.255.255.255", MT_UDP, 67),
 	IN_OK("bob", B4, "1.0.0.0", MT_ICMP, 0),
 	IN_NO("bob", B4, "100.64.0.9", MT_TCP, 443, "another-client", P),
@@ -301,7 +333,7 @@ static const struct pkt_case cases[] = {
 	IN_OK("bob", B6, "2001:db8::1", MT_TCP, 443),
 	IN_OK("bob", B6, "2606:4700::1111", MT_ICMP6, 0),
 	IN_NO("bob", B6, "::1", MT_TCP, 443, "internet-excluded", U),
-	IN_NO("bob", B6, "::", MT_TCP, 443, "internet-excluded", U),
+	IN_OK("bob", B6, "::", MT_TCP, 443), /* as the original: the unspecified address is not excluded */
 	IN_OK("bob", B6, "::2", MT_TCP, 443),
 	IN_NO("bob", B6, "fc00::1", MT_TCP, 443, "internet-excluded", U),
 	IN_NO("bob", B6, "fdff:ffff::1", MT_TCP, 443, "internet-excluded", U),
@@ -322,7 +354,13 @@ static const struct pkt_case cases[] = {
 	IN_NO("bob", B6, "::ffff:224.0.0.1", MT_TCP, 443, "internet-excluded", U),
 	IN_NO("bob", B6, "::ffff:240.0.0.1", MT_TCP, 443, "internet-excluded", U),
 	IN_NO("bob", B6, "::ffff:0.0.0.1", MT_TCP, 443, "internet-excluded", U),
-	IN_OK("bob", B6, "::ffff:8.8.8.8", MT_TCP, 443),
+	/* as the original: every v4-mapped address is excluded, public ones too */
+	IN_NO("bob", B6, "::ffff:8.8.8.8", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:1.1.1.1", MT_ICMP6, 0, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:0.0.0.0", MT_TCP, 443, "internet-excluded", U),
+	IN_NO("bob", B6, "::ffff:223.255.255.255", MT_UDP, 53, "internet-excluded", U),
+	IN_OK("bob", B6, "::10.0.0.1", MT_TCP, 443), /* IPv4-compatible, not mapped */
+	IN_OK("bob", B6, "::1:ffff:0:0", MT_TCP, 443),
 	IN_OK("bob", B6, "::fffe:10.0.0.1", MT_TCP, 443),
 	IN_NO("bob", B6, "fd00:2021:1111::9", MT_TCP, 443, "another-client", P),
 	IN_NO("bob", B6, "fd00:2021:1111:8000::9", MT_TCP, 443, "no-resource", P),
@@ -343,6 +381,9 @@ static const struct pkt_case cases[] = {
 	OUT_OK("bob", "1.1.1.1", B4, MT_TCP, 443),
 	OUT_NO("bob", "192.168.0.1", B4, MT_TCP, 443, "out-no-resource"),
 	OUT_NO("bob", "::ffff:10.0.0.1", B6, MT_TCP, 443, "out-no-resource"),
+	OUT_NO("bob", "::ffff:8.8.8.8", B6, MT_TCP, 443, "out-no-resource"),
+	OUT_OK("bob", "0.1.2.3", B4, MT_TCP, 443),
+	OUT_OK("bob", "::", B6, MT_UDP, 53),
 	OUT_NO("alice", B4, A4, MT_TCP, 80, "out-another-client"),
 	OUT_OK("alice", "fd10::5", A6, MT_UDP, 9),
 	OUT_NO("mallory", "10.200.0.5", M4, MT_TCP, 80, "out-no-resource"),
@@ -623,22 +664,28 @@ static void test_events(void **state)
 	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
 	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 443, &why), FZGW_ACCEPT);
 	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.200.0.5", MT_TCP, 1, 80, &why), FZGW_DROP);
-	/* a new prefix too */
-	upd.resource = mkres("lan", FZGW_RES_CIDR, "10.201.0.0/24", "");
+	/* every filter goes */
+	upd.resource = mkres("lan", FZGW_RES_CIDR, "10.200.0.0/24", "");
 	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
-	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.200.0.5", MT_TCP, 1, 80, &why), FZGW_DROP);
-	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.201.0.5", MT_TCP, 1, 80, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.200.0.5", MT_TCP, 1, 80, &why), FZGW_ACCEPT);
 	/* an update of an unknown resource, and a malformed one, change nothing */
 	upd.resource = mkres("nobody", FZGW_RES_CIDR, "10.9.0.0/16", "");
 	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
 	assert_int_equal(fst(t)->resources.n, 2);
-	upd.resource = mkres("lan", FZGW_RES_CIDR, "10.201.0.0/24", "");
+	upd.resource = mkres("lan", FZGW_RES_CIDR, "10.200.0.0/24", "tcp=1");
 	upd.resource.prefix_len = 33;
 	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
-	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.201.0.5", MT_TCP, 1, 80, &why), FZGW_ACCEPT);
-	bad.n_filters = FZGW_MAX_FILTERS + 1;
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.200.0.5", MT_TCP, 1, 80, &why), FZGW_ACCEPT);
+	/* malformed lists: a count without its list, an unknown protocol, a range backwards */
+	bad.n_filters = 1;
+	bad.filters = NULL;
 	grant(t, "alice", &bad, 0);
-	assert_int_equal(fst(t)->resources.n, 2);
+	bad = mkres("bad", FZGW_RES_CIDR, "10.3.0.0/16", "tcp=80");
+	((struct fzgw_filter *)bad.filters)[0].ranges = NULL;
+	grant(t, "alice", &bad, 0);
+	bad = mkres("bad", FZGW_RES_CIDR, "10.3.0.0/16", "tcp=80");
+	((struct fzgw_filter *)bad.filters)[0].proto = 4;
+	grant(t, "alice", &bad, 0);
 	bad = mkres("bad", FZGW_RES_CIDR, "10.3.0.0/16", "tcp=90-80");
 	grant(t, "alice", &bad, 0);
 	assert_int_equal(fst(t)->resources.n, 2);
@@ -702,7 +749,7 @@ static void test_proxy_ips(void **state)
 	const char *why;
 
 	(void)state;
-	snprintf(web.pattern, sizeof(web.pattern), "*.corp.example");
+	web.pattern = "*.corp.example";
 	grant(t, "alice", &web, 0);
 	grant(t, "bob", &inet, 0);
 	grant(t, "bob", &web, 0);
@@ -763,7 +810,7 @@ static void test_proxy_ips(void **state)
 	modtest_free(t);
 }
 
-/* Proxy IPs go with the grant: revocation, the client's removal, expiry, a type change. */
+/* Proxy IPs go with the grant: revocation, the client's removal, expiry; not a type change. */
 static void test_proxy_ips_lifetime(void **state)
 {
 	struct modtest *t = start("{ }");
@@ -775,22 +822,20 @@ static void test_proxy_ips_lifetime(void **state)
 	const char *why;
 
 	(void)state;
-	snprintf(web.pattern, sizeof(web.pattern), "*.corp.example");
+	web.pattern = "*.corp.example";
 	grant(t, "alice", &web, 0);
 	grant(t, "alice", &lan, 0);
 	proxy_ips(t, "alice", "web", "app.corp.example", P1);
 	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_UDP, 1, 53, &why), FZGW_ACCEPT);
-	/* the resource turns into a CIDR resource: proxy IPs cover nothing, and back */
+	/* a type change is refused: the names keep covering their proxy IPs */
 	memset(&upd, 0, sizeof(upd));
 	upd.resource = mkres("web", FZGW_RES_CIDR, "10.77.0.0/16", "");
 	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
-	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_UDP, 1, 53, &why), FZGW_DROP);
-	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, L77, MT_UDP, 1, 53, &why), FZGW_ACCEPT);
-	upd.resource = web;
-	upd.resource.n_filters = 1;
-	upd.resource.filters[0].proto = FZGW_FILTER_TCP;
-	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_UDP, 1, 53, &why), FZGW_ACCEPT);
 	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, L77, MT_UDP, 1, 53, &why), FZGW_DROP);
+	upd.resource = mkres("web", FZGW_RES_DNS, NULL, "tcp");
+	upd.resource.pattern = "*.corp.example";
+	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
 	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 53, &why), FZGW_ACCEPT);
 	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_UDP, 1, 53, &why), FZGW_DROP);
 	assert_string_equal(why, "proto-denied");
@@ -841,7 +886,7 @@ static void test_proxy_ips_malformed(void **state)
 	const char *why;
 
 	(void)state;
-	snprintf(web.pattern, sizeof(web.pattern), "*.corp.example");
+	web.pattern = "*.corp.example";
 	grant(t, "alice", &web, 0);
 	/* a real address would let a name cover a real host: refused with the rest of the set */
 	proxy_ips(t, "alice", "web", "app.corp.example", P1 " 10.0.0.1");
@@ -890,6 +935,170 @@ static void test_proxy_ips_malformed(void **state)
 	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, PX, MT_TCP, 1, 53, &why), FZGW_DROP);
 	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 53, &why), FZGW_ACCEPT);
 	assert_int_equal(filter_client_find(fst(t), "alice")->ix.nodes, 1);
+	modtest_free(t);
+}
+
+/*
+ * As the original: a later description of a held resource (an update, or another
+ * authorization naming it) changes only its filters; its address, pattern and type stay as
+ * granted, and a type change is refused (counted). Definitions are shared by id.
+ */
+static void test_resource_update_filters_only(void **state)
+{
+	struct modtest *t = start("{ }");
+	struct fzgw_resource lan = mkres("lan", FZGW_RES_CIDR, "10.200.0.0/24", "tcp=80");
+	struct fzgw_resource web = mkres("web", FZGW_RES_DNS, NULL, "");
+	struct fzgw_resource inet = mkres("inet", FZGW_RES_INTERNET, NULL, "");
+	struct fzgw_resource again;
+	struct fzgw_ev_resource upd;
+	const char *why;
+
+	(void)state;
+	web.pattern = "*.corp.example";
+	grant(t, "alice", &lan, 0);
+	grant(t, "alice", &web, 0);
+	grant(t, "bob", &lan, 0);
+	grant(t, "bob", &inet, 0);
+	proxy_ips(t, "alice", "web", "app.corp.example", P1);
+	/* a new address and new filters: the filters change, the address stays */
+	memset(&upd, 0, sizeof(upd));
+	upd.resource = mkres("lan", FZGW_RES_CIDR, "10.201.0.0/24", "tcp=443");
+	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 80, &why), FZGW_DROP);
+	assert_string_equal(why, "port-denied");
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.201.0.5", MT_TCP, 1, 443, &why), FZGW_DROP);
+	assert_string_equal(why, "no-resource");
+	assert_int_equal(run(t, FZGW_DIR_OUT, "alice", "10.200.0.5", A4, MT_TCP, 443, 1, &why), FZGW_ACCEPT);
+	/* a type change is refused whole: neither the type nor the filters change */
+	upd.resource = mkres("lan", FZGW_RES_DNS, NULL, "udp=53");
+	upd.resource.pattern = "*.lan.example";
+	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
+	assert_int_equal(counter(t, "type-change-refused"), 1);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_UDP, 1, 53, &why), FZGW_DROP);
+	assert_string_equal(why, "proto-denied");
+	upd.resource = mkres("web", FZGW_RES_CIDR, "10.77.0.0/16", "");
+	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_UDP, 1, 53, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, L77, MT_UDP, 1, 53, &why), FZGW_DROP);
+	assert_string_equal(why, "no-resource");
+	upd.resource = mkres("inet", FZGW_RES_CIDR, "1.0.0.0/8", "tcp=1");
+	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "8.8.8.8", MT_UDP, 1, 53, &why), FZGW_ACCEPT);
+	assert_int_equal(counter(t, "type-change-refused"), 3);
+	/* the DNS resource's filters do change; its pattern stays */
+	upd.resource = mkres("web", FZGW_RES_DNS, NULL, "tcp=443");
+	upd.resource.pattern = "*.other.example";
+	modtest_publish(t, FZGW_EV_RESOURCE_UPDATED, &upd, sizeof(upd));
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_UDP, 1, 53, &why), FZGW_DROP);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P1, MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+	assert_string_equal(((struct filter_res *)filter_htab_find(&fst(t)->resources, "web"))->def.pattern,
+			    "*.corp.example");
+	/* an authorization naming a held resource: the same rule, for every holder */
+	again = mkres("lan", FZGW_RES_CIDR, "10.99.0.0/16", "udp=53");
+	grant(t, "alice", &again, 0);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_UDP, 1, 53, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.200.0.5", MT_UDP, 1, 53, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "bob", B4, "10.200.0.5", MT_TCP, 1, 443, &why), FZGW_DROP);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.200.0.5", MT_TCP, 1, 443, &why), FZGW_DROP);
+	assert_string_equal(why, "proto-denied");
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.99.0.1", MT_UDP, 1, 53, &why), FZGW_DROP);
+	assert_string_equal(why, "no-resource");
+	/* a new holder with another type gets the definition as it is, the grant still counts */
+	again = mkres("lan", FZGW_RES_INTERNET, NULL, "");
+	grant(t, "carol", &again, 0);
+	assert_int_equal(counter(t, "type-change-refused"), 4);
+	assert_int_equal(run(t, FZGW_DIR_IN, "carol", "100.64.0.4", "10.200.0.5", MT_UDP, 1, 53, &why),
+			 FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "carol", "100.64.0.4", "1.1.1.1", MT_UDP, 1, 53, &why),
+			 FZGW_DROP);
+	assert_string_equal(why, "no-resource");
+	modtest_free(t);
+}
+
+static uint32_t rnd(void);
+
+/* One resource with 100 filters and 1,000 port ranges: every port's verdict as the lists say. */
+static void test_many_ranges(void **state)
+{
+	enum { N_FILTERS = 100, N_RANGES = 1000 };
+	static struct fzgw_filter fs[N_FILTERS];
+	static struct fzgw_port_range rg[N_RANGES];
+	struct modtest *t = start("{ }");
+	struct fzgw_resource big;
+	const struct filter_res *r;
+	long checked = 0;
+	const char *why;
+
+	(void)state;
+	memset(&big, 0, sizeof(big));
+	snprintf(big.id, sizeof(big.id), "big");
+	big.type = FZGW_RES_CIDR;
+	big.addr = modtest_addr("10.5.0.0");
+	big.prefix_len = 16;
+	big.n_filters = N_FILTERS;
+	big.filters = fs;
+	/* 60 TCP and 40 UDP filters sharing the ranges: narrow ones, overlapping, touching */
+	for (int i = 0, used = 0; i < N_FILTERS; i++) {
+		int n = N_RANGES / N_FILTERS;
+
+		fs[i].proto = i < 60 ? FZGW_FILTER_TCP : FZGW_FILTER_UDP;
+		fs[i].n_ranges = (uint32_t)n;
+		fs[i].ranges = &rg[used];
+		for (int k = 0; k < n; k++, used++) {
+			uint16_t a = (uint16_t)(rnd() % 65536), w = (uint16_t)(rnd() % 8 ? rnd() % 16 : rnd() % 600);
+
+			rg[used].first = a;
+			rg[used].last = a + w < 65536 ? (uint16_t)(a + w) : 65535;
+			if (k && rnd() % 4 == 0 && rg[used - 1].last < 65535) {
+				rg[used].first = (uint16_t)(rg[used - 1].last + 1); /* touching */
+				if (rg[used].last < rg[used].first)
+					rg[used].last = rg[used].first;
+			}
+		}
+	}
+	rg[0] = (struct fzgw_port_range){ 0, 0 };
+	rg[1] = (struct fzgw_port_range){ 65535, 65535 };
+	grant(t, "alice", &big, 0);
+	assert_non_null(r = (const struct filter_res *)filter_htab_find(&fst(t)->resources, "big"));
+	/* kept merged: one filter per protocol, ranges sorted, disjoint and not touching */
+	assert_int_equal(r->def.n_filters, 2);
+	for (uint32_t i = 0; i < r->def.n_filters; i++)
+		for (uint32_t k = 1; k < r->def.filters[i].n_ranges; k++)
+			assert_true(r->def.filters[i].ranges[k].first >
+				    r->def.filters[i].ranges[k - 1].last + 1);
+	for (int proto = 0; proto < 2; proto++) {
+		for (uint32_t port = 0; port < 65536; port++) {
+			bool want = false;
+
+			for (int i = 0; i < N_FILTERS && !want; i++) {
+				if (fs[i].proto != (proto ? FZGW_FILTER_UDP : FZGW_FILTER_TCP))
+					continue;
+				for (uint32_t k = 0; k < fs[i].n_ranges && !want; k++)
+					want = port >= fs[i].ranges[k].first && port <= fs[i].ranges[k].last;
+			}
+			modtest_now_ms += 1000;
+			if (run(t, FZGW_DIR_IN, "alice", A4, "10.5.3.4", proto ? MT_UDP : MT_TCP, 40000,
+				(uint16_t)port, &why) != (want ? FZGW_ACCEPT : FZGW_DROP))
+				fail_msg("%s port %u: want %s", proto ? "udp" : "tcp", port,
+					 want ? "accept" : "drop");
+			if (!want)
+				assert_string_equal(why, "port-denied");
+			checked++;
+		}
+	}
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.5.3.4", MT_ICMP, 0, 0, &why), FZGW_DROP);
+	assert_string_equal(why, "proto-denied");
+	/* one filter without ranges opens its protocol whole; ICMP comes with its own */
+	fs[0].n_ranges = 0;
+	fs[99].proto = FZGW_FILTER_ICMP;
+	grant(t, "alice", &big, 0);
+	assert_int_equal(r->def.n_filters, 3);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.5.3.4", MT_TCP, 1, 12345, &why), FZGW_ACCEPT);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, "10.5.3.4", MT_ICMP, 0, 0, &why), FZGW_ACCEPT);
+	print_message("%ld ports checked against %d ranges in %d filters\n", checked, N_RANGES,
+		      N_FILTERS);
 	modtest_free(t);
 }
 
@@ -1033,13 +1242,15 @@ static struct fzgw_addr rnd_addr(int family)
 	return a;
 }
 
+static int res_gen; /* one set of ids per random policy: a definition keeps its first type */
+
 static struct fzgw_resource rnd_res(int n)
 {
 	struct fzgw_resource r;
 	int family = rnd() % 4 ? 4 : 6;
 
 	memset(&r, 0, sizeof(r));
-	snprintf(r.id, sizeof(r.id), "res-%02d", n);
+	snprintf(r.id, sizeof(r.id), "res-%d-%02d", res_gen, n);
 	r.type = rnd() % 10 == 0 ? FZGW_RES_INTERNET : rnd() % 6 == 0 ? FZGW_RES_DNS : FZGW_RES_CIDR;
 	if (r.type == FZGW_RES_CIDR) {
 		unsigned bits = family == 4 ? 32 : 128, plen = family == 4 ? 8 + rnd() % 25 : 100 + rnd() % 29;
@@ -1049,19 +1260,22 @@ static struct fzgw_resource rnd_res(int n)
 		for (unsigned b = plen; b < bits; b++)
 			r.addr.bytes[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
 	}
-	r.n_filters = (uint8_t)(rnd() % 4);
-	for (int i = 0; i < r.n_filters; i++) {
-		struct fzgw_filter *f = &r.filters[i];
+	r.n_filters = rnd() % 4;
+	r.filters = new_filters(r.n_filters);
+	for (uint32_t i = 0; i < r.n_filters; i++) {
+		struct fzgw_filter *f = (struct fzgw_filter *)&r.filters[i];
+		struct fzgw_port_range *rg;
 
 		f->proto = (uint8_t)(1 + rnd() % 3);
 		if (f->proto == FZGW_FILTER_ICMP)
 			continue;
-		f->n_ranges = (uint8_t)(rnd() % 3);
-		for (int k = 0; k < f->n_ranges; k++) {
+		f->n_ranges = rnd() % 3;
+		f->ranges = rg = new_ranges(f->n_ranges);
+		for (uint32_t k = 0; k < f->n_ranges; k++) {
 			uint16_t a = (uint16_t)(1 + rnd() % 100), b = (uint16_t)(1 + rnd() % 100);
 
-			f->ranges[k].first = a < b ? a : b;
-			f->ranges[k].last = a < b ? b : a;
+			rg[k].first = a < b ? a : b;
+			rg[k].last = a < b ? b : a;
 		}
 	}
 	return r;
@@ -1080,10 +1294,10 @@ static bool proxy_has(const struct filter_grant *g, const struct fzgw_addr *a)
 static void rnd_proxies(struct modtest *t, const char *client, int n_res)
 {
 	for (int i = 0; i < n_res; i++) {
-		char id[16], name[16], text[INET6_ADDRSTRLEN], ips[256];
+		char id[24], name[16], text[INET6_ADDRSTRLEN], ips[256];
 		int names = (int)(rnd() % 4);
 
-		snprintf(id, sizeof(id), "res-%02d", i);
+		snprintf(id, sizeof(id), "res-%d-%02d", res_gen, i);
 		for (int d = 0; d < names; d++) {
 			int n = (int)(rnd() % 4);
 			size_t used = 0;
@@ -1154,6 +1368,7 @@ static void test_cache_agrees(void **state)
 
 		snprintf(client, sizeof(client), "c%d", table % 5);
 		revoke_grant(t, client, "");
+		res_gen = table;
 		for (int i = 0; i < n; i++) {
 			struct fzgw_resource r = rnd_res(i);
 			int64_t exp = rnd() % 5 == 0 ? now - 5 + (int64_t)(rnd() % 10) : 0;
@@ -1373,7 +1588,14 @@ static void test_ranges(void **state)
 		{ "fd00:2021:1111:8001::", false, false, true },
 		{ "fd00:2021:1112::", false, false, true },
 		{ "2001:db8::", false, false, false },
-		{ "::ffff:1.2.3.4", false, false, false },
+		{ "::ffff:1.2.3.4", false, false, true },
+		{ "::ffff:8.8.8.8", false, false, true },
+		{ "::", false, false, false },
+		{ "::1", false, false, true },
+		{ "::2", false, false, false },
+		{ "0.0.0.0", false, false, false },
+		{ "0.255.255.255", false, false, false },
+		{ "10.0.0.0", false, false, true },
 		{ "::ffff:10.2.3.4", false, false, true },
 	};
 
@@ -1401,6 +1623,8 @@ int main(void)
 		cmocka_unit_test(test_proxy_ips),
 		cmocka_unit_test(test_proxy_ips_lifetime),
 		cmocka_unit_test(test_proxy_ips_malformed),
+		cmocka_unit_test(test_resource_update_filters_only),
+		cmocka_unit_test(test_many_ranges),
 		cmocka_unit_test(test_control_and_no_peer),
 		cmocka_unit_test(test_deny_log),
 		cmocka_unit_test(test_many_clients),
