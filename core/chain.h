@@ -3,6 +3,8 @@
 #ifndef FZGW_CHAIN_H
 #define FZGW_CHAIN_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -18,6 +20,7 @@ struct fzgw_chain_entry {
 	void *state;
 	struct fzgw_ctx *ctx;
 	const char *name;
+	const char *after; /* the hook's "module" or "module/hook" anchor, or NULL */
 	int priority;
 	int order;     /* module's config order */
 	int index;     /* hook's index in its module */
@@ -42,8 +45,17 @@ const char *fzgw_phase_name(int phase);
 const char *fzgw_verdict_name(int verdict);
 
 /* Rebuilds every chain from the live modules (ctxs[0..n)). Counters are carried over
- * for hooks that stay. Returns 0 or -E2BIG. */
+ * for hooks that stay. Hooks are sorted by (priority, config order, hook index), where the
+ * priority is the config's per-hook override, else its module-wide one, else the hook's
+ * own; then every hook with an `after` anchor is moved behind the hooks it names in its
+ * phase. Returns 0, -E2BIG, -ELOOP (anchors in a cycle) or -ENOMEM; nothing changes on
+ * error. */
 int fzgw_chains_build(struct fzgw_chains *ch, struct fzgw_ctx *const *ctxs, int n);
+/* The same with a one-line error (FILE:LINE of a module involved) in @err. */
+int fzgw_chains_build_err(struct fzgw_chains *ch, struct fzgw_ctx *const *ctxs, int n, char *err,
+			  size_t errlen);
+/* True if @after is "module" or "module/hook" (non-empty parts, one slash at most). */
+bool fzgw_chain_after_ok(const char *after);
 
 /* Runs one phase from hook index @start. Returns the phase's verdict: ACCEPT (go on),
  * DROP (pkt->drop_reason set) or STOLEN. FILTER phases are default-deny. */

@@ -67,6 +67,7 @@ static const struct fzgw_key mod_keys[] = {
 	{ "sites", FZGW_KEY_LIST, false, 0, 0, 0, 0 },
 	{ "priority", FZGW_KEY_INT, false, offsetof(struct mod_section, priority), 0, -32768, 32767 },
 	{ "settings", FZGW_KEY_GROUP, false, 0, 0, 0, 0 },
+	{ "hooks", FZGW_KEY_GROUP, false, 0, 0, 0, 0 },
 	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
 };
 
@@ -108,6 +109,38 @@ static int site_listed(const config_setting_t *sites, const char *site, bool *li
 	return 0;
 }
 
+/* hooks = { in = 5; "out" = 200; }: per-hook priorities. The names are checked against the
+ * module's hooks when it is loaded. */
+static int load_hook_prios(struct fzgw_mod_entry *me, const config_setting_t *g, char *err,
+			   size_t errlen)
+{
+	int n = config_setting_length(g);
+
+	if (n > (int)(sizeof(me->hook_prio) / sizeof(me->hook_prio[0])))
+		return fzgw_settings_errf(g, err, errlen, "more than %d hook priorities",
+					  (int)(sizeof(me->hook_prio) / sizeof(me->hook_prio[0])));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *h = config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(h);
+		int t = config_setting_type(h);
+		long long v;
+
+		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+			return fzgw_settings_errf(h, err, errlen,
+						  "wrong type, expected a priority (an integer)");
+		v = config_setting_get_int64(h);
+		if (v < -32768 || v > 32767)
+			return fzgw_settings_errf(h, err, errlen, "value %lld out of range -32768..32767", v);
+		if (!name || strlen(name) >= FZGW_HOOK_NAME_MAX)
+			return fzgw_settings_errf(h, err, errlen, "hook name too long");
+		strcpy(me->hook_prio[i].name, name);
+		me->hook_prio[i].priority = (int)v;
+		me->hook_prio[i].cs = h;
+	}
+	me->n_hook_prio = n;
+	return 0;
+}
+
 static int load_module_entry(struct fzgw_config *c, const config_setting_t *e, int idx, char *err,
 			     size_t errlen)
 {
@@ -140,6 +173,9 @@ static int load_module_entry(struct fzgw_config *c, const config_setting_t *e, i
 	me->has_priority = m.has_priority;
 	me->priority = (int)m.priority;
 	me->active = m.enabled;
+	if (config_setting_get_member(e, "hooks") &&
+	    (rc = load_hook_prios(me, config_setting_get_member(e, "hooks"), err, errlen)) < 0)
+		return rc;
 	if ((sites = config_setting_get_member(e, "sites"))) {
 		bool listed;
 

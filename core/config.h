@@ -7,9 +7,20 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include <fzgw/module.h>
+
 #define FZGW_NAME_MAX 64
 #define FZGW_MAX_MODULES 32
 #define FZGW_MAX_SITES 16
+
+#define FZGW_HOOK_NAME_MAX 64
+
+/* One per-hook priority override: modules = ( { ...; hooks = { <hook> = <priority>; }; } ). */
+struct fzgw_hook_prio {
+	char name[FZGW_HOOK_NAME_MAX];
+	int priority;
+	const config_setting_t *cs; /* for FILE:LINE errors; owned by the config */
+};
 
 struct fzgw_mod_entry {
 	char name[FZGW_NAME_MAX];
@@ -17,6 +28,8 @@ struct fzgw_mod_entry {
 	bool active;       /* enabled and listed for the active site */
 	bool has_priority;
 	int priority;
+	int n_hook_prio;   /* per-hook overrides; they win over priority */
+	struct fzgw_hook_prio hook_prio[FZGW_MAX_HOOKS];
 	int order;         /* position in the config file */
 	const config_setting_t *entry;    /* for FILE:LINE errors; owned by the config */
 	const config_setting_t *settings; /* may be NULL; owned by the config */

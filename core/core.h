@@ -32,6 +32,8 @@ struct fzgw_ctx {
 	bool live;        /* init() succeeded and fini() not yet called */
 	bool has_priority;
 	int priority;
+	int n_hook_prio;          /* per-hook priority overrides from the config */
+	struct fzgw_hook_prio hook_prio[FZGW_MAX_HOOKS];
 	int order;
 	const config_setting_t *entry_cs;    /* the config entry, for errors without settings (borrowed) */
 	char *settings_text;                 /* settings as text, to tell whether they changed */

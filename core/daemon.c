@@ -80,6 +80,7 @@ int fzgw_daemon_start(struct fzgw_daemon *d, const char *config_path, const stru
 		      bool check_only, char *err, size_t errlen)
 {
 	struct event_base *base;
+	char why[512];
 	int rc;
 
 	memset(d, 0, sizeof(*d));
@@ -116,9 +117,12 @@ int fzgw_daemon_start(struct fzgw_daemon *d, const char *config_path, const stru
 			goto err_mods;
 		d->core.mods[d->core.n_mods++] = ctx;
 	}
-	if ((rc = fzgw_chains_build(&d->core.chains, d->core.mods, d->core.n_mods)) < 0) {
-		snprintf(err, errlen, "%s:1: too many hooks in one phase (at most %d)", d->cfg->file,
-			 FZGW_CHAIN_MAX);
+	if ((rc = fzgw_chains_build_err(&d->core.chains, d->core.mods, d->core.n_mods, why,
+					sizeof(why))) < 0) {
+		if (rc == -ELOOP)
+			snprintf(err, errlen, "%s", why);
+		else
+			snprintf(err, errlen, "%s:1: %s", d->cfg->file, why);
 		goto err_mods;
 	}
 	return 0;
@@ -230,20 +234,31 @@ static void warn_restart_only(const struct fzgw_config *o, const struct fzgw_con
 
 /* Validates every module's new settings with a throw-away check-only init, so that a
  * refused reload changes nothing at all. */
+/* Validates every module's new settings with a throw-away check-only init, and the chains
+ * they would make, so that a refused reload changes nothing at all. */
 static int validate_modules(struct fzgw_daemon *d, const struct fzgw_config *n, char *err, size_t errlen)
 {
-	for (int i = 0; i < n->n_modules; i++) {
-		const struct fzgw_mod_entry *me = &n->modules[i];
-		struct fzgw_ctx *probe;
-		int rc;
+	struct fzgw_ctx *probes[FZGW_MAX_MODULES];
+	struct fzgw_chains *trial;
+	int np = 0, rc = 0;
 
-		if (!me->active)
-			continue;
-		if ((rc = open_and_init(&d->core, me, true, &probe, err, errlen)) < 0)
-			return rc;
-		fzgw_loader_unload(probe);
+	for (int i = 0; i < n->n_modules && rc == 0; i++) {
+		const struct fzgw_mod_entry *me = &n->modules[i];
+
+		if (me->active && (rc = open_and_init(&d->core, me, true, &probes[np], err, errlen)) == 0)
+			np++;
 	}
-	return 0;
+	if (rc == 0) {
+		/* the placement of the new config, checked on a copy (cycles, too many hooks) */
+		if (!(trial = calloc(1, sizeof(*trial))))
+			rc = -ENOMEM;
+		else
+			rc = fzgw_chains_build_err(trial, probes, np, err, errlen);
+		free(trial);
+	}
+	while (np > 0)
+		fzgw_loader_unload(probes[--np]);
+	return rc;
 }
 
 static int apply_module(struct fzgw_daemon *d, const struct fzgw_mod_entry *me, struct fzgw_ctx **slot,
@@ -253,10 +268,7 @@ static int apply_module(struct fzgw_daemon *d, const struct fzgw_mod_entry *me, 
 	char *text = fzgw_settings_to_text(me->settings);
 	int rc = 0;
 
-	ctx->has_priority = me->has_priority;
-	ctx->priority = me->priority;
-	ctx->order = me->order;
-	ctx->entry_cs = me->entry;
+	fzgw_loader_set_placement(ctx, me);
 	if (text && ctx->settings_text && !strcmp(text, ctx->settings_text)) {
 		free(text);
 		return 0;
@@ -337,8 +349,8 @@ int fzgw_daemon_reload(struct fzgw_daemon *d, char *err, size_t errlen)
 	}
 	memcpy(d->core.mods, next, sizeof(next[0]) * (size_t)nn);
 	d->core.n_mods = nn;
-	if (fzgw_chains_build(&d->core.chains, d->core.mods, d->core.n_mods) < 0)
-		fzgw_err("reload: too many hooks in one phase; chains unchanged");
+	if (fzgw_chains_build_err(&d->core.chains, d->core.mods, d->core.n_mods, err, errlen) < 0)
+		fzgw_err("reload: %s; chains unchanged", err);
 	fzgw_config_free(d->cfg);
 	free(d->cfg);
 	d->cfg = n;

@@ -178,17 +178,57 @@ static int check_desc(const struct fzgw_module *d, const char *want_name, char *
 		snprintf(err, errlen, "descriptor has no init()");
 		return -EINVAL;
 	}
-	for (int i = 0; i < FZGW_MAX_HOOKS && d->hooks[i].fn; i++)
+	for (int i = 0; i < FZGW_MAX_HOOKS && d->hooks[i].fn; i++) {
 		if (d->hooks[i].phase >= FZGW_PHASE_COUNT) {
 			snprintf(err, errlen, "hook %d has unknown phase %u", i, d->hooks[i].phase);
 			return -EINVAL;
 		}
+		if (d->hooks[i].after && !fzgw_chain_after_ok(d->hooks[i].after)) {
+			snprintf(err, errlen, "hook %d: bad \"after\" \"%.64s\" (\"module\" or \"module/hook\")",
+				 i, d->hooks[i].after);
+			return -EINVAL;
+		}
+	}
 	for (int i = 0; i < FZGW_MAX_SUBS && d->subs[i].fn; i++)
 		if (d->subs[i].type == FZGW_EV_NONE || d->subs[i].type >= FZGW_EV_TYPE_COUNT) {
 			snprintf(err, errlen, "subscription %d has unknown event type %u", i, d->subs[i].type);
 			return -EINVAL;
 		}
 	return 0;
+}
+
+/* Every per-hook priority of the config must name a hook of the module. */
+static int check_hook_prios(const struct fzgw_mod_entry *me, const struct fzgw_module *d, char *err,
+			    size_t errlen)
+{
+	for (int k = 0; k < me->n_hook_prio; k++) {
+		char names[256] = "";
+		bool found = false;
+
+		for (int i = 0; i < FZGW_MAX_HOOKS && d->hooks[i].fn; i++) {
+			const char *hn = d->hooks[i].name ? d->hooks[i].name : "hook";
+
+			found = found || !strcmp(hn, me->hook_prio[k].name);
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 names[0] ? ", " : "", hn);
+		}
+		if (!found)
+			return fzgw_settings_errf(me->hook_prio[k].cs, err, errlen,
+						  "module \"%s\" has no hook \"%s\" (its hooks: %s)",
+						  me->name, me->hook_prio[k].name,
+						  names[0] ? names : "none");
+	}
+	return 0;
+}
+
+void fzgw_loader_set_placement(struct fzgw_ctx *ctx, const struct fzgw_mod_entry *me)
+{
+	ctx->has_priority = me->has_priority;
+	ctx->priority = me->priority;
+	ctx->n_hook_prio = me->n_hook_prio;
+	memcpy(ctx->hook_prio, me->hook_prio, sizeof(ctx->hook_prio));
+	ctx->order = me->order;
+	ctx->entry_cs = me->entry;
 }
 
 static int entry_err(const struct fzgw_mod_entry *me, char *err, size_t errlen, const char *what)
@@ -233,6 +273,8 @@ int fzgw_loader_open(struct fzgw_core *core, const struct fzgw_mod_entry *me, st
 		entry_err(me, err, errlen, why);
 		return rc;
 	}
+	if ((rc = check_hook_prios(me, d, err, errlen)) < 0)
+		return rc;
 	if (!(ctx = calloc(1, sizeof(*ctx))))
 		return -ENOMEM;
 	ctx->core = core;
@@ -241,10 +283,7 @@ int fzgw_loader_open(struct fzgw_core *core, const struct fzgw_mod_entry *me, st
 	ctx->desc = d;
 	ctx->dl = dl;
 	ctx->check_only = core->check_only;
-	ctx->has_priority = me->has_priority;
-	ctx->priority = me->priority;
-	ctx->order = me->order;
-	ctx->entry_cs = me->entry;
+	fzgw_loader_set_placement(ctx, me);
 	*out = ctx;
 	return 0;
 }

@@ -17,6 +17,9 @@ int fzgw_loader_precheck(const char *path, char *err, size_t errlen);
 int fzgw_loader_open(struct fzgw_core *core, const struct fzgw_mod_entry *me, struct fzgw_ctx **out,
 		     char *err, size_t errlen) __attribute__((warn_unused_result));
 
+/* Copies the config entry's placement (priority, per-hook priorities, order) into @ctx. */
+void fzgw_loader_set_placement(struct fzgw_ctx *ctx, const struct fzgw_mod_entry *me);
+
 /* Calls init() with @settings; subscribes the descriptor's bus handlers on success. On
  * failure everything the module registered is removed. */
 int fzgw_loader_init(struct fzgw_ctx *ctx, const config_setting_t *settings, char *err, size_t errlen)

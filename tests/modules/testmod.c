@@ -32,6 +32,9 @@
 #ifndef TM_SYMBOL
 #define TM_SYMBOL fzgw_module
 #endif
+#ifndef TM_AFTER
+#define TM_AFTER NULL
+#endif
 
 struct tm_conf {
 	char verdict[16];
@@ -226,7 +229,7 @@ FZGW_MODULE_EXPORT const struct fzgw_module TM_SYMBOL = {
 	.reload = tm_reload,
 	.fini = tm_fini,
 	.hooks = {
-		{ FZGW_PHASE_IN_FILTER, TM_PRIO, tm_in, "in" },
+		{ FZGW_PHASE_IN_FILTER, TM_PRIO, tm_in, "in", TM_AFTER },
 		{ FZGW_PHASE_OUT_FILTER, TM_PRIO, tm_out, "out" },
 	},
 	.subs = {

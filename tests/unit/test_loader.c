@@ -281,6 +281,102 @@ static void test_reload(void **st)
 	fzgw_daemon_stop(&d);
 }
 
+static char *print_chains(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fzgw_daemon_print(&d, f);
+	fclose(f);
+	return buf;
+}
+
+static void expect_chain(const char *modules, const char *want)
+{
+	char err[1024];
+	char *buf;
+
+	if (start(modules, err, sizeof(err)) != 0)
+		fail_msg("refused: %s", err);
+	buf = print_chains();
+	if (!strstr(buf, want))
+		fail_msg("chains:\n%s\nwant: %s", buf, want);
+	free(buf);
+	fzgw_daemon_stop(&d);
+}
+
+/* Item 11: a hook with `after` lands behind its anchor whatever the priorities say. */
+static void test_after_placement(void **st)
+{
+	(void)st;
+	/* tm_after's hook has priority 5 but runs after tm_b (20) */
+	expect_chain("{ name = \"tm_a\"; }, { name = \"tm_after\"; }, { name = \"tm_b\"; }",
+		     "in-filter : [10] tm_a/in -> [20] tm_b/in -> [5] tm_after/in (after tm_b) -> deny");
+	/* the module-wide priority override cannot move it ahead of its anchor */
+	expect_chain("{ name = \"tm_after\"; priority = -100; }, { name = \"tm_b\"; priority = 100; }, { name = \"tm_a\"; }",
+		     "in-filter : [10] tm_a/in -> [100] tm_b/in -> [-100] tm_after/in (after tm_b) -> deny");
+	/* its other hook (out) has no anchor: the override moves it */
+	expect_chain("{ name = \"tm_after\"; priority = -100; }, { name = \"tm_b\"; priority = 100; }",
+		     "out-filter: [-100] tm_after/out -> [100] tm_b/out -> deny");
+	/* an anchor that is not loaded places nothing */
+	expect_chain("{ name = \"tm_after\"; }, { name = \"tm_a\"; }, { name = \"tm_b\"; enabled = false; }",
+		     "in-filter : [5] tm_after/in (after tm_b) -> [10] tm_a/in -> deny");
+	/* the order in the pipeline is the printed one */
+	{
+		char err[1024];
+		struct fzgw_packet p = mkpkt(FZGW_DIR_IN);
+
+		assert_int_equal(start("{ name = \"tm_after\"; }, { name = \"tm_b\"; }, { name = \"tm_a\"; }", err, sizeof(err)), 0);
+		fzgw_core_pipeline(&d.core, &p, FZGW_PHASE_IN_PARSE, 0);
+		assert_string_equal(trail, "tm_a tm_b tm_after ");
+		fzgw_daemon_stop(&d);
+	}
+}
+
+static void test_after_cycle_refused(void **st)
+{
+	(void)st;
+	expect_refused("{ name = \"tm_a\"; },\n{ name = \"tm_cyc1\"; },\n{ name = \"tm_cyc2\"; }", 4,
+		       "hooks of phase in-filter placed after each other in a cycle: tm_cyc1/in after \"tm_cyc2\", tm_cyc2/in after \"tm_cyc1/in\"");
+	expect_refused("{ name = \"tm_badafter\"; }", 3, "bad \"after\" \"a/b/c\"");
+}
+
+static void test_after_cycle_refused_on_reload(void **st)
+{
+	char err[1024];
+
+	(void)st;
+	assert_int_equal(start("{ name = \"tm_cyc1\"; }", err, sizeof(err)), 0);
+	rewrite("{ name = \"tm_cyc1\"; }, { name = \"tm_cyc2\"; }");
+	assert_true(fzgw_daemon_reload(&d, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "in a cycle"));
+	assert_int_equal(d.core.n_mods, 1);
+	assert_int_equal(d.core.chains.phase[FZGW_PHASE_IN_FILTER].n, 1);
+	fzgw_daemon_stop(&d);
+}
+
+/* Per-hook priorities in the config: hooks = { <hook> = <priority>; }. */
+static void test_hook_priorities(void **st)
+{
+	(void)st;
+	/* only tm_a's "in" moves; its "out" keeps the module-wide override */
+	expect_chain("{ name = \"tm_a\"; priority = 30; hooks = { in = 1; }; }, { name = \"tm_b\"; }",
+		     "in-filter : [1] tm_a/in -> [20] tm_b/in -> deny");
+	expect_chain("{ name = \"tm_a\"; priority = 30; hooks = { in = 1; }; }, { name = \"tm_b\"; }",
+		     "out-filter: [20] tm_b/out -> [30] tm_a/out -> deny");
+	/* and it cannot move a hook with `after` ahead of its anchor either */
+	expect_chain("{ name = \"tm_after\"; hooks = { in = -5; }; }, { name = \"tm_b\"; }",
+		     "in-filter : [20] tm_b/in -> [-5] tm_after/in (after tm_b) -> deny");
+	expect_refused("{ name = \"tm_a\";\n hooks = { inn = 1; }; }", 4,
+		       "module \"tm_a\" has no hook \"inn\" (its hooks: in, out) (key \"modules[0].hooks.inn\")");
+	expect_refused("{ name = \"tm_a\";\n hooks = { in = \"first\"; }; }", 4,
+		       "wrong type, expected a priority (an integer) (key \"modules[0].hooks.in\")");
+	expect_refused("{ name = \"tm_a\";\n hooks = { in = 40000; }; }", 4,
+		       "value 40000 out of range -32768..32767");
+	expect_refused("{ name = \"tm_a\";\n hooks = ( 1 ); }", 4, "wrong type, expected a group");
+}
+
 static void test_check_only_mode(void **st)
 {
 	char path[256], err[1024];
@@ -317,6 +413,10 @@ int main(void)
 		cmocka_unit_test(test_bus_through_modules),
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_check_only_mode),
+		cmocka_unit_test(test_after_placement),
+		cmocka_unit_test(test_after_cycle_refused),
+		cmocka_unit_test(test_after_cycle_refused_on_reload),
+		cmocka_unit_test(test_hook_priorities),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The ABI 2.0 services: settings_int, log_limited, peer_index_max, and peer_remove both as
+ * modules see it (recorded by modtest) and as the data plane carries it out. */
+#include <errno.h>
+#include <event2/event.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "dp.h"
+#include "modtest.h"
+
+static int nop_init(struct fzgw_ctx *ctx, const struct fzgw_api *api,
+		    const struct fzgw_settings *settings, void **state)
+{
+	(void)ctx, (void)api, (void)settings;
+	*state = NULL;
+	return 0;
+}
+
+static const struct fzgw_module nop_desc = {
+	FZGW_MODULE_HEADER,
+	.name = "nop",
+	.version = "test",
+	.init = nop_init,
+};
+
+static const struct fzgw_api *api = &fzgw_core_api;
+
+static void test_settings_int(void **st)
+{
+	struct modtest *t = modtest_new("nop", &nop_desc);
+	const struct fzgw_settings *s = modtest_settings(t, "{ ports = [22, 23]; big = 5000000000L; "
+							  "name = \"x\"; mixed = (1, \"2\"); }");
+	const struct fzgw_settings *ports, *mixed;
+	int64_t v = -1;
+
+	(void)st;
+	assert_non_null(s);
+	assert_non_null(ports = api->settings_child(s, "ports"));
+	assert_int_equal(api->settings_count(ports), 2);
+	assert_int_equal(api->settings_int(api->settings_elem(ports, 0), &v), 0);
+	assert_int_equal(v, 22);
+	assert_int_equal(api->settings_int(api->settings_elem(ports, 1), &v), 0);
+	assert_int_equal(v, 23);
+	assert_int_equal(api->settings_int(api->settings_child(s, "big"), &v), 0);
+	assert_int_equal(v, 5000000000LL);
+	/* not an integer: -EINVAL and nothing written */
+	v = 7;
+	assert_int_equal(api->settings_int(api->settings_child(s, "name"), &v), -EINVAL);
+	assert_int_equal(api->settings_int(ports, &v), -EINVAL);
+	assert_non_null(mixed = api->settings_child(s, "mixed"));
+	assert_int_equal(api->settings_int(api->settings_elem(mixed, 1), &v), -EINVAL);
+	assert_int_equal(api->settings_int(NULL, &v), -EINVAL);
+	assert_int_equal(v, 7);
+	modtest_free(t);
+}
+
+/* stderr into a file while @fn runs; returns the text (caller frees). */
+static char *capture(void (*fn)(struct modtest *t), struct modtest *t)
+{
+	char path[] = "/tmp/fzgw-api-log-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char *buf = calloc(1, 65536);
+	ssize_t n;
+
+	assert_true(fd >= 0 && saved >= 0 && buf);
+	fflush(stderr);
+	dup2(fd, 2);
+	fn(t);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, buf, 65535, 0);
+	assert_true(n >= 0);
+	close(fd);
+	unlink(path);
+	return buf;
+}
+
+static int count(const char *text, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/* One call site (one format string address) for every "bad packet" line. */
+static void bad_packet(struct modtest *t, int i)
+{
+	api->log_limited(&t->ctx, FZGW_LOG_WARN, "bad packet from %s #%d", "c1", i);
+}
+
+static void burst(struct modtest *t)
+{
+	for (int i = 0; i < 20; i++)
+		bad_packet(t, i);
+	/* another call site has its own budget */
+	api->log_limited(&t->ctx, FZGW_LOG_WARN, "other site %d", 1);
+}
+
+static void after_one_second(struct modtest *t)
+{
+	modtest_now_ms += 1000;
+	for (int i = 0; i < 3; i++)
+		bad_packet(t, 100 + i);
+	burst(t); /* the same sites again: "bad packet" has no token left, "other site" has 4 */
+}
+
+static void test_log_limited(void **st)
+{
+	struct modtest *t = modtest_new("nop", &nop_desc);
+	char *out;
+
+	(void)st;
+	out = capture(burst, t);
+	assert_int_equal(count(out, "bad packet from c1"), 5);
+	assert_non_null(strstr(out, "#4\n"));
+	assert_null(strstr(out, "#5"));
+	assert_int_equal(count(out, "other site 1"), 1);
+	assert_null(strstr(out, "suppressed"));
+	free(out);
+	/* a second later one line passes, saying how many were suppressed (15) */
+	out = capture(after_one_second, t);
+	assert_int_equal(count(out, "bad packet from c1"), 1);
+	assert_non_null(strstr(out, "bad packet from c1 #100 (15 similar lines suppressed)"));
+	assert_int_equal(count(out, "other site 1"), 1);
+	free(out);
+	/* a site's budget refills to the burst, not beyond */
+	modtest_now_ms += 60000;
+	out = capture(burst, t);
+	assert_int_equal(count(out, "bad packet from c1"), 5);
+	assert_non_null(strstr(out, "bad packet from c1 #0 (22 similar lines suppressed)"));
+	free(out);
+	modtest_free(t);
+}
+
+static void test_peer_index_max(void **st)
+{
+	struct modtest *t = modtest_new("nop", &nop_desc);
+	struct fzgw_peers peers;
+	struct fzgw_gw_peer *p = NULL;
+	char id[40];
+
+	(void)st;
+	/* known from init on (also under check_only): modules size per-peer tables by it */
+	assert_int_equal(api->peer_index_max(&t->ctx), FZGW_PEERS_MAX);
+	assert_int_equal(fzgw_peers_init(&peers, 1024), 0);
+	for (int i = 0; i < FZGW_PEERS_MAX; i++) {
+		snprintf(id, sizeof(id), "c%d", i);
+		assert_int_equal(fzgw_peers_add(&peers, id, NULL, NULL, &p), 0);
+		assert_true(p->info.index < api->peer_index_max(&t->ctx));
+	}
+	assert_int_equal(fzgw_peers_add(&peers, "one-more", NULL, NULL, &p), -ENOSPC);
+	fzgw_peers_fini(&peers);
+	modtest_free(t);
+}
+
+static void test_peer_remove_recorded(void **st)
+{
+	struct modtest *t = modtest_new("nop", &nop_desc);
+
+	(void)st;
+	assert_int_equal(modtest_init(t, NULL, false), 0);
+	assert_int_equal(api->peer_remove(&t->ctx, "c1", "client said goodbye"), 0);
+	assert_int_equal(t->n_removals, 1);
+	assert_string_equal(t->removals[0].client_id, "c1");
+	assert_string_equal(t->removals[0].why, "client said goodbye");
+	assert_int_equal(api->peer_remove(&t->ctx, "", "x"), -EINVAL);
+	t->peer_remove_rc = -ENOENT;
+	assert_int_equal(api->peer_remove(&t->ctx, "c2", NULL), -ENOENT);
+	assert_string_equal(t->removals[1].why, "");
+	/* a check-only run changes nothing */
+	t->ctx.check_only = true;
+	assert_int_equal(api->peer_remove(&t->ctx, "c3", "x"), 0);
+	assert_int_equal(t->n_removals, 2);
+	/* no data plane: there are no clients */
+	t->ctx.check_only = false;
+	t->core.peer_remove = NULL;
+	assert_int_equal(api->peer_remove(&t->ctx, "c1", "x"), -ENOENT);
+	modtest_clear(t);
+	assert_int_equal(t->n_removals, 0);
+	modtest_free(t);
+}
+
+/* ------------------------------------------------------------ the data plane's side */
+
+struct dpt {
+	struct event_base *base;
+	struct fzgw_core core;
+	struct fzgw_dataplane *dp;
+	struct fzgw_ctx mod;      /* the module that asks */
+	struct fzgw_ctx watcher;  /* another module watching the events */
+	char seen[512];
+};
+
+static struct dpt *dpt_g;
+
+static void watch(void *state, const struct fzgw_event *ev)
+{
+	struct dpt *x = state;
+	char line[128];
+
+	if (ev->type == FZGW_EV_ACCESS_REVOKED) {
+		const struct fzgw_ev_revoke *r = ev->data;
+
+		snprintf(line, sizeof(line), "revoked:%s:[%s]:%s ", r->client_id, r->resource_id,
+			 ev->source);
+	} else {
+		const struct fzgw_ev_peer *p = ev->data;
+
+		snprintf(line, sizeof(line), "removed:%s:%s ", p->client_id, ev->source);
+	}
+	strncat(x->seen, line, sizeof(x->seen) - strlen(x->seen) - 1);
+	/* published before the peer is freed: it can still be looked up */
+	strncat(x->seen, api->peer_by_client(&x->watcher, "c1") ? "(present) " : "(gone) ",
+		sizeof(x->seen) - strlen(x->seen) - 1);
+	/* asking again while it goes is harmless */
+	api->peer_remove(&x->watcher, "c1", "again");
+}
+
+static struct dpt *dpt_new(void)
+{
+	struct fzgw_wg_ops ops = { .now_ns = dp_wg_now_ns, .send = dp_wg_send, .event = dp_wg_event };
+	struct dpt *x = calloc(1, sizeof(*x));
+	struct fzgw_dataplane *dp = calloc(1, sizeof(*dp));
+	uint8_t key[32];
+
+	assert_true(x && dp && sodium_init() >= 0);
+	assert_non_null(x->base = event_base_new());
+	fzgw_core_init(&x->core, x->base, false);
+	dp->core = &x->core;
+	dp->ctx = &x->core.self;
+	dp->tun_fd = dp->udp.fd4 = dp->udp.fd6 = -1;
+	ops.user = dp;
+	randombytes_buf(key, sizeof(key));
+	assert_int_equal(fzgw_peers_init(&dp->peers, 64), 0);
+	assert_int_equal(fzgw_pool_create(&dp->pool, 64, FZGW_POOL_DEFAULT_SIZE), 0);
+	assert_int_equal(fzgw_wg_new(&dp->wg, key, &ops), 0);
+	x->dp = dp;
+	x->core.dp = dp;
+	x->core.peer_remove = dp_peer_remove;
+	x->core.peer_by_client = dp_peer_by_client;
+	x->core.release = dp_release;
+	assert_int_equal(fzgw_bus_subscribe(&x->core.bus, dp->ctx, FZGW_EV_PEER_AUTHORIZED,
+					    dp_on_authorized, dp), 0);
+	assert_int_equal(fzgw_bus_subscribe(&x->core.bus, dp->ctx, FZGW_EV_ACCESS_REVOKED,
+					    dp_on_revoked, dp), 0);
+	x->mod.core = x->watcher.core = &x->core;
+	strcpy(x->mod.name, "asker");
+	strcpy(x->watcher.name, "watcher");
+	x->mod.live = x->watcher.live = true;
+	assert_int_equal(fzgw_bus_subscribe(&x->core.bus, &x->watcher, FZGW_EV_ACCESS_REVOKED, watch, x), 0);
+	assert_int_equal(fzgw_bus_subscribe(&x->core.bus, &x->watcher, FZGW_EV_PEER_REMOVED, watch, x), 0);
+	return x;
+}
+
+static void dpt_free(struct dpt *x)
+{
+	fzgw_ctx_unregister_all(&x->watcher);
+	fzgw_dataplane_stop(x->dp);
+	fzgw_core_fini(&x->core);
+	event_base_free(x->base);
+	free(x);
+}
+
+static void authorize(struct dpt *x, const char *client, uint8_t key_byte, uint8_t ip_last)
+{
+	struct fzgw_ev_authorization a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.client_id, sizeof(a.client_id), "%s", client);
+	memset(a.public_key, key_byte, sizeof(a.public_key));
+	a.ipv4 = modtest_addr("100.64.0.2");
+	a.ipv4.bytes[3] = ip_last;
+	snprintf(a.resource.id, sizeof(a.resource.id), "r1");
+	a.resource.type = FZGW_RES_INTERNET;
+	assert_int_equal(fzgw_bus_publish(&x->core.bus, &x->mod, FZGW_EV_PEER_AUTHORIZED, &a, sizeof(a)), 1);
+}
+
+static void test_peer_remove_data_plane(void **st)
+{
+	struct dpt *x = dpt_new();
+
+	(void)st;
+	dpt_g = x;
+	authorize(x, "c1", 1, 2);
+	authorize(x, "c2", 2, 3);
+	assert_int_equal(x->dp->peers.n, 2);
+	/* deferred: nothing happens inside the callback that asks */
+	assert_int_equal(api->peer_remove(&x->mod, "c1", "client said goodbye"), 0);
+	assert_int_equal(api->peer_remove(&x->mod, "c1", "twice"), 0); /* queued once */
+	assert_int_equal(api->peer_remove(&x->mod, "nobody", "x"), -ENOENT);
+	assert_non_null(api->peer_by_client(&x->mod, "c1"));
+	assert_string_equal(x->seen, "");
+	event_base_loop(x->base, EVLOOP_NONBLOCK);
+	/* every grant, then the tunnel, both while the peer is still there; then it is gone */
+	assert_string_equal(x->seen, "revoked:c1:[]:core (present) removed:c1:core (present) ");
+	assert_null(api->peer_by_client(&x->mod, "c1"));
+	assert_non_null(api->peer_by_client(&x->mod, "c2"));
+	assert_int_equal(x->dp->peers.n, 1);
+	assert_int_equal(api->peer_remove(&x->mod, "c1", "x"), -ENOENT);
+	/* its index is free again and the address reusable */
+	authorize(x, "c3", 3, 2);
+	assert_int_equal(api->peer_by_client(&x->mod, "c3")->index, 0);
+	event_base_loop(x->base, EVLOOP_NONBLOCK);
+	dpt_free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_settings_int),
+		cmocka_unit_test(test_log_limited),
+		cmocka_unit_test(test_peer_index_max),
+		cmocka_unit_test(test_peer_remove_recorded),
+		cmocka_unit_test(test_peer_remove_data_plane),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
