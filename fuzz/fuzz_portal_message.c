@@ -2,7 +2,7 @@
 /*
  * Fuzzes what the portal controls in a message: one text frame through the Phoenix envelope
  * and every event's validation. Whatever is accepted must keep the parser's promises
- * (canonical ids, bounded and sorted port ranges, printable candidates, normalised addresses),
+ * (canonical ids, sorted and merged port ranges, printable candidates, normalised addresses),
  * and then goes through the translation into bus events (a fresh table per input, a core that
  * only counts) and, for candidates, the payload builder, whose output must be JSON again.
  */
@@ -50,12 +50,13 @@ static void check_resource(const struct fzgw_resource *r)
 {
 	CHECK(r->type >= FZGW_RES_CIDR && r->type <= FZGW_RES_INTERNET);
 	check_uuid(r->id);
-	CHECK(r->n_filters <= 3);
+	CHECK(r->n_filters <= 3 && !r->n_filters == !r->filters);
 	for (unsigned i = 0; i < r->n_filters; i++) {
 		const struct fzgw_filter *f = &r->filters[i];
 
 		CHECK(f->proto >= FZGW_FILTER_TCP && f->proto <= FZGW_FILTER_ICMP);
-		CHECK(f->n_ranges <= FZGW_MAX_PORT_RANGES);
+		CHECK(!f->n_ranges == !f->ranges);
+		CHECK(f->proto != FZGW_FILTER_ICMP || !f->n_ranges);
 		for (unsigned k = 0; k < f->n_ranges; k++) {
 			CHECK(f->ranges[k].first <= f->ranges[k].last);
 			/* merged: sorted with gaps between them */
@@ -64,8 +65,16 @@ static void check_resource(const struct fzgw_resource *r)
 	}
 	if (r->type == FZGW_RES_CIDR)
 		CHECK(r->prefix_len <= (r->addr.family == 4 ? 32 : 128));
-	if (r->type == FZGW_RES_DNS)
-		CHECK(r->pattern[0] && strlen(r->pattern) < sizeof(r->pattern));
+	if (r->type == FZGW_RES_DNS) {
+		char again[4096];
+
+		/* parsing the stored pattern again gives it back: lowercase, one form */
+		CHECK(r->pattern && r->pattern[0] && strlen(r->pattern) < sizeof(again));
+		CHECK(pz_dns_pattern_parse(r->pattern, again, sizeof(again)) == 0 &&
+		      !strcmp(again, r->pattern));
+	} else {
+		CHECK(!r->pattern);
+	}
 }
 
 static void check_relays(const struct pz_relay *r, size_t n)
@@ -113,8 +122,8 @@ static void translate(const struct pz_msg *m)
 	case PZ_EV_AUTHORIZE_FLOW:
 		CHECK(pz_xlate_create(&x, &m->u.create) == 0);
 		CHECK(x.grants.n_clients == 1);
-		pz_xlate_resource(&x, &m->u.create.resource);
-		pz_xlate_reject(&x, m->u.create.client_id, m->u.create.resource.id);
+		CHECK(pz_xlate_resource(&x, m->u.create.resource) == 0);
+		pz_xlate_reject(&x, m->u.create.client_id, m->u.create.resource->id);
 		CHECK(x.grants.n_clients == 0);
 		break;
 	case PZ_EV_ICE_CANDIDATES:
@@ -128,7 +137,7 @@ static void translate(const struct pz_msg *m)
 		pz_xlate_presence(&x, &m->u.presence);
 		break;
 	case PZ_EV_RESOURCE_UPDATED:
-		pz_xlate_resource(&x, &m->u.resource);
+		CHECK(pz_xlate_resource(&x, m->u.resource) == 0); /* no grant names it */
 		break;
 	default:
 		break;
@@ -173,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_uuid(m.u.create.client_id);
 		CHECK(m.u.create.ipv4.family == 4 && m.u.create.ipv6.family == 6);
 		CHECK(m.u.create.expires_at >= 0);
-		check_resource(&m.u.create.resource);
+		check_resource(m.u.create.resource);
 		break;
 	case PZ_EV_ICE_CANDIDATES:
 	case PZ_EV_INVALIDATE_ICE_CANDIDATES:
@@ -185,7 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_uuid(m.u.presence.gone[i]);
 		break;
 	case PZ_EV_RESOURCE_UPDATED:
-		check_resource(&m.u.resource);
+		check_resource(m.u.resource);
 		break;
 	case PZ_EV_REPLY:
 		/* the channel's view of it, as if the join (ref 0) and one heartbeat were out */

@@ -8,10 +8,10 @@ fzgw_add_fuzz(fuzz_portal_message
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_portal_message.c ${fzgw_portal_dir}/msg.c
           ${fzgw_portal_dir}/resource.c ${fzgw_portal_dir}/jfield.c ${fzgw_portal_dir}/values.c
           ${fzgw_portal_dir}/translate.c ${fzgw_portal_dir}/grants.c ${fzgw_portal_dir}/egress.c
-          ${fzgw_portal_dir}/channel.c
+          ${fzgw_portal_dir}/channel.c ${fzgw_portal_dir}/resdef.c
   LIBS fzgw_headers PkgConfig::JANSSON PkgConfig::SODIUM)
 fzgw_add_fuzz(fuzz_websocket
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_websocket.c ${fzgw_portal_dir}/ws.c
           ${fzgw_portal_dir}/http.c ${fzgw_portal_dir}/msg.c ${fzgw_portal_dir}/resource.c
-          ${fzgw_portal_dir}/jfield.c ${fzgw_portal_dir}/values.c
+          ${fzgw_portal_dir}/jfield.c ${fzgw_portal_dir}/values.c ${fzgw_portal_dir}/resdef.c
   LIBS fzgw_headers wslay PkgConfig::FZGW_FZ_SSL PkgConfig::JANSSON PkgConfig::SODIUM)

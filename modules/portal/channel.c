@@ -64,12 +64,35 @@ int pz_chan_open(struct pz_chan *ch)
 	return pz_chan_join(ch);
 }
 
+bool pz_chan_held(const char *event)
+{
+	return !strcmp(event, "broadcast_ice_candidates") ||
+	       !strcmp(event, "broadcast_invalidated_ice_candidates");
+}
+
+/* Only the held events stay, in order. */
+static void purge(struct pz_chan *ch)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ch->n; i++) {
+		struct pz_out o = ch->q[(ch->head + i) % PZ_QUEUE_MAX];
+
+		if (pz_chan_held(o.event))
+			ch->q[(ch->head + n++) % PZ_QUEUE_MAX] = o;
+		else
+			out_free(&o);
+	}
+	ch->n = n;
+}
+
 void pz_chan_closed(struct pz_chan *ch)
 {
 	ch->connected = false;
 	ch->joined = false;
 	ch->join_pending = false;
 	ch->n_hb = 0;
+	purge(ch);
 }
 
 int pz_chan_push(struct pz_chan *ch, const char *event, const char *payload)
@@ -79,6 +102,8 @@ int pz_chan_push(struct pz_chan *ch, const char *event, const char *payload)
 
 	if (ch->joined)
 		return send_msg(ch, PZ_TOPIC, event, payload, NULL);
+	if (!ch->connected && !pz_chan_held(event))
+		return 2; /* cannot be sent: dropped, as the original does */
 	for (unsigned i = 0; i < ch->n; i++) {
 		o = &ch->q[(ch->head + i) % PZ_QUEUE_MAX];
 		if (!strcmp(o->event, event) && !strcmp(o->payload, payload))

@@ -9,7 +9,7 @@
 
 #include "msg.h"
 
-#define PZ_QUEUE_MAX 32        /* messages held until the join (and while disconnected) */
+#define PZ_QUEUE_MAX 32        /* messages held until the join (ICE changes: across reconnects) */
 #define PZ_HEARTBEATS_MAX 3    /* more unanswered than this: the connection is dead */
 #define PZ_JOIN_TIMEOUT_MS 5000
 #define PZ_HEARTBEAT_MS 10000
@@ -53,14 +53,20 @@ void pz_chan_init(struct pz_chan *ch, const struct pz_chan_ops *ops, void *user)
 void pz_chan_fini(struct pz_chan *ch);
 /* A new connection is open: refs restart at 0, then the join goes (ref 0). 0 or -errno. */
 int pz_chan_open(struct pz_chan *ch);
-/* The connection is gone: nothing is in flight any more; the queue stays. */
+/* The connection is gone: nothing is in flight any more. Of the queue only the held events
+ * (ICE candidate changes) stay, as in the original; the rest could only be replayed into the
+ * next session, where it means nothing (an authorization_created of the old session). */
 void pz_chan_closed(struct pz_chan *ch);
+/* The events held across reconnects: broadcast_ice_candidates and
+ * broadcast_invalidated_ice_candidates. */
+bool pz_chan_held(const char *event);
 /* Sends the join again (after "unmatched topic"). */
 int pz_chan_join(struct pz_chan *ch);
 /*
- * Sends @event with @payload (JSON text; both copied) when joined; else queues it, dropping
- * an exact duplicate of a queued message and, when full, the oldest. 0, 1 when something was
- * dropped, or -errno from a failed send.
+ * Sends @event with @payload (JSON text; both copied) when joined. Else, while connected or
+ * for a held event, queues it, dropping an exact duplicate of a queued message and, when full,
+ * the oldest. 0, 1 when the oldest was dropped, 2 when @event was dropped (not connected and
+ * not held), or -errno from a failed send.
  */
 int pz_chan_push(struct pz_chan *ch, const char *event, const char *payload);
 /* Sends @event first (ahead of the queue, as the original does with its capabilities), then

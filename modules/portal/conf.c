@@ -9,10 +9,6 @@
 
 #include "portal.h"
 
-#ifndef FZGW_PORTAL_VERSION
-#define FZGW_PORTAL_VERSION "0.0.0"
-#endif
-
 #define STR(field) FZGW_KEY_STRING, false, offsetof(struct pz_conf, field), \
 	sizeof(((struct pz_conf *)0)->field), 0, 0
 
@@ -73,7 +69,7 @@ int pz_conf_parse(struct fzgw_ctx *ctx, const struct fzgw_api *api, const struct
 	snprintf(c->machine_id_file, sizeof(c->machine_id_file), "%s", PZ_DEFAULT_MACHINE_ID);
 	snprintf(c->max_partition_time, sizeof(c->max_partition_time), "24h");
 	snprintf(c->heartbeat_interval, sizeof(c->heartbeat_interval), "10s");
-	snprintf(c->advertised_version, sizeof(c->advertised_version), "%s", FZGW_PORTAL_VERSION);
+	snprintf(c->advertised_version, sizeof(c->advertised_version), "%s", PZ_ADVERTISED_VERSION);
 	if ((rc = api->settings_parse(ctx, s, keys, c)) < 0)
 		return rc;
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {

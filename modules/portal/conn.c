@@ -3,6 +3,7 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dial.h"
@@ -364,4 +367,78 @@ void pz_conn_close(struct pz_conn *c, uint16_t code)
 		evtimer_add(c->timer, &tv);
 	}
 	leave(c);
+}
+
+/* ------------------------------------------------------------ shutdown */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for @events on @fd until @deadline; false when the time is up or the socket failed. */
+static bool wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int64_t left = deadline - mono_ms();
+
+	return left > 0 && poll(&pfd, 1, (int)left) > 0 && (pfd.revents & events);
+}
+
+/* Writes what the output buffer holds straight to the socket (the loop no longer runs). */
+static void drain(struct pz_conn *c, int fd, SSL *ssl, int64_t deadline)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t len;
+
+	while ((len = evbuffer_get_length(out)) > 0) {
+		const void *data = evbuffer_pullup(out, -1);
+		int n;
+
+		if (ssl) {
+			n = SSL_write(ssl, data, len > INT32_MAX ? INT32_MAX : (int)len);
+			if (n <= 0) {
+				int err = SSL_get_error(ssl, n);
+
+				if ((err != SSL_ERROR_WANT_WRITE && err != SSL_ERROR_WANT_READ) ||
+				    !wait_fd(fd, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+					     deadline))
+					return;
+				continue;
+			}
+		} else {
+			n = (int)send(fd, data, len > INT32_MAX ? INT32_MAX : len, MSG_NOSIGNAL);
+			if (n < 0) {
+				if ((errno != EAGAIN && errno != EINTR) ||
+				    !wait_fd(fd, POLLOUT, deadline))
+					return;
+				continue;
+			}
+		}
+		evbuffer_drain(out, (size_t)n);
+	}
+}
+
+void pz_conn_shutdown(struct pz_conn *c, uint16_t code, int wait_ms)
+{
+	int64_t deadline = mono_ms() + wait_ms;
+	SSL *ssl;
+	int fd;
+
+	if (gone(c) || !c->ws || !c->bev || (fd = bufferevent_getfd(c->bev)) < 0)
+		return;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	evtimer_del(c->timer);
+	ssl = c->tls ? bufferevent_openssl_get_ssl(c->bev) : NULL;
+	if (pz_ws_close(c->ws, code) < 0)
+		return;
+	drain(c, fd, ssl, deadline);
+	/* the portal's answering close frame, or its end of the connection */
+	wait_fd(fd, POLLIN, deadline);
+	if (ssl)
+		SSL_shutdown(ssl); /* close_notify; not waited for */
+	c->ended = true;
 }

@@ -64,6 +64,12 @@ int pz_conn_start(struct pz_conn **out, struct pz_conn_params *p, const struct p
 int pz_conn_send(struct pz_conn *c, const char *text, size_t len);
 /* Begins the closing handshake with @code; end() follows within PZ_CLOSE_WAIT_MS. */
 void pz_conn_close(struct pz_conn *c, uint16_t code);
+/*
+ * For the process's end, when the loop no longer runs: sends a close frame with @code
+ * straight to the socket (after whatever is still buffered) and waits at most @wait_ms for
+ * the portal's answer. No callback follows; free the connection next.
+ */
+void pz_conn_shutdown(struct pz_conn *c, uint16_t code, int wait_ms);
 /* Frees at once, or when the callback in progress returns. No callback comes after it.
  * Accepts NULL. */
 struct pz_conn *pz_conn_free(struct pz_conn *c);

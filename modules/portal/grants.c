@@ -2,13 +2,15 @@
 /* What the portal has authorized: clients (keys, addresses) and their grants of resources. */
 #include "grants.h"
 
+#include "resdef.h"
+
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CLIENT_BUCKETS 4096u
-#define RES_BUCKETS 1024u
+#define CLIENT_BUCKETS 16384u
+#define RES_BUCKETS 4096u
 
 static uint32_t hash(const char *s)
 {
@@ -26,8 +28,7 @@ int pz_grants_init(struct pz_grants *g)
 		return -EIO;
 	g->cb = calloc(CLIENT_BUCKETS, sizeof(*g->cb));
 	g->rb = calloc(RES_BUCKETS, sizeof(*g->rb));
-	g->free_slots = calloc(PZ_MAX_CLIENTS, sizeof(*g->free_slots));
-	if (!g->cb || !g->rb || !g->free_slots) {
+	if (!g->cb || !g->rb) {
 		pz_grants_fini(g);
 		return -ENOMEM;
 	}
@@ -38,13 +39,14 @@ static void res_put(struct pz_grants *g, struct pz_res *r)
 {
 	if (--r->refs)
 		return;
-	for (struct pz_res **pp = &g->rb[hash(r->def.id) % RES_BUCKETS]; *pp; pp = &(*pp)->next) {
+	for (struct pz_res **pp = &g->rb[hash(r->def->id) % RES_BUCKETS]; *pp; pp = &(*pp)->next) {
 		if (*pp == r) {
 			*pp = r->next;
 			break;
 		}
 	}
 	g->n_res--;
+	free(r->def);
 	free(r);
 }
 
@@ -52,7 +54,7 @@ static struct pz_res *res_find(const struct pz_grants *g, const char *id)
 {
 	struct pz_res *r = g->rb[hash(id) % RES_BUCKETS];
 
-	while (r && strcmp(r->def.id, id))
+	while (r && strcmp(r->def->id, id))
 		r = r->next;
 	return r;
 }
@@ -75,6 +77,7 @@ void pz_grants_drop(struct pz_grants *g, struct pz_client *c)
 	sodium_memzero(slot_key(g, c->psk_slot), 32);
 	g->free_slots[g->n_free++] = c->psk_slot;
 	g->n_clients--;
+	pz_grants_client_ice(c, NULL, NULL, NULL, NULL, false);
 	free(c->grants);
 	free(c);
 }
@@ -86,9 +89,9 @@ void pz_grants_fini(struct pz_grants *g)
 			while (g->cb[b])
 				pz_grants_drop(g, g->cb[b]);
 	}
-	for (size_t i = 0; i < sizeof(g->slab) / sizeof(g->slab[0]); i++)
-		if (g->slab[i])
-			sodium_free(g->slab[i]); /* wipes */
+	for (uint32_t i = 0; i < g->n_slab; i++)
+		sodium_free(g->slab[i]); /* wipes */
+	free(g->slab);
 	free(g->cb);
 	free(g->rb);
 	free(g->free_slots);
@@ -104,17 +107,36 @@ struct pz_client *pz_grants_client(const struct pz_grants *g, const char *id)
 	return c;
 }
 
+/* One more chunk of keys, and room for its slots in the free list. */
+static int slab_grow(struct pz_grants *g)
+{
+	uint8_t(**slab)[32];
+	uint32_t *fs;
+
+	if (g->n_slab >= UINT32_MAX / PZ_SLAB_KEYS - 1)
+		return -ENOMEM;
+	if (!(slab = realloc(g->slab, (g->n_slab + 1) * sizeof(*slab))))
+		return -ENOMEM;
+	g->slab = slab;
+	if (!(fs = realloc(g->free_slots, (size_t)(g->n_slab + 1) * PZ_SLAB_KEYS * sizeof(*fs))))
+		return -ENOMEM;
+	g->free_slots = fs;
+	if (!(g->slab[g->n_slab] = sodium_allocarray(PZ_SLAB_KEYS, 32)))
+		return -ENOMEM;
+	g->n_slab++;
+	return 0;
+}
+
 static int slot_get(struct pz_grants *g, uint32_t *slot)
 {
+	int rc;
+
 	if (g->n_free) {
 		*slot = g->free_slots[--g->n_free];
 		return 0;
 	}
-	if (g->next_slot == PZ_MAX_CLIENTS)
-		return -ENOSPC;
-	if (!g->slab[g->next_slot / PZ_SLAB_KEYS] &&
-	    !(g->slab[g->next_slot / PZ_SLAB_KEYS] = sodium_allocarray(PZ_SLAB_KEYS, 32)))
-		return -ENOMEM;
+	if (g->next_slot == g->n_slab * PZ_SLAB_KEYS && (rc = slab_grow(g)) < 0)
+		return rc;
 	*slot = g->next_slot++;
 	return 0;
 }
@@ -127,8 +149,6 @@ int pz_grants_client_set(struct pz_grants *g, const char *id, const uint8_t publ
 	int rc;
 
 	if (!c) {
-		if (g->n_clients >= PZ_MAX_CLIENTS)
-			return -ENOSPC;
 		if (!(c = calloc(1, sizeof(*c))))
 			return -ENOMEM;
 		if ((rc = slot_get(g, &c->psk_slot)) < 0) {
@@ -148,6 +168,37 @@ int pz_grants_client_set(struct pz_grants *g, const char *id, const uint8_t publ
 	return 0;
 }
 
+static void str_free(char **s)
+{
+	if (*s) {
+		sodium_memzero(*s, strlen(*s));
+		free(*s);
+	}
+	*s = NULL;
+}
+
+int pz_grants_client_ice(struct pz_client *c, const char *gw_ufrag, const char *gw_pwd,
+			 const char *cl_ufrag, const char *cl_pwd, bool use_iceless)
+{
+	const char *in[4] = { gw_ufrag, gw_pwd, cl_ufrag, cl_pwd };
+	char *v[4] = { NULL, NULL, NULL, NULL };
+	char **dst[4] = { &c->gw_ufrag, &c->gw_pwd, &c->cl_ufrag, &c->cl_pwd };
+
+	for (int i = 0; i < 4; i++) {
+		if (in[i] && !(v[i] = strdup(in[i]))) {
+			for (int k = 0; k < i; k++)
+				str_free(&v[k]);
+			return -ENOMEM;
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		str_free(dst[i]);
+		*dst[i] = v[i];
+	}
+	c->use_iceless = use_iceless;
+	return 0;
+}
+
 const uint8_t *pz_grants_psk(const struct pz_grants *g, const struct pz_client *c)
 {
 	return slot_key(g, c->psk_slot);
@@ -156,7 +207,7 @@ const uint8_t *pz_grants_psk(const struct pz_grants *g, const struct pz_client *
 struct pz_grant *pz_grants_find(const struct pz_client *c, const char *res_id)
 {
 	for (uint32_t i = 0; i < c->n; i++)
-		if (!strcmp(c->grants[i].res->def.id, res_id))
+		if (!strcmp(c->grants[i].res->def->id, res_id))
 			return &c->grants[i];
 	return NULL;
 }
@@ -165,32 +216,39 @@ int pz_grants_set(struct pz_grants *g, struct pz_client *c, const struct fzgw_re
 		  int64_t expires_at)
 {
 	struct pz_grant *gr = pz_grants_find(c, res->id);
+	struct fzgw_resource *def = pz_res_dup(res);
 	struct pz_res *r;
 
+	if (!def)
+		return -ENOMEM;
 	if (gr) {
-		gr->res->def = *res;
+		free(gr->res->def);
+		gr->res->def = def;
 		gr->expires_at = expires_at;
 		return 0;
 	}
-	if (c->n == PZ_MAX_GRANTS)
-		return -ENOSPC;
 	if (c->n == c->cap) {
 		uint32_t cap = c->cap ? c->cap * 2 : 4;
-		struct pz_grant *n = realloc(c->grants, cap * sizeof(*n));
+		struct pz_grant *n = cap > c->cap ? realloc(c->grants, cap * sizeof(*n)) : NULL;
 
-		if (!n)
+		if (!n) {
+			free(def);
 			return -ENOMEM;
+		}
 		c->grants = n;
 		c->cap = cap;
 	}
 	if (!(r = res_find(g, res->id))) {
-		if (!(r = calloc(1, sizeof(*r))))
+		if (!(r = calloc(1, sizeof(*r)))) {
+			free(def);
 			return -ENOMEM;
+		}
 		r->next = g->rb[hash(res->id) % RES_BUCKETS];
 		g->rb[hash(res->id) % RES_BUCKETS] = r;
 		g->n_res++;
 	}
-	r->def = *res;
+	free(r->def);
+	r->def = def;
 	r->refs++;
 	c->grants[c->n++] = (struct pz_grant){ .res = r, .expires_at = expires_at };
 	return 0;
@@ -207,13 +265,23 @@ int pz_grants_del(struct pz_grants *g, struct pz_client *c, const char *res_id)
 	return (int)c->n;
 }
 
-bool pz_grants_update_resource(struct pz_grants *g, const struct fzgw_resource *r)
+int pz_grants_update_resource(struct pz_grants *g, const struct fzgw_resource *r,
+			      const struct fzgw_resource **out)
 {
 	struct pz_res *res = res_find(g, r->id);
+	struct fzgw_resource *def;
 
-	if (res)
-		res->def = *r;
-	return res != NULL;
+	*out = NULL;
+	if (!res)
+		return -ENOENT;
+	if (res->def->type != r->type)
+		return -EINVAL;
+	if (!(def = pz_res_with_filters(res->def, r)))
+		return -ENOMEM;
+	free(res->def);
+	res->def = def;
+	*out = def;
+	return 0;
 }
 
 struct pz_client **pz_grants_list(const struct pz_grants *g, size_t *n)

@@ -11,14 +11,13 @@
 
 #include "values.h"
 
-#define PZ_MAX_CLIENTS 16384 /* as many as the data plane holds peers */
-#define PZ_MAX_GRANTS 256    /* resources per client */
+/* No count is capped: clients, grants per client and filters are bounded by memory. */
 
 /* A resource definition, shared by the grants naming it. */
 struct pz_res {
 	struct pz_res *next;
 	uint32_t refs;
-	struct fzgw_resource def;
+	struct fzgw_resource *def; /* owned copy (resdef.h): its lists live as long as it */
 };
 
 struct pz_grant {
@@ -33,6 +32,9 @@ struct pz_client {
 	uint8_t public_key[32];
 	uint32_t psk_slot; /* in the locked key slab */
 	struct fzgw_addr ipv4, ipv6;
+	/* the ICE credentials of the last authorization (malloc()ed, wiped when freed) */
+	char *gw_ufrag, *gw_pwd, *cl_ufrag, *cl_pwd;
+	bool use_iceless;
 	uint32_t n, cap;
 	struct pz_grant *grants;
 };
@@ -43,30 +45,39 @@ struct pz_grants {
 	struct pz_client **cb; /* buckets */
 	struct pz_res **rb;
 	uint32_t n_clients, n_res;
-	uint8_t (*slab[PZ_MAX_CLIENTS / PZ_SLAB_KEYS])[32]; /* sodium_allocarray()ed chunks */
-	uint32_t *free_slots, n_free, next_slot;
+	uint8_t (**slab)[32]; /* sodium_allocarray()ed chunks of PZ_SLAB_KEYS keys */
+	uint32_t n_slab;
+	uint32_t *free_slots, n_free, next_slot; /* free_slots holds n_slab * PZ_SLAB_KEYS */
 };
 
 int pz_grants_init(struct pz_grants *g);
 /* Wipes the keys and frees everything; accepts a zeroed table. */
 void pz_grants_fini(struct pz_grants *g);
 struct pz_client *pz_grants_client(const struct pz_grants *g, const char *id);
-/* The client, created when new (-ENOSPC past PZ_MAX_CLIENTS). Its key and addresses are set
- * from the arguments. */
+/* The client, created when new. Its key and addresses are set from the arguments. 0 or
+ * -ENOMEM. */
 int pz_grants_client_set(struct pz_grants *g, const char *id, const uint8_t public_key[32],
 			 const uint8_t psk[32], const struct fzgw_addr *ipv4,
 			 const struct fzgw_addr *ipv6, struct pz_client **out);
+/* The ICE credentials and use_iceless of @c replaced. 0 or -ENOMEM (then unchanged). */
+int pz_grants_client_ice(struct pz_client *c, const char *gw_ufrag, const char *gw_pwd,
+			 const char *cl_ufrag, const char *cl_pwd, bool use_iceless);
 const uint8_t *pz_grants_psk(const struct pz_grants *g, const struct pz_client *c);
 struct pz_grant *pz_grants_find(const struct pz_client *c, const char *res_id);
-/* Adds or updates @c's grant of @res (whose definition replaces the stored one). 0, -ENOSPC
- * past PZ_MAX_GRANTS, -ENOMEM. */
+/* Adds or updates @c's grant of @res (a copy of it replaces the stored definition). 0 or
+ * -ENOMEM. */
 int pz_grants_set(struct pz_grants *g, struct pz_client *c, const struct fzgw_resource *res,
 		  int64_t expires_at);
 /* Removes one grant; the number left, or -ENOENT. */
 int pz_grants_del(struct pz_grants *g, struct pz_client *c, const char *res_id);
 void pz_grants_drop(struct pz_grants *g, struct pz_client *c);
-/* The stored definition of @r->id replaced; false when no grant names it. */
-bool pz_grants_update_resource(struct pz_grants *g, const struct fzgw_resource *r);
+/*
+ * resource_updated, as the original: only the filters of the stored definition of @r->id
+ * change. 0 (*@out: the stored definition), -ENOENT when no grant names it, -EINVAL when @r
+ * has another type (nothing changed), -ENOMEM.
+ */
+int pz_grants_update_resource(struct pz_grants *g, const struct fzgw_resource *r,
+			      const struct fzgw_resource **out);
 /* Every client, in a malloc()ed array (NULL when none or out of memory): for walks that
  * change the table. */
 struct pz_client **pz_grants_list(const struct pz_grants *g, size_t *n);

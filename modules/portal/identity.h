@@ -8,6 +8,13 @@
 #define PZ_DEFAULT_ID_FILE "/var/lib/firezone/gateway_id"
 #define PZ_DEFAULT_MACHINE_ID "/etc/machine-id"
 #define PZ_ID_MAX 256
+/*
+ * The version advertised by default (`advertised_version`): the original gateway release
+ * whose protocol this module implements (1.6.0, the latest 1.6.x release). The portal offers
+ * a gateway to a client only within a window around the client's version and adapts
+ * resources to old gateways, so this is a protocol statement, not our build's version.
+ */
+#define PZ_ADVERTISED_VERSION "1.6.0"
 
 /* A UUID is sent as the lowercase hex SHA-256 of its text, anything else as it is. */
 int pz_external_id(const char *id, char *out, size_t len);

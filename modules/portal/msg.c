@@ -177,10 +177,6 @@ static int parse_init(json_t *p, struct pz_init *out, struct pz_err *e)
 		return rc;
 	if (!auths || !json_array_size(auths))
 		return 0;
-	if (json_array_size(auths) > PZ_MAX_AUTHS) {
-		pz_err_set(e, "authorizations", NULL, "more than 65536 entries");
-		return -E2BIG;
-	}
 	if (!(out->auths = calloc(json_array_size(auths), sizeof(*out->auths))))
 		return -ENOMEM;
 	json_array_foreach(auths, i, a) {
@@ -194,8 +190,7 @@ static int parse_init(json_t *p, struct pz_init *out, struct pz_err *e)
 	return 0;
 }
 
-static int parse_create(json_t *p, bool v1, struct pz_create *out, size_t *skipped,
-			struct pz_err *e)
+static int parse_create(json_t *p, bool v1, struct pz_create *out, struct pz_err *e)
 {
 	json_t *client, *res;
 	const char *ref, *token;
@@ -211,7 +206,7 @@ static int parse_create(json_t *p, bool v1, struct pz_create *out, size_t *skipp
 	    pz_j_addr(client, "ipv6", "client", 6, &out->ipv6, e) < 0 ||
 	    pz_j_object(p, "resource", NULL, PZ_REQ, &res, e) < 0)
 		return -EINVAL;
-	if ((rc = pz_resource_parse(res, "resource", &out->resource, skipped, e)) < 0)
+	if ((rc = pz_resource_parse(res, "resource", &out->resource, e)) < 0)
 		return rc;
 	if (parse_ice_creds(p, "gateway_ice_credentials", &out->gateway_ice, e) < 0 ||
 	    parse_ice_creds(p, "client_ice_credentials", &out->client_ice, e) < 0 ||
@@ -360,8 +355,7 @@ static int parse_payload(struct pz_msg *m, json_t *p, struct pz_err *e)
 		return parse_init(p, &m->u.init, e);
 	case PZ_EV_CREATE_AUTHORIZATION:
 	case PZ_EV_AUTHORIZE_FLOW:
-		return parse_create(p, m->event == PZ_EV_AUTHORIZE_FLOW, &m->u.create,
-				    &m->filters_skipped, e);
+		return parse_create(p, m->event == PZ_EV_AUTHORIZE_FLOW, &m->u.create, e);
 	case PZ_EV_ICE_CANDIDATES:
 	case PZ_EV_INVALIDATE_ICE_CANDIDATES:
 		return parse_ice(p, &m->u.ice, e);
@@ -370,7 +364,7 @@ static int parse_payload(struct pz_msg *m, json_t *p, struct pz_err *e)
 	case PZ_EV_RELAYS_PRESENCE:
 		return parse_presence(p, &m->u.presence, e);
 	case PZ_EV_RESOURCE_UPDATED:
-		return pz_resource_parse(p, NULL, &m->u.resource, &m->filters_skipped, e);
+		return pz_resource_parse(p, NULL, &m->u.resource, e);
 	case PZ_EV_EXPIRY_UPDATED:
 		return parse_auth(p, NULL, &m->u.expiry, true, e);
 	case PZ_EV_DISCONNECT:
@@ -392,14 +386,21 @@ static int parse_payload(struct pz_msg *m, json_t *p, struct pz_err *e)
 	return 0;
 }
 
-/* The preshared key's text is in the tree; it goes before the tree is freed. */
+static void wipe_string(json_t *s)
+{
+	if (json_is_string(s))
+		sodium_memzero((char *)json_string_value(s), json_string_length(s));
+}
+
+/* The preshared key's and the ICE passwords' texts are in the tree; they go before it is
+ * freed. */
 static void wipe_secrets(json_t *root)
 {
-	json_t *psk = json_object_get(json_object_get(json_object_get(root, "payload"), "client"),
-				      "preshared_key");
+	json_t *p = json_object_get(root, "payload");
 
-	if (json_is_string(psk))
-		sodium_memzero((char *)json_string_value(psk), json_string_length(psk));
+	wipe_string(json_object_get(json_object_get(p, "client"), "preshared_key"));
+	wipe_string(json_object_get(json_object_get(p, "gateway_ice_credentials"), "password"));
+	wipe_string(json_object_get(json_object_get(p, "client_ice_credentials"), "password"));
 }
 
 int pz_msg_parse(const char *text, size_t len, struct pz_msg *out, struct pz_err *e)
@@ -411,7 +412,7 @@ int pz_msg_parse(const char *text, size_t len, struct pz_msg *out, struct pz_err
 
 	memset(out, 0, sizeof(*out));
 	if (len > PZ_MAX_FRAME) {
-		pz_err_set(e, NULL, NULL, "larger than 1 MiB");
+		pz_err_set(e, NULL, NULL, "larger than 64 MiB");
 		return -E2BIG;
 	}
 	if (pz_json_depth(text, len) > PZ_MAX_DEPTH) {
@@ -468,6 +469,11 @@ void pz_msg_clear(struct pz_msg *m)
 	case PZ_EV_CREATE_AUTHORIZATION:
 	case PZ_EV_AUTHORIZE_FLOW:
 		free(m->u.create.ref);
+		free(m->u.create.resource);
+		/* the ICE passwords are wiped with the message below */
+		break;
+	case PZ_EV_RESOURCE_UPDATED:
+		free(m->u.resource);
 		break;
 	case PZ_EV_ICE_CANDIDATES:
 	case PZ_EV_INVALIDATE_ICE_CANDIDATES:

@@ -13,11 +13,11 @@
 #include "jfield.h"
 #include "values.h"
 
-/* Caps on what one message may make us hold. */
-#define PZ_MAX_FRAME (1u << 20)  /* bytes of one WebSocket message */
+/* Caps on what one message may make us hold. Lists the portal sizes by its own data
+ * (authorizations, filters, port ranges) have none: the message size bounds them. */
+#define PZ_MAX_FRAME (64u << 20) /* bytes of one WebSocket message, as the original */
 #define PZ_MAX_DEPTH 32          /* nesting of arrays and objects */
 #define PZ_MAX_RELAYS 64
-#define PZ_MAX_AUTHS 65536       /* authorizations listed in one init */
 #define PZ_MAX_CANDIDATES 64
 #define PZ_MAX_CANDIDATE_LEN 512
 #define PZ_MAX_REF_LEN 8192      /* the signed authorization reference */
@@ -65,8 +65,8 @@ struct pz_auth {
 };
 
 struct pz_ice_creds {
-	char username[PZ_NAME_MAX];
-	char password[PZ_NAME_MAX];
+	char username[257]; /* as in struct fzgw_ev_authorization */
+	char password[257];
 };
 
 struct pz_init {
@@ -85,7 +85,7 @@ struct pz_create {
 	uint8_t public_key[32];
 	uint8_t preshared_key[32];
 	struct fzgw_addr ipv4, ipv6;
-	struct fzgw_resource resource;
+	struct fzgw_resource *resource; /* owned (one block, see resdef.h) */
 	struct pz_ice_creds gateway_ice, client_ice;
 	int64_t expires_at; /* 0: none given */
 	bool use_iceless;
@@ -117,14 +117,13 @@ struct pz_msg {
 	char topic[64];
 	char name[64]; /* the event as received, for logs */
 	struct pz_ref ref;
-	size_t filters_skipped; /* invalid filter entries dropped, as the original does */
 	union {
 		struct pz_init init;
 		struct pz_create create;
 		struct pz_ice ice;
 		struct pz_auth reject; /* expires_at unused */
 		struct pz_presence presence;
-		struct fzgw_resource resource;
+		struct fzgw_resource *resource; /* owned */
 		struct pz_auth expiry;
 		struct pz_reply reply;
 		char disconnect_reason[64];
@@ -142,8 +141,9 @@ int pz_msg_parse(const char *text, size_t len, struct pz_msg *out, struct pz_err
 void pz_msg_clear(struct pz_msg *m);
 const char *pz_event_name(enum pz_event ev);
 
-/* resource.c: a resource description (tagged by "type") at @obj. */
-int pz_resource_parse(json_t *obj, const char *path, struct fzgw_resource *out, size_t *skipped,
+/* resource.c: a resource description (tagged by "type") at @obj, into a malloc()ed copy
+ * (resdef.h) at @out; NULL on error. */
+int pz_resource_parse(json_t *obj, const char *path, struct fzgw_resource **out,
 		      struct pz_err *e);
 /* Depth of the deepest array/object in raw JSON text, counted without parsing it. */
 unsigned pz_json_depth(const char *text, size_t len);

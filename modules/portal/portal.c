@@ -117,7 +117,6 @@ static int portal_init(struct fzgw_ctx *ctx, const struct fzgw_api *api,
 	p->cnt_rejected = api->counter_register(ctx, "portal_msg_rejected");
 	p->cnt_reconnects = api->counter_register(ctx, "portal_reconnects");
 	p->cnt_dropped = api->counter_register(ctx, "portal_queue_dropped");
-	p->cnt_filters_skipped = api->counter_register(ctx, "portal_filters_skipped");
 	p->cnt_candidates_skipped = api->counter_register(ctx, "portal_candidates_skipped");
 	/* from the loop: every module loaded and subscribed, the data plane up */
 	if (!(p->t_connect = api->timer_add(ctx, 0, false, on_start, p))) {

@@ -61,7 +61,7 @@ struct portal {
 	uint32_t attempt;             /* since the last join */
 	uint64_t down_since_ms;       /* when the last connection was lost (0: never joined) */
 	uint64_t joins;
-	int cnt_rejected, cnt_reconnects, cnt_dropped, cnt_filters_skipped, cnt_candidates_skipped;
+	int cnt_rejected, cnt_reconnects, cnt_dropped, cnt_candidates_skipped;
 };
 
 /* conf.c: the settings group (defaults, then the file, then the environment). 0 or -EINVAL

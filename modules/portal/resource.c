@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Resource descriptions and their filters, as the portal sends them, into struct fzgw_resource. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "msg.h"
-
-#define MAX_FILTER_ENTRIES 256
+#include "resdef.h"
 
 struct proto_ranges {
 	bool seen, all;
 	size_t n;
-	struct fzgw_port_range r[MAX_FILTER_ENTRIES];
+	struct fzgw_port_range *r; /* as many as the list has entries */
 };
 
 static int cmp_range(const void *a, const void *b)
@@ -21,48 +21,50 @@ static int cmp_range(const void *a, const void *b)
 	return x->first != y->first ? (int)x->first - (int)y->first : (int)x->last - (int)y->last;
 }
 
-/* Sorted, overlapping and adjacent ranges merged; -E2BIG past the ABI's cap. */
-static int emit(struct proto_ranges *p, uint8_t proto, struct fzgw_resource *out)
+/* Sorted, overlapping and adjacent ranges merged in place, into the next filter of @out. */
+static void emit(struct proto_ranges *p, uint8_t proto, struct fzgw_filter *out, uint32_t *n_out)
 {
 	struct fzgw_filter *f;
 	size_t n = 0;
 
 	if (!p->seen)
-		return 0;
-	f = &out->filters[out->n_filters++];
+		return;
+	f = &out[(*n_out)++];
 	memset(f, 0, sizeof(*f));
 	f->proto = proto;
-	if (p->all)
-		return 0;
+	if (p->all || !p->n)
+		return;
 	qsort(p->r, p->n, sizeof(p->r[0]), cmp_range);
 	for (size_t i = 0; i < p->n; i++) {
-		if (n && (uint32_t)p->r[i].first <= (uint32_t)f->ranges[n - 1].last + 1) {
-			if (p->r[i].last > f->ranges[n - 1].last)
-				f->ranges[n - 1].last = p->r[i].last;
+		if (n && (uint32_t)p->r[i].first <= (uint32_t)p->r[n - 1].last + 1) {
+			if (p->r[i].last > p->r[n - 1].last)
+				p->r[n - 1].last = p->r[i].last;
 			continue;
 		}
-		if (n == FZGW_MAX_PORT_RANGES)
-			return -E2BIG;
-		f->ranges[n++] = p->r[i];
+		p->r[n++] = p->r[i];
 	}
-	if (n == 1 && f->ranges[0].first == 0 && f->ranges[0].last == 65535)
+	if (n == 1 && p->r[0].first == 0 && p->r[0].last == 65535)
 		n = 0;
-	f->n_ranges = (uint8_t)n;
-	return 0;
+	f->n_ranges = (uint32_t)n;
+	f->ranges = n ? p->r : NULL;
 }
 
 /*
- * One filter entry. The original skips an entry it cannot read (unknown protocol, a port
- * out of range, a range that ends before it starts) and keeps the others: -EINVAL here
- * means "skip this entry", never "refuse the message".
+ * One filter entry. The original reads the list as a plain Vec<Filter>: one entry it cannot
+ * read (not an object, an unknown protocol, a port out of range) fails the whole message, and
+ * so does it here. A range that ends before it starts would make the original's filter engine
+ * panic; here it refuses the message too.
  */
-static int one_filter(json_t *f, struct proto_ranges *tcp, struct proto_ranges *udp, bool *icmp)
+static int one_filter(json_t *f, const char *path, struct proto_ranges *tcp,
+		      struct proto_ranges *udp, bool *icmp, struct pz_err *e)
 {
 	const char *proto;
 	int64_t first = 0, last = 65535;
 	struct proto_ranges *p;
 
-	if (!json_is_object(f) || pz_j_string(f, "protocol", NULL, PZ_REQ, 16, &proto, NULL) < 0)
+	if (!json_is_object(f))
+		return pz_err_set(e, path, NULL, "not an object");
+	if (pz_j_string(f, "protocol", path, PZ_REQ, 16, &proto, e) < 0)
 		return -EINVAL;
 	if (!strcmp(proto, "icmp")) {
 		*icmp = true;
@@ -73,11 +75,12 @@ static int one_filter(json_t *f, struct proto_ranges *tcp, struct proto_ranges *
 	else if (!strcmp(proto, "udp"))
 		p = udp;
 	else
+		return pz_err_set(e, path, "protocol", "neither tcp, udp nor icmp");
+	if (pz_j_int(f, "port_range_start", path, PZ_OPT, 0, 65535, NULL, &first, e) < 0 ||
+	    pz_j_int(f, "port_range_end", path, PZ_OPT, 0, 65535, NULL, &last, e) < 0)
 		return -EINVAL;
-	if (pz_j_int(f, "port_range_start", NULL, PZ_OPT, 0, 65535, NULL, &first, NULL) < 0 ||
-	    pz_j_int(f, "port_range_end", NULL, PZ_OPT, 0, 65535, NULL, &last, NULL) < 0 ||
-	    first > last)
-		return -EINVAL;
+	if (first > last)
+		return pz_err_set(e, path, "port_range_end", "before port_range_start");
 	p->seen = true;
 	if (first == 0 && last == 65535)
 		p->all = true;
@@ -86,84 +89,88 @@ static int one_filter(json_t *f, struct proto_ranges *tcp, struct proto_ranges *
 	return 0;
 }
 
-static int parse_filters(json_t *obj, const char *path, struct fzgw_resource *out, size_t *skipped,
-			 struct pz_err *e)
+/* The filters of @obj with the rest of @res into an owned copy at @out. */
+static int parse_filters(json_t *obj, const char *path, const struct fzgw_resource *res,
+			 struct fzgw_resource **out, struct pz_err *e)
 {
-	struct proto_ranges *tcp, *udp;
+	struct proto_ranges tcp = { 0 }, udp = { 0 };
+	struct fzgw_filter filters[3];
+	struct fzgw_resource tmp = *res;
+	char fpath[128], buf[128];
 	json_t *arr, *f;
 	bool icmp = false;
-	size_t i, n, kept = 0;
+	size_t i, n;
 	int rc = 0;
 
 	if (pz_j_array(obj, "filters", path, PZ_REQ, &arr, e) < 0)
 		return -EINVAL;
-	if ((n = json_array_size(arr)) > MAX_FILTER_ENTRIES) {
-		pz_err_set(e, path, "filters", "more than 256 entries");
-		return -E2BIG;
+	n = json_array_size(arr);
+	if (n && (!(tcp.r = calloc(n, sizeof(*tcp.r))) || !(udp.r = calloc(n, sizeof(*udp.r))))) {
+		rc = -ENOMEM;
+		goto out;
 	}
-	if (!(tcp = calloc(2, sizeof(*tcp))))
-		return -ENOMEM;
-	udp = tcp + 1;
 	json_array_foreach(arr, i, f) {
-		if (one_filter(f, tcp, udp, &icmp) < 0)
-			(*skipped)++;
-		else
-			kept++;
+		snprintf(buf, sizeof(buf), "filters[%zu]", i);
+		pz_path(fpath, sizeof(fpath), path, buf);
+		if ((rc = one_filter(f, fpath, &tcp, &udp, &icmp, e)) < 0)
+			goto out;
 	}
-	/*
-	 * The original would turn a list of only unreadable entries into no filters at all,
-	 * which allows everything. We never widen a grant that way.
-	 */
-	if (n && !kept) {
-		rc = pz_err_set(e, path, "filters",
-				"no readable entry (refusing to allow everything)");
-		goto out;
-	}
-	if ((rc = emit(tcp, FZGW_FILTER_TCP, out)) < 0 ||
-	    (rc = emit(udp, FZGW_FILTER_UDP, out)) < 0) {
-		pz_err_set(e, path, "filters", "more than 32 port ranges for one protocol");
-		goto out;
-	}
+	tmp.n_filters = 0;
+	emit(&tcp, FZGW_FILTER_TCP, filters, &tmp.n_filters);
+	emit(&udp, FZGW_FILTER_UDP, filters, &tmp.n_filters);
 	if (icmp)
-		out->filters[out->n_filters++].proto = FZGW_FILTER_ICMP;
+		filters[tmp.n_filters++] = (struct fzgw_filter){ .proto = FZGW_FILTER_ICMP };
+	tmp.filters = tmp.n_filters ? filters : NULL;
+	if (!(*out = pz_res_dup(&tmp)))
+		rc = -ENOMEM;
 out:
-	free(tcp);
+	free(tcp.r);
+	free(udp.r);
 	return rc;
 }
 
-int pz_resource_parse(json_t *obj, const char *path, struct fzgw_resource *out, size_t *skipped,
-		      struct pz_err *e)
+int pz_resource_parse(json_t *obj, const char *path, struct fzgw_resource **out, struct pz_err *e)
 {
-	char id[PZ_UUID_SIZE];
+	struct fzgw_resource res;
 	const char *type, *addr, *name;
+	char *pattern = NULL;
+	int rc;
 
-	memset(out, 0, sizeof(*out));
+	*out = NULL;
+	memset(&res, 0, sizeof(res));
 	if (!json_is_object(obj))
 		return pz_err_set(e, path, NULL, "not an object");
 	if (pz_j_string(obj, "type", path, PZ_REQ, 16, &type, e) < 0 ||
-	    pz_j_uuid(obj, "id", path, id, e) < 0)
+	    pz_j_uuid(obj, "id", path, res.id, e) < 0)
 		return -EINVAL;
-	memcpy(out->id, id, sizeof(id));
 	if (!strcmp(type, "internet")) {
-		out->type = FZGW_RES_INTERNET;
-		return 0; /* other fields are not read */
+		res.type = FZGW_RES_INTERNET;
+		/* other fields are not read */
+		return (*out = pz_res_dup(&res)) ? 0 : -ENOMEM;
 	}
 	if (pz_j_string(obj, "name", path, PZ_REQ, 4096, &name, e) < 0 ||
 	    pz_j_string(obj, "address", path, PZ_REQ, 4096, &addr, e) < 0)
 		return -EINVAL;
 	if (!strcmp(type, "cidr")) {
-		out->type = FZGW_RES_CIDR;
-		if (pz_cidr_parse(addr, &out->addr, &out->prefix_len) < 0)
+		res.type = FZGW_RES_CIDR;
+		if (pz_cidr_parse(addr, &res.addr, &res.prefix_len) < 0)
 			return pz_err_set(e, path, "address",
 					  "not a network (ADDR/LEN, host bits clear)");
 	} else if (!strcmp(type, "dns")) {
-		out->type = FZGW_RES_DNS;
-		if (pz_dns_pattern_parse(addr, out->pattern, sizeof(out->pattern)) < 0)
+		res.type = FZGW_RES_DNS;
+		if (!(pattern = malloc(strlen(addr) + 1)))
+			return -ENOMEM;
+		if (pz_dns_pattern_parse(addr, pattern, strlen(addr) + 1) < 0) {
+			free(pattern);
 			return pz_err_set(e, path, "address", "not a name pattern");
+		}
+		res.pattern = pattern;
 	} else {
 		return pz_err_set(e, path, "type", "unknown resource type");
 	}
-	return parse_filters(obj, path, out, skipped, e);
+	rc = parse_filters(obj, path, &res, out, e);
+	free(pattern);
+	return rc;
 }
 
 unsigned pz_json_depth(const char *text, size_t len)

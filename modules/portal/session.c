@@ -14,6 +14,7 @@
 #include "portal.h"
 #include "tls.h"
 #include "token.h"
+#include "ws.h"
 
 #define RETRY_AFTER_MAX_S 3600 /* a longer Retry-After is taken as an hour */
 
@@ -66,8 +67,9 @@ static void on_lost_timer(void *arg)
 	pz_session_lost(p, p->lost_why, 0, -1);
 }
 
-/* Heartbeats go only when nothing else did for a while, as in the original. */
-static void heartbeat_restart(struct portal *p)
+/* Heartbeats at a fixed interval from the WebSocket's opening, whatever else is sent, as
+ * the original's interval timer. */
+static void heartbeat_start(struct portal *p)
 {
 	timer_stop(p, &p->t_heartbeat);
 	p->t_heartbeat =
@@ -90,7 +92,6 @@ static int chan_send(void *user, const char *text, size_t len)
 		}
 		return -EPIPE;
 	}
-	heartbeat_restart(p);
 	return 0;
 }
 
@@ -105,6 +106,10 @@ void pz_session_push(struct portal *p, const char *event, const char *payload)
 		p->api->log(p->ctx, FZGW_LOG_WARN,
 			    "outgoing queue full (%d): the oldest message was dropped",
 			    PZ_QUEUE_MAX);
+	} else if (rc == 2) {
+		p->api->counter_add(p->ctx, p->cnt_dropped, 1);
+		p->api->log(p->ctx, FZGW_LOG_DEBUG, "not connected to the portal: %s dropped",
+			    event);
 	} else if (rc < 0 && rc != -EPIPE) {
 		p->api->log(p->ctx, FZGW_LOG_WARN, "cannot send %s: %s", event, strerror(-rc));
 	}
@@ -186,12 +191,27 @@ static void on_create(struct portal *p, const struct pz_msg *m)
 	if (rc < 0) {
 		p->api->counter_add(p->ctx, p->cnt_rejected, 1);
 		p->api->log(p->ctx, FZGW_LOG_WARN, "cannot authorize %s for %s: %s", a->client_id,
-			    a->resource.id,
-			    rc == -ENOSPC ? "too many clients or grants" : strerror(-rc));
+			    a->resource->id, strerror(-rc));
 		return;
 	}
 	reply_ref(p, m->event == PZ_EV_AUTHORIZE_FLOW ? "flow_authorized" : "authorization_created",
 		  a->ref);
+}
+
+static void on_resource_updated(struct portal *p, const struct fzgw_resource *r)
+{
+	int rc = pz_xlate_resource(&p->xlate, r);
+
+	if (rc == -EINVAL) {
+		p->api->counter_add(p->ctx, p->cnt_rejected, 1);
+		p->api->log(p->ctx, FZGW_LOG_WARN,
+			    "rejected a message resource_updated: type: resource %s cannot change "
+			    "its type (the portal revokes and authorizes again for that)",
+			    r->id);
+	} else if (rc < 0) {
+		p->api->log(p->ctx, FZGW_LOG_ERROR, "cannot update resource %s: %s", r->id,
+			    strerror(-rc));
+	}
 }
 
 static void dispatch(struct portal *p, const struct pz_msg *m)
@@ -223,7 +243,7 @@ static void dispatch(struct portal *p, const struct pz_msg *m)
 		pz_xlate_presence(&p->xlate, &m->u.presence);
 		break;
 	case PZ_EV_RESOURCE_UPDATED:
-		pz_xlate_resource(&p->xlate, &m->u.resource);
+		on_resource_updated(p, m->u.resource);
 		break;
 	case PZ_EV_DISCONNECT:
 		fatal(p, "the portal ended the session: token expired (get a new token)");
@@ -261,11 +281,6 @@ static void conn_text(void *user, const char *text, size_t len)
 			    e.field[0] ? ": " : "", e.why ? e.why : strerror(-rc));
 		return;
 	}
-	if (m.filters_skipped) {
-		p->api->counter_add(p->ctx, p->cnt_filters_skipped, m.filters_skipped);
-		p->api->log(p->ctx, FZGW_LOG_WARN, "%s: %zu invalid filter(s) ignored", m.name,
-			    m.filters_skipped);
-	}
 	dispatch(p, &m);
 	pz_msg_clear(&m);
 }
@@ -277,6 +292,7 @@ static void conn_open(void *user)
 	struct portal *p = user;
 
 	p->api->log(p->ctx, FZGW_LOG_DEBUG, "WebSocket open to %s", p->conf.url.host);
+	heartbeat_start(p);
 	if (pz_chan_open(&p->chan) < 0)
 		return; /* chan_send arranged the reconnect */
 	p->t_join = p->api->timer_add(p->ctx, PZ_JOIN_TIMEOUT_MS, false, on_join_timer, p);
@@ -450,6 +466,11 @@ void pz_session_init(struct portal *p)
 
 void pz_session_stop(struct portal *p)
 {
+	if (p->conn && p->chan.connected) {
+		/* as the original at shutdown: a close frame with 1000, not a dropped socket */
+		p->api->log(p->ctx, FZGW_LOG_INFO, "closing the portal connection");
+		pz_conn_shutdown(p->conn, PZ_WS_NORMAL, PZ_CLOSE_WAIT_MS);
+	}
 	p->conn = pz_conn_free(p->conn);
 	pz_chan_fini(&p->chan);
 }

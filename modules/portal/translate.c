@@ -2,6 +2,8 @@
 /* Portal messages into bus events, keeping what was authorized so init can resynchronise. */
 #include "translate.h"
 
+#include "resdef.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sodium.h>
@@ -53,12 +55,24 @@ static void revoke(struct pz_xlate *x, const char *client_id, const char *resour
 	publish_revoke(x, client_id, resource_id, false);
 }
 
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
 /* PEER_AUTHORIZED for one grant of @c, from the table. */
 static void authorize(struct pz_xlate *x, const struct pz_client *c, const struct pz_grant *g)
 {
 	struct fzgw_ev_authorization ev;
+	/* a copy: a subscriber's answer may change the table while the event is delivered */
+	struct fzgw_resource *res = pz_res_dup(g->res->def);
 	char when[32];
 
+	if (!res) {
+		x->api->log(x->ctx, FZGW_LOG_ERROR, "out of memory authorizing %s for %s", c->id,
+			    g->res->def->id);
+		return;
+	}
 	memset(&ev, 0, sizeof(ev));
 	memcpy(ev.client_id, c->id, sizeof(c->id));
 	memcpy(ev.public_key, c->public_key, 32);
@@ -66,13 +80,18 @@ static void authorize(struct pz_xlate *x, const struct pz_client *c, const struc
 	ev.has_psk = true;
 	ev.ipv4 = c->ipv4;
 	ev.ipv6 = c->ipv6;
-	ev.resource = g->res->def;
+	ev.resource = *res;
 	ev.expires_at = g->expires_at;
+	copy_str(ev.gateway_ice_ufrag, sizeof(ev.gateway_ice_ufrag), c->gw_ufrag);
+	copy_str(ev.gateway_ice_pwd, sizeof(ev.gateway_ice_pwd), c->gw_pwd);
+	copy_str(ev.client_ice_ufrag, sizeof(ev.client_ice_ufrag), c->cl_ufrag);
+	copy_str(ev.client_ice_pwd, sizeof(ev.client_ice_pwd), c->cl_pwd);
+	ev.use_iceless = c->use_iceless;
 	fmt_expiry(g->expires_at, when, sizeof(when));
-	x->api->log(x->ctx, FZGW_LOG_INFO, "allowing %s to %s, expires %s", c->id, g->res->def.id,
-		    when);
+	x->api->log(x->ctx, FZGW_LOG_INFO, "allowing %s to %s, expires %s", c->id, res->id, when);
 	x->api->publish(x->ctx, FZGW_EV_PEER_AUTHORIZED, &ev, sizeof(ev));
-	sodium_memzero(&ev, sizeof(ev)); /* the preshared key was in it */
+	sodium_memzero(&ev, sizeof(ev)); /* the preshared key and ICE passwords were in it */
+	free(res);
 }
 
 static void revoke_all(struct pz_xlate *x)
@@ -190,7 +209,7 @@ void pz_xlate_init_msg(struct pz_xlate *x, const struct pz_init *m)
 		if (g->expires_at != m->auths[i].expires_at) {
 			g->expires_at = m->auths[i].expires_at;
 			memcpy(renew[n_renew].client, c->id, sizeof(c->id));
-			memcpy(renew[n_renew++].res, g->res->def.id, PZ_UUID_SIZE);
+			memcpy(renew[n_renew++].res, g->res->def->id, PZ_UUID_SIZE);
 		}
 	}
 	/* the table first, then the events: subscribers may answer with events of their own */
@@ -203,8 +222,8 @@ void pz_xlate_init_msg(struct pz_xlate *x, const struct pz_init *m)
 				continue;
 			}
 			memcpy(gone[n_gone].client, c->id, sizeof(c->id));
-			memcpy(gone[n_gone++].res, c->grants[k].res->def.id, PZ_UUID_SIZE);
-			pz_grants_del(&x->grants, c, c->grants[k].res->def.id);
+			memcpy(gone[n_gone].res, c->grants[k].res->def->id, PZ_UUID_SIZE);
+			pz_grants_del(&x->grants, c, gone[n_gone++].res);
 		}
 		if (!c->n) {
 			memcpy(gone[n_gone].client, c->id, sizeof(c->id));
@@ -242,12 +261,15 @@ int pz_xlate_create(struct pz_xlate *x, const struct pz_create *m)
 	if ((rc = pz_grants_client_set(&x->grants, m->client_id, m->public_key, m->preshared_key,
 				       &m->ipv4, &m->ipv6, &c)) < 0)
 		return rc;
-	if ((rc = pz_grants_set(&x->grants, c, &m->resource, m->expires_at)) < 0) {
+	if ((rc = pz_grants_client_ice(c, m->gateway_ice.username, m->gateway_ice.password,
+				       m->client_ice.username, m->client_ice.password,
+				       m->use_iceless)) < 0 ||
+	    (rc = pz_grants_set(&x->grants, c, m->resource, m->expires_at)) < 0) {
 		if (!existed)
 			pz_grants_drop(&x->grants, c);
 		return rc;
 	}
-	g = pz_grants_find(c, m->resource.id);
+	g = pz_grants_find(c, m->resource->id);
 	authorize(x, c, g);
 	return 0;
 }
@@ -266,16 +288,27 @@ void pz_xlate_reject(struct pz_xlate *x, const char *client_id, const char *reso
 		revoke(x, client_id, "");
 }
 
-void pz_xlate_resource(struct pz_xlate *x, const struct fzgw_resource *r)
+int pz_xlate_resource(struct pz_xlate *x, const struct fzgw_resource *r)
 {
+	const struct fzgw_resource *def;
+	struct fzgw_resource *copy;
 	struct fzgw_ev_resource ev;
+	int rc = pz_grants_update_resource(&x->grants, r, &def);
 
-	pz_grants_update_resource(&x->grants, r);
+	if (rc == -EINVAL)
+		return rc; /* a type change: the portal revokes and re-authorizes for that */
+	if (rc == -ENOMEM)
+		return rc;
+	/* the stored definition with the new filters; as received when no grant names it */
+	if (!(copy = pz_res_dup(rc == 0 ? def : r)))
+		return -ENOMEM;
 	memset(&ev, 0, sizeof(ev));
-	ev.resource = *r;
+	ev.resource = *copy;
 	x->api->log(x->ctx, FZGW_LOG_INFO, "resource %s changed (%u filter(s))", r->id,
 		    r->n_filters);
 	x->api->publish(x->ctx, FZGW_EV_RESOURCE_UPDATED, &ev, sizeof(ev));
+	free(copy);
+	return 0;
 }
 
 void pz_xlate_ice(struct pz_xlate *x, const struct pz_ice *m, bool invalidate)

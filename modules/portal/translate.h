@@ -26,12 +26,14 @@ void pz_xlate_fini(struct pz_xlate *x, bool revoke);
  * listed authorizations stay: ACCESS_REVOKED for the others, PEER_AUTHORIZED again for
  * those whose expiry changed. */
 void pz_xlate_init_msg(struct pz_xlate *x, const struct pz_init *m);
-/* PEER_AUTHORIZED. 0, or -ENOSPC/-ENOMEM when the grant cannot be held (nothing
- * published then). */
+/* PEER_AUTHORIZED (with the ICE credentials and use_iceless). 0, or -ENOMEM when the grant
+ * cannot be held (nothing published then). */
 int pz_xlate_create(struct pz_xlate *x, const struct pz_create *m);
 /* ACCESS_REVOKED for the grant, and for the client when it was its last. */
 void pz_xlate_reject(struct pz_xlate *x, const char *client_id, const char *resource_id);
-void pz_xlate_resource(struct pz_xlate *x, const struct fzgw_resource *r);
+/* RESOURCE_UPDATED, as the original: the filters change, nothing else (the stored address or
+ * pattern stays). -EINVAL for a type change (refused, nothing published), -ENOMEM. */
+int pz_xlate_resource(struct pz_xlate *x, const struct fzgw_resource *r);
 void pz_xlate_ice(struct pz_xlate *x, const struct pz_ice *m, bool invalidate);
 void pz_xlate_presence(struct pz_xlate *x, const struct pz_presence *m);
 /* Another module revoked a grant or the core removed a tunnel: forget it here too. */

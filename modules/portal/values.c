@@ -177,17 +177,31 @@ int pz_sockaddr_parse(const char *s, char *out, size_t outlen)
 
 int pz_dns_pattern_parse(const char *s, char *out, size_t outlen)
 {
-	size_t len = strlen(s);
+	size_t len = strlen(s), chars = 0;
 
-	if (!len || len > 253 || len >= outlen)
+	if (!len || len >= outlen)
 		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len; chars++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
 
-		if (c <= ' ' || c >= 0x7f)
+		if (n == 1) {
+			if (c <= ' ' || c == 0x7f)
+				return -EINVAL;
+			out[i++] = (char)tolower(c);
+			continue;
+		}
+		/* UTF-8 (jansson checked it; checked again for other callers): no C1 controls */
+		if (c < 0xc2 || c > 0xf4 || i + n > len || (c == 0xc2 && (unsigned char)s[i + 1] < 0xa0))
 			return -EINVAL;
-		out[i] = (char)tolower(c);
+		for (size_t k = 1; k < n; k++)
+			if (((unsigned char)s[i + k] & 0xc0) != 0x80)
+				return -EINVAL;
+		memcpy(out + i, s + i, n);
+		i += n;
 	}
+	if (chars > 253)
+		return -EINVAL;
 	out[len] = '\0';
 	return 0;
 }

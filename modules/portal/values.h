@@ -26,7 +26,9 @@ int pz_addr_parse(const char *s, int family, struct fzgw_addr *out);
 int pz_cidr_parse(const char *s, struct fzgw_addr *net, uint8_t *prefix_len);
 /* "1.2.3.4:3478" or "[2001:db8::1]:3478", port 0-65535; @out gets the normalised text. */
 int pz_sockaddr_parse(const char *s, char *out, size_t outlen);
-/* A DNS resource's name pattern: 1-253 printable characters, no spaces; stored lowercase. */
+/* A DNS resource's name pattern: 1-253 characters, printable ASCII without spaces or UTF-8
+ * (Unicode letters, as the portal allows them); ASCII stored lowercase, the rest as sent.
+ * @outlen must exceed strlen(@s). */
 int pz_dns_pattern_parse(const char *s, char *out, size_t outlen);
 bool pz_addr_equal(const struct fzgw_addr *a, const struct fzgw_addr *b);
 

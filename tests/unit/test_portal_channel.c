@@ -77,8 +77,9 @@ static void test_join(void **state)
 	assert_int_equal(pz_chan_push(&ch, "broadcast_ice_candidates", "{\"a\":1}"), 0);
 	/* an exact duplicate */
 	assert_int_equal(pz_chan_push(&ch, "broadcast_ice_candidates", "{\"a\":1}"), 0);
-	assert_int_equal(pz_chan_push(&ch, "no_relays", "{}"), 0);
-	assert_int_equal(ch.n, 2);
+	/* anything else cannot be sent: dropped, as the original does */
+	assert_int_equal(pz_chan_push(&ch, "no_relays", "{}"), 2);
+	assert_int_equal(ch.n, 1);
 	assert_int_equal(w.n, 0);
 	/* the join, exactly as the original sends it */
 	assert_int_equal(pz_chan_open(&ch), 0);
@@ -116,6 +117,46 @@ static void test_join(void **state)
 	assert_int_equal(pz_chan_reply(&ch, &m), PZ_REPLY_REJOIN);
 	m = reply("phoenix", 99, false, false, "unmatched topic");
 	assert_int_equal(pz_chan_reply(&ch, &m), PZ_REPLY_IGNORED);
+	pz_chan_fini(&ch);
+}
+
+/* What waits for the join of one session is not replayed into the next: only ICE candidate
+ * changes are held across reconnects, as in the original. */
+static void test_reconnect(void **state)
+{
+	struct wire w = { 0 };
+	struct pz_chan ch;
+
+	(void)state;
+	pz_chan_init(&ch, &ops, &w);
+	assert_int_equal(pz_chan_open(&ch), 0);
+	/* connected, not joined yet: both wait */
+	assert_int_equal(pz_chan_push(&ch, "authorization_created", "{\"ref\":\"old\"}"), 0);
+	assert_int_equal(pz_chan_push(&ch, "broadcast_ice_candidates", "{\"c\":1}"), 0);
+	assert_int_equal(pz_chan_push(&ch, "no_relays", "{}"), 0);
+	assert_int_equal(pz_chan_push(&ch, "broadcast_invalidated_ice_candidates", "{\"c\":2}"),
+			 0);
+	assert_int_equal(ch.n, 4);
+	/* the connection is lost before the join: the old session's answers go */
+	pz_chan_closed(&ch);
+	assert_int_equal(ch.n, 2);
+	/* while disconnected: dropped, except candidates */
+	assert_int_equal(pz_chan_push(&ch, "flow_authorized", "{\"ref\":\"x\"}"), 2);
+	assert_int_equal(pz_chan_push(&ch, "broadcast_ice_candidates", "{\"c\":3}"), 0);
+	assert_int_equal(ch.n, 3);
+	assert_int_equal(pz_chan_open(&ch), 0);
+	assert_int_equal(pz_chan_joined(&ch, "set_snownet_capabilities", "{\"iceless\":false}"), 0);
+	/* join (x2), capabilities, then the three candidate messages in order */
+	assert_int_equal(w.n, 6);
+	assert_int_equal(ref_of(&w, 2, "gateway", "set_snownet_capabilities"), 1);
+	assert_non_null(strstr(w.sent[3], "\"broadcast_ice_candidates\",\"payload\":{\"c\":1}"));
+	assert_non_null(strstr(w.sent[4], "broadcast_invalidated_ice_candidates"));
+	assert_non_null(strstr(w.sent[5], "{\"c\":3}"));
+	for (int i = 0; i < w.n; i++) {
+		assert_null(strstr(w.sent[i], "authorization_created"));
+		assert_null(strstr(w.sent[i], "flow_authorized"));
+		assert_null(strstr(w.sent[i], "no_relays"));
+	}
 	pz_chan_fini(&ch);
 }
 
@@ -183,6 +224,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_heartbeats),
 		cmocka_unit_test(test_queue),
 	};

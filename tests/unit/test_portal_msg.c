@@ -128,7 +128,7 @@ static void test_create(void **state)
 	assert_string_equal(m.u.create.gateway_ice.username, "ejqt");
 	assert_string_equal(m.u.create.client_ice.password, "j2fqufatn7xlrrvv6fsvea");
 	assert_false(m.u.create.use_iceless);
-	r = &m.u.create.resource;
+	r = m.u.create.resource;
 	assert_string_equal(r->id, UUID_R);
 	assert_int_equal(r->type, FZGW_RES_CIDR);
 	assert_int_equal(r->prefix_len, 16);
@@ -163,11 +163,12 @@ static void test_other_events(void **state)
 
 	assert_int_equal(parse(updated_msg, &m, &e), 0);
 	assert_int_equal(m.event, PZ_EV_RESOURCE_UPDATED);
-	assert_int_equal(m.u.resource.type, FZGW_RES_DNS);
-	assert_string_equal(m.u.resource.pattern, "?.httpbin");
-	assert_int_equal(m.u.resource.n_filters, 2);
-	assert_int_equal(m.u.resource.filters[0].proto, FZGW_FILTER_TCP);
-	assert_int_equal(m.u.resource.filters[0].n_ranges, 0); /* every port */
+	assert_int_equal(m.u.resource->type, FZGW_RES_DNS);
+	assert_string_equal(m.u.resource->pattern, "?.httpbin");
+	assert_int_equal(m.u.resource->n_filters, 2);
+	assert_int_equal(m.u.resource->filters[0].proto, FZGW_FILTER_TCP);
+	assert_int_equal(m.u.resource->filters[0].n_ranges, 0); /* every port */
+	assert_null(m.u.resource->filters[0].ranges);
 	pz_msg_clear(&m);
 
 	assert_int_equal(parse(reject_msg, &m, &e), 0);
@@ -363,13 +364,22 @@ static const struct mutation table[] = {
 	{ create_msg, "payload.resource.filters", "[]", 0, NULL },
 	{ create_msg, "payload.resource.filters",
 	  "[{\"protocol\":\"tcp\",\"port_range_start\":100,\"port_range_end\":50}]", -EINVAL,
-	  "resource.filters" },
+	  "resource.filters[0].port_range_end" },
 	{ create_msg, "payload.resource.filters", "[{\"protocol\":\"sctp\"}, 5]", -EINVAL,
-	  "resource.filters" },
+	  "resource.filters[0].protocol" },
 	{ create_msg, "payload.resource.filters",
-	  "[{\"protocol\":\"udp\",\"port_range_start\":70000}]", -EINVAL, "resource.filters" },
+	  "[{\"protocol\":\"udp\",\"port_range_start\":70000}]", -EINVAL,
+	  "resource.filters[0].port_range_start" },
+	/* one unreadable entry refuses the whole message, as the original's Vec<Filter> */
 	{ create_msg, "payload.resource.filters",
-	  "[{\"protocol\":\"udp\",\"port_range_start\":70000},{\"protocol\":\"icmp\"}]", 0, NULL },
+	  "[{\"protocol\":\"icmp\"},{\"protocol\":\"udp\",\"port_range_start\":70000}]",
+	  -EINVAL, "resource.filters[1].port_range_start" },
+	{ create_msg, "payload.resource.filters", "[{\"protocol\":\"icmp\"}, 5]", -EINVAL,
+	  "resource.filters[1]" },
+	{ create_msg, "payload.resource.filters", "[{\"port_range_start\":1}]", -EINVAL,
+	  "resource.filters[0].protocol" },
+	{ create_msg, "payload.resource.filters", "[{\"protocol\":\"tcp\",\"port_range_end\":-1}]",
+	  -EINVAL, "resource.filters[0].port_range_end" },
 	{ create_msg, "payload.gateway_ice_credentials", NULL, -EINVAL, "gateway_ice_credentials" },
 	{ create_msg, "payload.client_ice_credentials.password", NULL, -EINVAL,
 	  "client_ice_credentials.password" },
@@ -390,6 +400,14 @@ static const struct mutation table[] = {
 	{ updated_msg, "payload.type", "\"internet\"", 0, NULL },
 	{ updated_msg, "payload.address", "\"a b\"", -EINVAL, "address" },
 	{ updated_msg, "payload.address", "\"\"", -EINVAL, "address" },
+	/* Unicode letters, as the portal allows them */
+	{ updated_msg, "payload.address", "\"*.b\\u00fccher.example\"", 0, NULL },
+	{ updated_msg, "payload.address",
+	  "\"\\u043f\\u0440\\u0438\\u043c\\u0435\\u0440.\\u0440\\u0444\"", 0, NULL },
+	{ updated_msg, "payload.address", "\"a\\u0085b\"", -EINVAL, "address" },
+	{ updated_msg, "payload.address", "\"a\\u007fb\"", -EINVAL, "address" },
+	{ updated_msg, "payload.filters", "[{\"protocol\":\"tcp\"},{\"protocol\":\"x\"}]", -EINVAL,
+	  "filters[1].protocol" },
 	{ reject_msg, "payload.resource_id", NULL, -EINVAL, "resource_id" },
 	{ reply_msg, "payload.status", "\"maybe\"", -EINVAL, "status" },
 	{ reply_msg, "payload.response", NULL, -EINVAL, "response" },
@@ -461,7 +479,7 @@ static void test_limits(void **state)
 		assert_int_equal(pz_json_depth(quoted, strlen(quoted)), 1);
 	}
 
-	/* over 1 MiB */
+	/* over 64 MiB, as the original's limit */
 	big = malloc(PZ_MAX_FRAME + 2);
 	memset(big, ' ', PZ_MAX_FRAME + 1);
 	big[PZ_MAX_FRAME + 1] = '\0';
@@ -493,25 +511,36 @@ static void test_limits(void **state)
 	}
 }
 
+static json_t *resource_with(json_t *filters)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", UUID_R, "type", "cidr", "name", "n",
+			 "address", "10.0.0.0/8", "filters", filters);
+}
+
 static void test_filters(void **state)
 {
 	json_t *arr = json_array(), *f;
-	struct fzgw_resource r;
+	struct fzgw_resource *r;
 	struct pz_err e;
-	size_t skipped = 0;
 	json_t *res;
 
 	(void)state;
-	/* 40 distinct single ports (too many ranges for one filter), then merged neighbours */
-	for (int i = 0; i < 40; i++) {
-		f = json_pack("{s:s,s:i,s:i}", "protocol", "udp", "port_range_start", 1000 + 2 * i,
-			      "port_range_end", 1000 + 2 * i);
+	/* 1000 distinct single ports: no cap (it was 32 ranges per protocol, 256 entries) */
+	for (int i = 0; i < 1000; i++) {
+		f = json_pack("{s:s,s:i,s:i}", "protocol", i % 2 ? "udp" : "tcp",
+			      "port_range_start", 1000 + 2 * i, "port_range_end", 1000 + 2 * i);
 		json_array_append_new(arr, f);
 	}
-	res = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", UUID_R, "type", "cidr", "name", "n",
-			"address", "10.0.0.0/8", "filters", arr);
+	res = resource_with(arr);
 	memset(&e, 0, sizeof(e));
-	assert_int_equal(pz_resource_parse(res, "resource", &r, &skipped, &e), -E2BIG);
+	assert_int_equal(pz_resource_parse(res, "resource", &r, &e), 0);
+	assert_int_equal(r->n_filters, 2);
+	assert_int_equal(r->filters[0].proto, FZGW_FILTER_TCP);
+	assert_int_equal(r->filters[0].n_ranges, 500);
+	assert_int_equal(r->filters[1].n_ranges, 500);
+	assert_int_equal(r->filters[1].ranges[499].first, 1000 + 2 * 999);
+	assert_null(r->pattern);
+	free(r);
 	json_decref(res);
 
 	arr = json_array();
@@ -523,22 +552,79 @@ static void test_filters(void **state)
 					     15, "port_range_end", 25));
 	json_array_append_new(arr,
 			      json_pack("{s:s,s:i}", "protocol", "udp", "port_range_start", 53));
-	json_array_append_new(arr, json_pack("{s:s,s:i,s:i}", "protocol", "tcp", "port_range_start",
-					     9, "port_range_end", 3)); /* inverted: skipped */
-	res = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", UUID_R, "type", "cidr", "name", "n",
-			"address", "10.0.0.0/8", "filters", arr);
+	res = resource_with(arr);
 	memset(&e, 0, sizeof(e));
-	assert_int_equal(pz_resource_parse(res, "resource", &r, &skipped, &e), 0);
-	assert_int_equal(skipped, 1);
-	assert_int_equal(r.n_filters, 2);
-	assert_int_equal(r.filters[0].proto, FZGW_FILTER_TCP);
-	assert_int_equal(r.filters[0].n_ranges, 1);
-	assert_int_equal(r.filters[0].ranges[0].first, 10);
-	assert_int_equal(r.filters[0].ranges[0].last, 30);
-	assert_int_equal(r.filters[1].proto, FZGW_FILTER_UDP);
-	assert_int_equal(r.filters[1].ranges[0].first, 53);
-	assert_int_equal(r.filters[1].ranges[0].last, 65535);
+	assert_int_equal(pz_resource_parse(res, "resource", &r, &e), 0);
+	assert_int_equal(r->n_filters, 2);
+	assert_int_equal(r->filters[0].proto, FZGW_FILTER_TCP);
+	assert_int_equal(r->filters[0].n_ranges, 1);
+	assert_int_equal(r->filters[0].ranges[0].first, 10);
+	assert_int_equal(r->filters[0].ranges[0].last, 30);
+	assert_int_equal(r->filters[1].proto, FZGW_FILTER_UDP);
+	assert_int_equal(r->filters[1].ranges[0].first, 53);
+	assert_int_equal(r->filters[1].ranges[0].last, 65535);
+	free(r);
+	/* an inverted range after readable entries: the whole resource is refused */
+	json_array_append_new(arr, json_pack("{s:s,s:i,s:i}", "protocol", "tcp", "port_range_start",
+					     9, "port_range_end", 3));
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(pz_resource_parse(res, "resource", &r, &e), -EINVAL);
+	assert_null(r);
+	assert_string_equal(e.field, "resource.filters[4].port_range_end");
 	json_decref(res);
+}
+
+/* An init of 50,000 authorizations (about 5.6 MB): over the old 1 MiB, parsed whole. */
+static void test_big_init(void **state)
+{
+	json_t *root = json_loads(init_msg, 0, NULL), *arr = json_array();
+	struct pz_msg m;
+	struct pz_err e;
+	char *text;
+
+	(void)state;
+	for (int i = 0; i < 50000; i++) {
+		char c[PZ_UUID_SIZE];
+
+		snprintf(c, sizeof(c), "%08x-0000-4000-8000-000000000000", i);
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:i}", "client_id", c,
+						     "resource_id", UUID_R, "expires_at", 1 + i));
+	}
+	json_object_set_new(json_object_get(root, "payload"), "authorizations", arr);
+	text = json_dumps(root, JSON_COMPACT);
+	assert_true(strlen(text) > 5000000);
+	assert_int_equal(parse(text, &m, &e), 0);
+	assert_int_equal(m.u.init.n_auths, 50000);
+	assert_int_equal(m.u.init.auths[49999].expires_at, 50000);
+	pz_msg_clear(&m);
+	free(text);
+	json_decref(root);
+}
+
+static void test_dns_patterns(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(pz_dns_pattern_parse("*.B\xc3\xbc" "CHER.Example", out, sizeof(out)), 0);
+	assert_string_equal(out, "*.b\xc3\xbc" "cher.example"); /* ASCII lowered, the rest kept */
+	assert_int_equal(pz_dns_pattern_parse("\xe4\xbe\x8b\xe3\x81\x88.jp", out, sizeof(out)), 0);
+	assert_int_equal(pz_dns_pattern_parse("a\xc2\x85", out, sizeof(out)), -EINVAL); /* C1 */
+	assert_int_equal(pz_dns_pattern_parse("a\xc3", out, sizeof(out)), -EINVAL); /* cut */
+	assert_int_equal(pz_dns_pattern_parse("a\xc3(", out, sizeof(out)), -EINVAL);
+	assert_int_equal(pz_dns_pattern_parse("a\xff", out, sizeof(out)), -EINVAL);
+	assert_int_equal(pz_dns_pattern_parse("a b", out, sizeof(out)), -EINVAL);
+	/* 253 characters (not bytes), as the portal counts them */
+	{
+		char in[2 * 254 + 1], big[sizeof(in)];
+
+		for (int i = 0; i < 254; i++)
+			memcpy(in + 2 * i, "\xc3\xbc", 2);
+		in[2 * 254] = '\0';
+		assert_int_equal(pz_dns_pattern_parse(in, big, sizeof(big)), -EINVAL);
+		in[2 * 253] = '\0';
+		assert_int_equal(pz_dns_pattern_parse(in, big, sizeof(big)), 0);
+	}
 }
 
 static void test_values(void **state)
@@ -581,6 +667,8 @@ int main(void)
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_big_init),
+		cmocka_unit_test(test_dns_patterns),
 		cmocka_unit_test(test_values),
 	};
 

@@ -32,7 +32,32 @@ struct seen {
 	char items[8][128];
 	char gone[8][40];
 	char password[8][256];
+	/* the resource's borrowed lists, kept (the event's copy is freed after publishing) */
+	struct fzgw_filter filters[4];
+	struct fzgw_port_range ranges[8];
+	char pattern[64];
 };
+
+static void keep_res(struct seen *s, struct fzgw_resource *r)
+{
+	size_t k = 0;
+
+	assert_true(r->n_filters <= 4);
+	for (uint32_t i = 0; i < r->n_filters; i++) {
+		s->filters[i] = r->filters[i];
+		assert_true(k + r->filters[i].n_ranges <= 8);
+		if (r->filters[i].n_ranges)
+			memcpy(&s->ranges[k], r->filters[i].ranges,
+			       r->filters[i].n_ranges * sizeof(s->ranges[0]));
+		s->filters[i].ranges = r->filters[i].n_ranges ? &s->ranges[k] : NULL;
+		k += r->filters[i].n_ranges;
+	}
+	r->filters = r->n_filters ? s->filters : NULL;
+	if (r->pattern) {
+		snprintf(s->pattern, sizeof(s->pattern), "%s", r->pattern);
+		r->pattern = s->pattern;
+	}
+}
 
 static struct seen seen[64];
 static int n_seen;
@@ -84,6 +109,10 @@ static int fake_publish(struct fzgw_ctx *ctx, uint32_t type, const void *data, s
 	default:
 		assert_true(size <= sizeof(s->u));
 		memcpy(&s->u, data, size);
+		if (type == FZGW_EV_PEER_AUTHORIZED)
+			keep_res(s, &s->u.auth.resource);
+		else if (type == FZGW_EV_RESOURCE_UPDATED)
+			keep_res(s, &s->u.res.resource);
 		break;
 	}
 	/* the data plane removes the tunnel at once and says so, re-entering the module */
@@ -135,21 +164,27 @@ static struct fzgw_addr addr(int family, uint8_t last)
 	return a;
 }
 
+/* Resources of the messages made below (a parsed message owns its copy). */
+static struct fzgw_resource res_pool[16];
+static unsigned res_next;
+
 static struct pz_create create(const char *client, const char *res, uint8_t key, int64_t exp)
 {
 	struct pz_create c;
 
 	memset(&c, 0, sizeof(c));
+	c.resource = &res_pool[res_next++ % 16];
+	memset(c.resource, 0, sizeof(*c.resource));
 	c.ref = (char *)"ref";
 	snprintf(c.client_id, sizeof(c.client_id), "%s", client);
 	memset(c.public_key, key, 32);
 	memset(c.preshared_key, 0x55, 32);
 	c.ipv4 = addr(4, key);
 	c.ipv6 = addr(6, key);
-	snprintf(c.resource.id, sizeof(c.resource.id), "%s", res);
-	c.resource.type = FZGW_RES_CIDR;
-	c.resource.addr = addr(4, 0);
-	c.resource.prefix_len = 24;
+	snprintf(c.resource->id, sizeof(c.resource->id), "%s", res);
+	c.resource->type = FZGW_RES_CIDR;
+	c.resource->addr = addr(4, 0);
+	c.resource->prefix_len = 24;
 	c.expires_at = exp;
 	return c;
 }
@@ -310,21 +345,27 @@ static void test_init_resync(void **state)
 static void test_resource_update(void **state)
 {
 	struct pz_create a = create(C1, R1, 1, 100);
+	struct fzgw_port_range ranges[2] = { { 22, 22 }, { 443, 443 } };
+	struct fzgw_filter filters[2] = { { FZGW_FILTER_TCP, 2, ranges }, { FZGW_FILTER_ICMP, 0, NULL } };
 	struct fzgw_resource r;
 	struct pz_auth auth;
 	struct pz_init m;
 
 	(void)state;
 	pz_xlate_create(&x, &a);
-	r = a.resource;
-	r.n_filters = 1;
-	r.filters[0].proto = FZGW_FILTER_ICMP;
+	r = *a.resource;
+	r.n_filters = 2;
+	r.filters = filters;
+	r.addr = addr(4, 128); /* the original takes the filters only: the address stays */
 	n_seen = 0;
-	pz_xlate_resource(&x, &r);
+	assert_int_equal(pz_xlate_resource(&x, &r), 0);
 	assert_int_equal(n_seen, 1);
 	assert_int_equal(seen[0].type, FZGW_EV_RESOURCE_UPDATED);
-	assert_int_equal(seen[0].u.res.resource.n_filters, 1);
-	/* a later re-publication carries the new definition */
+	assert_int_equal(seen[0].u.res.resource.n_filters, 2);
+	assert_int_equal(seen[0].u.res.resource.filters[0].n_ranges, 2);
+	assert_int_equal(seen[0].u.res.resource.filters[0].ranges[1].first, 443);
+	assert_int_equal(seen[0].u.res.resource.addr.bytes[3], 0);
+	/* a later re-publication carries the new filters and the old address */
 	memset(&m, 0, sizeof(m));
 	memset(&auth, 0, sizeof(auth));
 	snprintf(auth.client_id, sizeof(auth.client_id), "%s", C1);
@@ -336,9 +377,59 @@ static void test_resource_update(void **state)
 	pz_xlate_init_msg(&x, &m);
 	assert_int_equal(count(FZGW_EV_PEER_AUTHORIZED), 1);
 	for (int i = 0; i < n_seen; i++)
-		if (seen[i].type == FZGW_EV_PEER_AUTHORIZED)
-			assert_int_equal(seen[i].u.auth.resource.filters[0].proto,
+		if (seen[i].type == FZGW_EV_PEER_AUTHORIZED) {
+			assert_int_equal(seen[i].u.auth.resource.filters[1].proto,
 					 FZGW_FILTER_ICMP);
+			assert_int_equal(seen[i].u.auth.resource.addr.bytes[3], 0);
+		}
+	/* a type change is refused (the portal revokes and authorizes again for that) */
+	r.type = FZGW_RES_DNS;
+	r.pattern = "*.example.com";
+	n_seen = 0;
+	assert_int_equal(pz_xlate_resource(&x, &r), -EINVAL);
+	assert_int_equal(n_seen, 0);
+	/* a resource no grant names: passed on as received */
+	snprintf(r.id, sizeof(r.id), "%s", R3);
+	assert_int_equal(pz_xlate_resource(&x, &r), 0);
+	assert_int_equal(n_seen, 1);
+	assert_string_equal(seen[0].u.res.resource.pattern, "*.example.com");
+}
+
+static void test_ice_credentials(void **state)
+{
+	struct pz_create a = create(C1, R1, 1, 100);
+	struct pz_auth auth;
+	struct pz_init m;
+
+	(void)state;
+	snprintf(a.gateway_ice.username, sizeof(a.gateway_ice.username), "ejqt");
+	snprintf(a.gateway_ice.password, sizeof(a.gateway_ice.password), "zfjrrjdkbci42t2axyd45a");
+	snprintf(a.client_ice.username, sizeof(a.client_ice.username), "hgwh");
+	memset(a.client_ice.password, 'p', 256); /* the longest that fits */
+	a.use_iceless = true;
+	assert_int_equal(pz_xlate_create(&x, &a), 0);
+	assert_int_equal(seen[0].type, FZGW_EV_PEER_AUTHORIZED);
+	assert_string_equal(seen[0].u.auth.gateway_ice_ufrag, "ejqt");
+	assert_string_equal(seen[0].u.auth.gateway_ice_pwd, "zfjrrjdkbci42t2axyd45a");
+	assert_string_equal(seen[0].u.auth.client_ice_ufrag, "hgwh");
+	assert_int_equal(strlen(seen[0].u.auth.client_ice_pwd), 256);
+	assert_true(seen[0].u.auth.use_iceless);
+	/* a re-publication (a new expiry in init) carries them too */
+	memset(&m, 0, sizeof(m));
+	memset(&auth, 0, sizeof(auth));
+	snprintf(auth.client_id, sizeof(auth.client_id), "%s", C1);
+	snprintf(auth.resource_id, sizeof(auth.resource_id), "%s", R1);
+	auth.expires_at = 300;
+	m.auths = &auth;
+	m.n_auths = 1;
+	n_seen = 0;
+	pz_xlate_init_msg(&x, &m);
+	for (int i = 0; i < n_seen; i++)
+		if (seen[i].type == FZGW_EV_PEER_AUTHORIZED) {
+			assert_string_equal(seen[i].u.auth.client_ice_ufrag, "hgwh");
+			assert_true(seen[i].u.auth.use_iceless);
+		}
+	assert_int_equal(count(FZGW_EV_PEER_AUTHORIZED), 1);
 }
 
 static void test_ice_presence(void **state)
@@ -395,22 +486,46 @@ static void test_others_and_caps(void **state)
 	pz_xlate_create(&x, &a);
 	pz_xlate_peer_removed(&x, C1);
 	assert_int_equal(x.grants.n_clients, 0);
-	/* grants per client are capped; nothing is published past the cap */
-	for (int i = 0; i < PZ_MAX_GRANTS; i++) {
+	/* no cap on grants per client (it was 256) */
+	for (int i = 0; i < 300; i++) {
 		a = create(C2, R1, 2, 0);
-		snprintf(a.resource.id, sizeof(a.resource.id), "res-%d", i);
+		snprintf(a.resource->id, sizeof(a.resource->id), "res-%d", i);
 		n_seen = 0;
 		assert_int_equal(pz_xlate_create(&x, &a), 0);
+		assert_int_equal(n_seen, 1);
 	}
-	n_seen = 0;
-	snprintf(a.resource.id, sizeof(a.resource.id), "res-last");
-	assert_int_equal(pz_xlate_create(&x, &a), -ENOSPC);
-	assert_int_equal(n_seen, 0);
+	assert_int_equal(pz_grants_client(&x.grants, C2)->n, 300);
 	/* unloading revokes what is left */
 	n_seen = 0;
 	pz_xlate_fini(&x, true);
 	assert_true(revoked(C2, ""));
 	assert_int_equal(pz_xlate_init(&x, NULL, &api), 0);
+}
+
+/* No cap on clients (it was 16384); their preshared keys live in growing locked memory. */
+static void test_many_clients(void **state)
+{
+	struct pz_create a;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		char id[PZ_UUID_SIZE];
+
+		snprintf(id, sizeof(id), "%08x-0000-4000-8000-000000000000", i);
+		a = create(id, R1, (uint8_t)i, 0);
+		n_seen = 0;
+		assert_int_equal(pz_xlate_create(&x, &a), 0);
+		assert_int_equal(n_seen, 1);
+		assert_int_equal(seen[0].u.auth.preshared_key[31], 0x55);
+	}
+	assert_int_equal(x.grants.n_clients, 20000);
+	{
+		char id[PZ_UUID_SIZE];
+
+		snprintf(id, sizeof(id), "%08x-0000-4000-8000-000000000000", 19999);
+		assert_int_equal(pz_grants_psk(&x.grants, pz_grants_client(&x.grants, id))[0],
+				 0x55);
+	}
 }
 
 int main(void)
@@ -420,8 +535,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_init_resync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resource_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ice_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ice_presence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_others_and_caps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_clients, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

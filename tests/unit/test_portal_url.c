@@ -189,6 +189,10 @@ static void test_user_agent(void **state)
 	assert_true(strchr(ua, '/') < strstr(ua, " gateway/"));
 	assert_non_null(strstr(ua, "; "));
 	assert_int_equal(ua[strlen(ua) - 1], ')');
+	/* the default: the original release whose protocol we speak, not our build's version */
+	assert_string_equal(PZ_ADVERTISED_VERSION, "1.6.0");
+	pz_user_agent(PZ_ADVERTISED_VERSION, ua, sizeof(ua));
+	assert_non_null(strstr(ua, " gateway/1.6.0 ("));
 	pz_name("configured", name, sizeof(name));
 	assert_string_equal(name, "configured");
 	pz_name("", name, sizeof(name));

@@ -303,6 +303,10 @@ static void test_refusals(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(close_after(0x1, big, PZ_MAX_FRAME, &n), 0);
 	assert_int_equal(n, 1);
+	/* the original's limit is 64 MiB: a 2 MiB init (about 18,000 authorizations) passes */
+	assert_int_equal(PZ_MAX_FRAME, 64u << 20);
+	assert_int_equal(close_after(0x1, big, 2u << 20, &n), 0);
+	assert_int_equal(n, 1);
 	assert_int_equal(close_after(0x3, "x", 1, &n), 1002); /* a reserved opcode */
 	free(big);
 	assert_true(pz_utf8_valid((const uint8_t *)"h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10));
