@@ -4,7 +4,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "settings.h"
@@ -234,6 +237,29 @@ static int load_log(struct fzgw_config *c, const config_setting_t *g, const stru
 	return 0;
 }
 
+/* Where modules are by default: next to the running binary as installed
+ * (<exe dir>/FZGW_BIN_TO_MODULE_PATH) when that directory exists, so that an install under
+ * another prefix finds its own modules; else the configure-time path. */
+void fzgw_config_default_module_path(char *out, size_t len)
+{
+	char exe[PATH_MAX], real[PATH_MAX], *slash;
+	struct stat st;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	snprintf(out, len, "%s", FZGW_DEFAULT_MODULE_PATH);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	if (!(slash = strrchr(exe, '/')))
+		return;
+	*slash = '\0';
+	if ((size_t)snprintf(slash, sizeof(exe) - (size_t)(slash - exe), "/%s", FZGW_BIN_TO_MODULE_PATH) >=
+	    sizeof(exe) - (size_t)(slash - exe))
+		return;
+	if (stat(exe, &st) == 0 && S_ISDIR(st.st_mode) && realpath(exe, real) && strlen(real) < len)
+		snprintf(out, len, "%s", real);
+}
+
 static int load_core(struct fzgw_config *c, const config_setting_t *gw, const struct fzgw_overrides *ov,
 		     char *err, size_t errlen)
 {
@@ -241,7 +267,7 @@ static int load_core(struct fzgw_config *c, const config_setting_t *gw, const st
 	struct tun_section t = { .name = "tun-firezone", .mtu = 1280, .offload = true };
 	int rc;
 
-	strcpy(s.module_path, FZGW_DEFAULT_MODULE_PATH);
+	fzgw_config_default_module_path(s.module_path, sizeof(s.module_path));
 	if ((rc = fzgw_settings_parse(gw, core_keys, &s, err, errlen)) < 0)
 		return rc;
 	if ((rc = fzgw_settings_parse(config_setting_get_member(gw, "tun"), tun_keys, &t, err, errlen)) < 0)

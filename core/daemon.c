@@ -162,6 +162,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		fzgw_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		/* as the original: every client is told, UDP gets up to 1 s to drain */
+		fzgw_dataplane_goodbye(d->dp, 1000);
 		fzgw_daemon_exit(d, FZGW_EXIT_OK);
 		break;
 	case SIGHUP:

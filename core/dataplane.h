@@ -20,5 +20,8 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
  * and the sockets. Accepts NULL; returns NULL. */
 struct fzgw_dataplane *fzgw_dataplane_stop(struct fzgw_dataplane *dp);
 void fzgw_dataplane_log_stats(const struct fzgw_dataplane *dp);
+/* Shutdown: sends the p2p Goodbye to every client with a session, then flushes UDP for up
+ * to @flush_ms. Returns how many were sent. Accepts NULL. */
+int fzgw_dataplane_goodbye(struct fzgw_dataplane *dp, uint32_t flush_ms);
 
 #endif

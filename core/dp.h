@@ -70,6 +70,8 @@ void dp_count(struct fzgw_dataplane *dp, const char *what);
 void dp_drop(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, const char *why);
 void dp_release(struct fzgw_core *core, struct fzgw_packet *pkt);
 void dp_flush_all(struct fzgw_dataplane *dp);
+/* Sends what is queued for UDP, waiting up to @ms for socket buffer room (shutdown). */
+void dp_flush_udp_wait(struct fzgw_dataplane *dp, uint32_t ms);
 void dp_send_to_peer(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, struct fzgw_packet *pkt);
 void dp_sink_in(struct fzgw_core *core, struct fzgw_packet *pkt);
 void dp_sink_out(struct fzgw_core *core, struct fzgw_packet *pkt);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "loop.h"
 #include "netlink.h"
+#include "p2p_control.h"
 
 /* ------------------------------------------------------------ WireGuard callbacks */
 
@@ -292,6 +293,43 @@ void dp_on_revoked(void *state, const struct fzgw_event *ev)
 		return; /* one grant: the policy's business; it revokes the client when none is left */
 	if ((peer = fzgw_peers_by_client(&dp->peers, r->client_id)) && !peer->removing)
 		remove_peer(dp, peer, "access revoked");
+}
+
+/* A Goodbye to every client with a session (the others have no tunnel to close), whatever
+ * modules are loaded, then up to @flush_ms to get them out. */
+int fzgw_dataplane_goodbye(struct fzgw_dataplane *dp, uint32_t flush_ms)
+{
+	int sent = 0;
+
+	if (!dp)
+		return 0;
+	dp_flush_all(dp);
+	dp->batching++;
+	for (uint32_t i = 0; i < dp->peers.cap; i++) {
+		struct fzgw_gw_peer *peer = dp->peers.by_index[i];
+		struct fzgw_packet *pkt;
+		int n;
+
+		if (!peer || peer->removing || !fzgw_wg_peer_has_session(peer->wg))
+			continue;
+		if (!(pkt = fzgw_pool_get(dp->pool))) {
+			dp_count(dp, "goodbye-no-buffer");
+			continue;
+		}
+		if ((n = fzgw_p2p_goodbye(pkt->data, pkt->cap)) < 0) {
+			dp_drop(dp, pkt, "goodbye-no-room");
+			continue;
+		}
+		pkt->len = (uint32_t)n;
+		pkt->dir = FZGW_DIR_OUT;
+		pkt->peer = &peer->info;
+		dp_send_to_peer(dp, peer, pkt);
+		sent++;
+	}
+	dp->batching--;
+	dp_flush_udp_wait(dp, flush_ms);
+	fzgw_info("sent goodbye to %d client(s)", sent);
+	return sent;
 }
 
 struct fzgw_packet *dp_alloc(struct fzgw_core *core)

@@ -2,6 +2,7 @@
 /* Data plane I/O: UDP and TUN batches, decryption and encryption around the hook pipeline. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,40 @@ static void flush_udp(struct fzgw_dataplane *dp, struct dp_tx *tx, int fd)
 	for (int i = 0; i < tx->n; i++)
 		fzgw_pool_put(tx->pkt[i]);
 	tx->n = 0;
+}
+
+/* As flush_udp, but waits for room in the socket buffer, until @deadline_ms (shutdown). */
+static void flush_udp_wait(struct fzgw_dataplane *dp, struct dp_tx *tx, int fd, uint64_t deadline_ms)
+{
+	int off = 0;
+
+	while (fd >= 0 && off < tx->n) {
+		uint64_t now = dp->core->now_ms();
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		int r = fzgw_udp_send_batch(fd, tx->buf + off, tx->len + off, tx->dst + off,
+					    (size_t)(tx->n - off), NULL);
+
+		if (r > 0) {
+			off += r;
+			continue;
+		}
+		if ((r < 0 && r != -EAGAIN) || now >= deadline_ms ||
+		    poll(&pfd, 1, (int)(deadline_ms - now)) <= 0)
+			break;
+	}
+	if (off < tx->n)
+		fzgw_counter_bump(&dp->core->counters, "tx-udp-full", (uint64_t)(tx->n - off));
+	for (int i = 0; i < tx->n; i++)
+		fzgw_pool_put(tx->pkt[i]);
+	tx->n = 0;
+}
+
+void dp_flush_udp_wait(struct fzgw_dataplane *dp, uint32_t ms)
+{
+	uint64_t deadline = dp->core->now_ms() + ms;
+
+	flush_udp_wait(dp, &dp->tx4, dp->udp.fd4, deadline);
+	flush_udp_wait(dp, &dp->tx6, dp->udp.fd6, deadline);
 }
 
 static void flush_tun(struct fzgw_dataplane *dp)

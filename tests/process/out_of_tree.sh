@@ -31,6 +31,20 @@ if [ $rc = 0 ] && grep -q "in-filter : \[50\] ratelimit/bandwidth-in -> \[100\] 
 else
   fail "check-config rc=$rc: $(cat "$TMP/out")"
 fi
+# the installed binary finds the installed modules without --module-path or module_path
+# (its default is derived from its own location, not the configure-time prefix)
+MODS_INSTALLED=$(cd "$PFX" && ls -d lib*/firezone-gateway/modules lib/*/firezone-gateway/modules 2>/dev/null | head -1)
+cat >"$TMP/gw-static.conf" <<CONF
+gateway = { log = { level = "warn"; }; };
+modules = ( { name = "static"; settings = { ipv4 = "100.64.0.1"; }; } );
+CONF
+"$PFX/sbin/firezone-gateway" --config "$TMP/gw-static.conf" --check-config >"$TMP/out" 2>&1; rc=$?
+if [ $rc = 0 ] && [ -n "$MODS_INSTALLED" ] && grep -qx "module path: $(cd "$PFX/$MODS_INSTALLED" && pwd -P)" "$TMP/out" &&
+   grep -q "static  *loaded .*$PFX" "$TMP/out"; then
+  pass "installed binary finds its modules under the install prefix"
+else
+  fail "default module path: rc=$rc dir=$MODS_INSTALLED $(cat "$TMP/out")"
+fi
 sed -i 's/rate = 20000;/rate = "fast";/' "$TMP/gw.conf"
 "$PFX/sbin/firezone-gateway" --config "$TMP/gw.conf" --check-config >"$TMP/out" 2>&1; rc=$?
 [ $rc = 78 ] && grep -q "$TMP/gw.conf:4: wrong type, expected an integer (key \"modules\[1\].settings.rate\")" "$TMP/out" && pass "its settings are validated with FILE:LINE" || fail "bad rate: rc=$rc $(cat "$TMP/out")"

@@ -12,8 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
 #include <sodium.h>
+#include <sys/socket.h>
 
 #include "dp.h"
 #include "modtest.h"
@@ -242,6 +244,7 @@ static struct dpt *dpt_new(void)
 	dp->core = &x->core;
 	dp->ctx = &x->core.self;
 	dp->tun_fd = dp->udp.fd4 = dp->udp.fd6 = -1;
+	dp->mtu = 1280;
 	ops.user = dp;
 	randombytes_buf(key, sizeof(key));
 	assert_int_equal(fzgw_peers_init(&dp->peers, 64), 0);
@@ -317,6 +320,121 @@ static void test_peer_remove_data_plane(void **st)
 	dpt_free(x);
 }
 
+/* ------------------------------------------------------------ Goodbye at shutdown */
+
+static int udp_socket(struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)addr, sizeof(*addr)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
+	return fd;
+}
+
+/* A WireGuard client on a loopback socket, built from the same engine. */
+struct client {
+	int fd;
+	struct fzgw_wg *wg;
+	struct fzgw_wg_peer *gw;
+	uint8_t pub[32];
+};
+
+static void client_send(void *user, struct fzgw_wg_peer *peer, const struct fzgw_wg_endpoint *ep,
+			const uint8_t *buf, size_t len)
+{
+	struct client *c = user;
+
+	(void)peer;
+	assert_true(sendto(c->fd, buf, len, 0, &ep->sa, ep->len) == (ssize_t)len);
+}
+
+/* Reads one datagram into the client's engine; returns the fzgw_wg_receive() result and
+ * the decrypted packet in @pkt. */
+static int client_recv(struct client *c, uint8_t *pkt, size_t *plen)
+{
+	uint8_t buf[2048];
+	struct fzgw_wg_endpoint src;
+	struct fzgw_wg_peer *from;
+	size_t off = 0, n = 0;
+	ssize_t got;
+	int r;
+
+	memset(&src, 0, sizeof(src));
+	src.len = sizeof(src.in4);
+	got = recvfrom(c->fd, buf, sizeof(buf), MSG_DONTWAIT, &src.sa, &src.len);
+	if (got < 0)
+		return -1000;
+	r = fzgw_wg_receive(c->wg, &src, buf, (size_t)got, &from, &off, &n);
+	if (r == FZGW_WG_RX_DATA) {
+		memcpy(pkt, buf + off, n);
+		*plen = n;
+	}
+	return r;
+}
+
+static void test_goodbye_at_shutdown(void **st)
+{
+	struct dpt *x = dpt_new();
+	struct fzgw_wg_ops ops = { .now_ns = dp_wg_now_ns, .send = client_send };
+	struct client c1 = { 0 };
+	struct sockaddr_in gw_addr, c_addr;
+	struct fzgw_wg_endpoint ep;
+	struct fzgw_ev_authorization a;
+	uint8_t key[32], gw_pub[32], pkt[2048];
+	size_t plen = 0;
+
+	(void)st;
+	x->dp->udp.fd4 = udp_socket(&gw_addr);
+	c1.fd = udp_socket(&c_addr);
+	ops.user = &c1;
+	randombytes_buf(key, sizeof(key));
+	assert_int_equal(fzgw_wg_new(&c1.wg, key, &ops), 0);
+	assert_int_equal(fzgw_wg_public_key(c1.wg, c1.pub), 0);
+	assert_int_equal(fzgw_wg_public_key(x->dp->wg, gw_pub), 0);
+	assert_int_equal(fzgw_wg_peer_add(c1.wg, gw_pub, NULL, NULL, &c1.gw), 0);
+	memset(&ep, 0, sizeof(ep));
+	ep.in4 = gw_addr;
+	ep.len = sizeof(gw_addr);
+	assert_int_equal(fzgw_wg_peer_set_endpoint(c1.gw, &ep), 0);
+	/* the gateway knows c1 (with its key) and c2 (which never connects) */
+	memset(&a, 0, sizeof(a));
+	snprintf(a.client_id, sizeof(a.client_id), "c1");
+	memcpy(a.public_key, c1.pub, 32);
+	a.ipv4 = modtest_addr("100.64.0.2");
+	a.resource.type = FZGW_RES_INTERNET;
+	assert_int_equal(fzgw_bus_publish(&x->core.bus, &x->mod, FZGW_EV_PEER_AUTHORIZED, &a, sizeof(a)), 1);
+	authorize(x, "c2", 7, 3);
+	/* handshake: initiation -> gateway, response -> client, keepalive -> gateway */
+	assert_int_equal(fzgw_wg_initiate(c1.wg, c1.gw), 0);
+	dp_on_udp(x->dp->udp.fd4, 0, x->dp);
+	assert_int_equal(client_recv(&c1, pkt, &plen), FZGW_WG_RX_DONE);
+	dp_on_udp(x->dp->udp.fd4, 0, x->dp);
+	assert_true(fzgw_wg_peer_has_session(fzgw_peers_by_client(&x->dp->peers, "c1")->wg));
+
+	/* shutdown: one Goodbye, to the client with a session, whatever modules are loaded */
+	assert_int_equal(fzgw_dataplane_goodbye(x->dp, 1000), 1);
+	assert_int_equal(client_recv(&c1, pkt, &plen), FZGW_WG_RX_DATA);
+	assert_int_equal(plen, 48);
+	assert_int_equal(pkt[0] >> 4, 6);    /* IPv6 */
+	assert_int_equal(pkt[5], 8);         /* payload: the 8-byte control header */
+	assert_int_equal(pkt[6], 0xff);      /* the p2p control protocol */
+	assert_int_equal(pkt[7], 0);         /* hop limit 0 */
+	for (int i = 8; i < 40; i++)
+		assert_int_equal(pkt[i], 0); /* from :: to :: */
+	assert_int_equal(pkt[40], 2);        /* Goodbye */
+	assert_int_equal(client_recv(&c1, pkt, &plen), -1000); /* nothing else */
+	assert_int_equal(fzgw_pool_in_use(x->dp->pool), 0);
+
+	c1.wg = fzgw_wg_free(c1.wg);
+	close(c1.fd);
+	dpt_free(x); /* closes the gateway's socket */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_peer_index_max),
 		cmocka_unit_test(test_peer_remove_recorded),
 		cmocka_unit_test(test_peer_remove_data_plane),
+		cmocka_unit_test(test_goodbye_at_shutdown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
