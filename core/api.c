@@ -132,9 +132,18 @@ static int api_settings_parse(struct fzgw_ctx *ctx, const struct fzgw_settings *
 			      const struct fzgw_key *table, void *out)
 {
 	char err[512];
-	int rc = fzgw_settings_parse(fzgw_settings_cs(s), table, out, err, sizeof(err));
+	int rc;
 
-	if (rc < 0)
+	/* no settings group at all: a required key is missing from the module's entry */
+	for (const struct fzgw_key *k = table; !s && k->type != FZGW_KEY_END; k++)
+		if (k->required) {
+			fzgw_settings_errf(ctx->entry_cs, err, sizeof(err),
+					   "module \"%s\" has no settings: missing required key \"%s\"",
+					   ctx->name, k->name);
+			keep_error(ctx, err);
+			return -EINVAL;
+		}
+	if ((rc = fzgw_settings_parse(fzgw_settings_cs(s), table, out, err, sizeof(err))) < 0)
 		keep_error(ctx, err);
 	return rc;
 }

@@ -373,8 +373,9 @@ struct fzgw_api {
 	 * messages a remote peer can trigger. */
 	void (*log_limited)(struct fzgw_ctx *ctx, int level, const char *fmt, ...)
 		__attribute__((format(printf, 3, 4)));
-	/** The bound of fzgw_peer_info.index: every index is below it (fixed for the
-	 * process's life; 0 before the data plane exists, e.g. under check_only). */
+	/** The bound of fzgw_peer_info.index: every index is below it. Fixed for the
+	 * process's life and known from init() on (also under check_only), so per-peer
+	 * tables can be sized then (65536 today; allocate lazily if that is too much). */
 	uint32_t (*peer_index_max)(struct fzgw_ctx *ctx);
 
 	void *spare[8]; /**< NULL; later minors fill these in order */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The module loader against real test modules: ABI attacks, failing init, chain order,
  * verdicts with default deny, STOLEN then reinject or free, DROP reasons, reload, unload. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -377,6 +378,44 @@ static void test_hook_priorities(void **st)
 	expect_refused("{ name = \"tm_a\";\n hooks = ( 1 ); }", 4, "wrong type, expected a group");
 }
 
+/* A module without a settings group gets NULL; a required key then names the entry's line. */
+static int req_init(struct fzgw_ctx *ctx, const struct fzgw_api *api, const struct fzgw_settings *s,
+		    void **state)
+{
+	static const struct fzgw_key keys[] = {
+		{ "rate", FZGW_KEY_INT, true, 0, 0, 0, 0 },
+		{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
+	};
+	int64_t rate = 5;
+
+	*state = NULL;
+	assert_null(s);
+	return api->settings_parse(ctx, s, keys, &rate);
+}
+
+static void test_null_settings_required_key(void **st)
+{
+	static const struct fzgw_module desc = { FZGW_MODULE_HEADER, .name = "req", .init = req_init };
+	char path[256], err[512];
+	config_t cfg;
+	struct fzgw_ctx ctx;
+
+	(void)st;
+	assert_int_equal(tmp_write(path, sizeof(path), "req.conf", "modules = (\n { name = \"req\"; }\n);\n"), 0);
+	config_init(&cfg);
+	assert_int_equal(config_read_file(&cfg, path), CONFIG_TRUE);
+	memset(&ctx, 0, sizeof(ctx));
+	fzgw_core_init(&d.core, NULL, true);
+	ctx.core = &d.core;
+	strcpy(ctx.name, "req");
+	ctx.desc = &desc;
+	ctx.entry_cs = config_setting_get_elem(config_lookup(&cfg, "modules"), 0);
+	assert_int_equal(fzgw_loader_init(&ctx, NULL, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, "req.conf:2: module \"req\" has no settings: missing required key \"rate\""))
+		fail_msg("%s", err);
+	config_destroy(&cfg);
+}
+
 static void test_check_only_mode(void **st)
 {
 	char path[256], err[1024];
@@ -417,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_after_cycle_refused),
 		cmocka_unit_test(test_after_cycle_refused_on_reload),
 		cmocka_unit_test(test_hook_priorities),
+		cmocka_unit_test(test_null_settings_required_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
