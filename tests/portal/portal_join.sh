@@ -5,10 +5,12 @@
 #     WireGuard key), User-Agent shape, X-Authorization, Host
 #   - the join exactly as the original sends it (ref 0, payload null), then the capabilities
 #   - init sets the TUN addresses; a later init with other addresses moves them
-#   - heartbeats on topic phoenix; refs echoed as strings are accepted
+#   - the User-Agent advertises gateway/1.6.0 (the original release whose protocol we speak)
+#   - heartbeats on topic phoenix; refs echoed as strings are accepted; at a fixed interval
+#     even while the gateway sends other messages more often than that
 #   - a malformed message and a message with a bad field are counted, the session goes on
 #   - a binary frame: close 1003, then a reconnect that joins again
-#   - SIGTERM: exit 0
+#   - SIGTERM: a WebSocket close with code 1000 (not a dropped socket, 1006), exit 0
 # Env: FZGW_BIN, MOD_DIR (set by ctest). Needs root: otherwise exit 77 (skipped).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -39,6 +41,7 @@ checkif "public_key is the gateway's WireGuard key ($gwkey)" \
 ua=$(field "d['user_agent']")
 checkif "User-Agent \"$ua\" has the original's shape" \
   '[[ "$ua" =~ ^[^/\ ]+(\ [^/\ ]+)*/[^\ ]+\ gateway/[0-9][^\ ]*\ \([^\;]+\;\ [^\)]+\)$ ]]'
+checkif "User-Agent advertises gateway/1.6.0 by default" '[[ "$ua" == *" gateway/1.6.0 ("* ]]'
 checkif "X-Authorization: Bearer <token>" '[ "$(field "d[\"token_ok\"]")" = True ]'
 checkif "Host: localhost:$PZ_PORT" '[ "$(field "d[\"host\"]")" = "localhost:$PZ_PORT" ]'
 checkif "the token never appears in the gateway's log" '! grep -q "$PZ_TOKEN" "$FZI_STATE/gateway.log"'
@@ -71,6 +74,18 @@ hb=$(grep '"event": "heartbeat"' "$FZI_STATE/standin.jsonl" | grep -c '"kind": "
 checkif "heartbeats on topic phoenix with payload {} ($hb so far, answers with string refs accepted)" \
   '[ "$hb" -ge 3 ] && ! grep -q "heartbeats unanswered" "$FZI_STATE/gateway.log"'
 
+# the interval is fixed: answers every 250 ms (authorization_created) do not hold it back
+C1=c1c1c1c1-0000-4000-8000-000000000001
+R1=a1a1a1a1-0000-4000-8000-000000000001
+create=$(printf '{"ref":"hb-ref","client":{"id":"%s","public_key":"%s","preshared_key":"%s","ipv4":"100.70.0.2","ipv6":"fd00:2021:1111::70:2"},"resource":{"id":"%s","type":"cidr","name":"n","address":"10.99.0.0/24","filters":[]},"gateway_ice_credentials":{"username":"a","password":"b"},"client_ice_credentials":{"username":"c","password":"d"},"expires_at":null,"flow_logs_ingest_token":"t"}' \
+  "$C1" "fiAjSBWDgQfD1CFJkTwOf4zg+1QhH0eTT+oLaVIMpH8=" "BzPiNE9qszKczZcZzGsyieLYeJ2EQfkfdibls/l3beM=" "$R1")
+hb0=$(pz_count recv heartbeat); cr0=$(pz_count recv authorization_created)
+pz_ctl "{\"cmd\":\"repeat\",\"event\":\"create_authorization\",\"payload\":$create,\"count\":18,\"interval\":0.25}" >/dev/null
+sleep 4.5
+hb=$(( $(pz_count recv heartbeat) - hb0 )); cr=$(( $(pz_count recv authorization_created) - cr0 ))
+checkif "heartbeats every 1 s while the gateway answers every 250 ms ($hb heartbeats, $cr answers in 4.5 s)" \
+  '[ "$hb" -ge 3 ] && [ "$cr" -ge 15 ]'
+
 # ------------------------------------------------------------------ bad messages
 declare -A C0=(); while read -r k v; do C0[$k]=$v; done < <(fzi_gw_counters)
 pz_ctl '{"cmd":"raw","text":"{\"topic\":\"gateway\",\"event\":\"init\""}' >/dev/null
@@ -96,4 +111,7 @@ checkif "a binary frame: the gateway closes with 1003 ($closed) and joins again"
 kill -TERM "$PZ_GW_PID"
 pz_gw_exit 5
 checkif "SIGTERM: exit 0 (got $PZ_GW_RC)" '[ "$PZ_GW_RC" = 0 ]'
+for i in $(seq 1 40); do [ "$(pz_count closed)" -ge 2 ] && break; sleep 0.05; done
+closed=$(grep '"kind": "closed"' "$FZI_STATE/standin.jsonl" | tail -n 1)
+checkif "SIGTERM: the WebSocket closed with 1000 ($closed)" '[[ "$closed" == *"\"code\": 1000,"* ]]'
 pz_finish

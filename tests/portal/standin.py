@@ -10,6 +10,9 @@ control socket, one JSON object per line, each answered with one JSON line:
                                             sent after every join (and now, when joined,
                                             unless "now" is false)
   {"cmd": "send", "event": E, "payload": P} one message to the gateway now
+  {"cmd": "send_file", "path": F}           every line of F ({"event": E, "payload": P}) now
+  {"cmd": "repeat", "event": E, "payload": P, "count": N, "interval": S}
+                                            N messages E, one every S seconds (answered at once)
   {"cmd": "raw", "text": T}                 a text frame as given (need not be JSON)
   {"cmd": "binary"}                         a binary frame (the gateway must close with 1003)
   {"cmd": "drop", "how": H}                 end the connection: close (ws close 1000),
@@ -25,7 +28,11 @@ control socket, one JSON object per line, each answered with one JSON line:
   {"cmd": "quit"}
 
 Everything is logged as JSON lines to --log: {"t": unix time, "kind": "connect" | "refused"
-| "recv" | "sent" | "closed", ...}.
+| "recv" | "sent" | "closed", ...}; "closed" has the gateway's close code ("code", null when the
+connection ended without a close frame). Sent messages over 64 KiB are logged by size only.
+
+`standin.py ctl SOCKET 'JSON'` sends one command; `standin.py ctl SOCKET @FILE` reads it from
+FILE (for commands larger than an argument may be, such as a big init).
 """
 import argparse
 import asyncio
@@ -167,8 +174,19 @@ class Portal:
 
     async def send(self, ws, event, payload, ref=None, topic="gateway"):
         msg = {"topic": topic, "event": event, "payload": payload, "ref": ref, "join_ref": None}
-        await ws.send(json.dumps(msg))
-        self.log("sent", msg=msg)
+        text = json.dumps(msg)
+        await ws.send(text)
+        if len(text) > 65536:
+            self.log("sent", msg={"event": event, "topic": topic}, size=len(text))
+        else:
+            self.log("sent", msg=msg)
+
+    async def repeat(self, event, payload, count, interval):
+        for _ in range(count):
+            if self.ws is None:
+                return
+            await self.send(self.ws, event, payload)
+            await asyncio.sleep(interval)
 
     # ------------------------------------------------------------ drops
     async def drop(self, how, code=None):
@@ -223,6 +241,24 @@ class Portal:
             if self.ws is None:
                 return {"ok": False, "error": "not connected"}
             await self.send(self.ws, c["event"], c.get("payload", {}), topic=c.get("topic", "gateway"))
+            return {"ok": True}
+        if cmd == "send_file":
+            if self.ws is None:
+                return {"ok": False, "error": "not connected"}
+            n = 0
+            with open(c["path"]) as f:
+                for line in f:
+                    if line.strip():
+                        m = json.loads(line)
+                        await self.send(self.ws, m["event"], m["payload"])
+                        n += 1
+            return {"ok": True, "sent": n}
+        if cmd == "repeat":
+            if self.ws is None:
+                return {"ok": False, "error": "not connected"}
+            asyncio.get_running_loop().create_task(
+                self.repeat(c["event"], c.get("payload", {}), c.get("count", 1),
+                            c.get("interval", 1.0)))
             return {"ok": True}
         if cmd == "raw":
             if self.ws is None:
@@ -291,7 +327,8 @@ class Portal:
         self.stop = asyncio.get_running_loop().create_future()
         if os.path.exists(self.args.control):
             os.unlink(self.args.control)
-        ctl = await asyncio.start_unix_server(self.control, self.args.control)
+        # commands may be large (an init of 50,000 authorizations is about 6 MB)
+        ctl = await asyncio.start_unix_server(self.control, self.args.control, limit=1 << 28)
         async with websockets.serve(self.handler, host.strip("[]"), int(port), ssl=ctx,
                                     process_request=self.process_request, ping_interval=None,
                                     max_size=1 << 20):
@@ -321,8 +358,12 @@ def ctl(sock, command, timeout):
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "ctl":
-        # standin.py ctl SOCKET 'JSON'
-        return ctl(sys.argv[2], sys.argv[3], float(os.environ.get("CTL_TIMEOUT", "120")))
+        # standin.py ctl SOCKET 'JSON' | @FILE
+        command = sys.argv[3]
+        if command.startswith("@"):
+            with open(command[1:]) as f:
+                command = f.read().replace("\n", "")
+        return ctl(sys.argv[2], command, float(os.environ.get("CTL_TIMEOUT", "120")))
     ap = argparse.ArgumentParser(description="portal stand-in")
     ap.add_argument("--listen", required=True, help="HOST:PORT")
     ap.add_argument("--cert")
