@@ -536,7 +536,7 @@ bool static_res_equal(const struct fzgw_resource *a, const struct fzgw_resource 
 		const struct fzgw_filter *f = &a->filters[i], *g = &b->filters[i];
 
 		if (f->proto != g->proto || f->n_ranges != g->n_ranges ||
-		    memcmp(f->ranges, g->ranges, f->n_ranges * sizeof(f->ranges[0])))
+		    (f->n_ranges && memcmp(f->ranges, g->ranges, f->n_ranges * sizeof(f->ranges[0]))))
 			return false;
 	}
 	return true;
