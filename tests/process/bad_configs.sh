@@ -26,7 +26,7 @@ case_ missing-module 3 'no such module file' "$G"$'\nmodules = (\n  { name = "no
 case_ duplicate-module 4 'duplicate module "tm_a"' "$G"$'\nmodules = (\n  { name = "tm_a"; },\n  { name = "tm_a"; }\n);\n'
 cp "$TM_DIR/tm_a.so" "$TMP/tm_a.so"; chmod 0666 "$TMP/tm_a.so"
 case_ world-writable 3 'group- or world-writable' "$G"$'\nmodules = (\n  { name = "tm_a"; path = "'"$TMP"$'/tm_a.so"; }\n);\n'
-case_ abi-major 3 'built for module ABI 2.0' "$G"$'\nmodules = (\n  { name = "tm_major"; }\n);\n'
+case_ abi-major 3 'built for module ABI 1.0' "$G"$'\nmodules = (\n  { name = "tm_major"; }\n);\n'
 case_ abi-newer-minor 3 'newer than this gateway' "$G"$'\nmodules = (\n  { name = "tm_newminor"; }\n);\n'
 case_ no-descriptor 3 'no exported symbol fzgw_module' "$G"$'\nmodules = (\n  { name = "tm_nosym"; }\n);\n'
 case_ name-mismatch 3 'module calls itself' "$G"$'\nmodules = (\n  { name = "tm_named"; }\n);\n'
