@@ -64,6 +64,8 @@ static struct {
 	struct held held[MAX_HELD];
 	struct fzgw_addr proxy[N_PROXY], real[N_REAL];
 	int counters;
+	bool removing[2]; /* api->peer_remove() asked, the core's removal not run yet */
+	long goodbyes;    /* Goodbye packets the module sent */
 } F;
 
 static char dummy_ctx, dummy_timer;
@@ -249,7 +251,22 @@ static void f_inject(struct fzgw_ctx *ctx, struct fzgw_packet *pkt, int phase)
 	CHECK(fzgw_ip_parse(&v, pkt->data, pkt->len, FZGW_IP_MAX_SIZE) == 0);
 	CHECK(v.kind == FZGW_IP_KIND_CONTROL);
 	CHECK(pkt->data[40] == P2P_DOMAIN_STATUS || pkt->data[40] == P2P_GOODBYE);
+	F.goodbyes += pkt->data[40] == P2P_GOODBYE;
 	f_free(ctx, pkt, NULL);
+}
+
+/* The module asks for a client's removal only after its Goodbye; the core does it later. */
+static int f_peer_remove(struct fzgw_ctx *ctx, const char *id, const char *why)
+{
+	(void)ctx;
+	CHECK(why && !strcmp(why, "goodbye"));
+	for (int i = 0; i < 2; i++) {
+		if (!strcmp(F.peers[i].client_id, id)) {
+			F.removing[i] = true;
+			return 0;
+		}
+	}
+	return -2; /* ENOENT */
 }
 
 /* ------------------------------------------------------------ the stand-in dns module */
@@ -316,6 +333,7 @@ static const struct fzgw_api api = {
 	.peer_by_client = f_peer,
 	.pkt_alloc = f_alloc,
 	.pkt_inject = f_inject,
+	.peer_remove = f_peer_remove,
 };
 
 /* ------------------------------------------------------------ the oracle */
@@ -467,7 +485,8 @@ static void op_answer(const uint8_t *d, size_t n)
 		return;
 	pick = d[0] % open;
 	memset(&res, 0, sizeof(res));
-	res.status = d[1] & 1 ? -2 : 0;
+	/* an answer without address (ENOENT) maps the name onto nothing; a timeout keeps it */
+	res.status = d[1] & 1 ? (d[1] & 2 ? -110 : -2) : 0;
 	for (int i = 0; i < N_REAL && !res.status; i++)
 		if (d[2] & 1u << i)
 			res.addrs[res.n++] = F.real[i];
@@ -645,7 +664,7 @@ static void grant(uint8_t who, const char *pattern)
 	memcpy(a.client_id, F.peers[who].client_id, sizeof(F.peers[who].client_id));
 	snprintf(a.resource.id, sizeof(a.resource.id), "web");
 	a.resource.type = FZGW_RES_DNS;
-	snprintf(a.resource.pattern, sizeof(a.resource.pattern), "%s", pattern);
+	a.resource.pattern = pattern; /* borrowed for the event, as the ABI says */
 	nat_on_authorized(F.st, &ev);
 }
 
@@ -686,6 +705,29 @@ static void op_event(const uint8_t *d, size_t n)
 	case 5:
 		grant(who, "d0.corp.example");
 		break;
+	}
+}
+
+/* What the core does after api->peer_remove(): every grant, then the tunnel, goes. */
+static void core_removals(void)
+{
+	for (int i = 0; i < 2; i++) {
+		struct fzgw_ev_revoke r;
+		struct fzgw_ev_peer p;
+		struct fzgw_event rev = { FZGW_EV_ACCESS_REVOKED, &r, sizeof(r), "core" };
+		struct fzgw_event gone = { FZGW_EV_PEER_REMOVED, &p, sizeof(p), "core" };
+		long goodbyes = F.goodbyes;
+
+		if (!F.removing[i])
+			continue;
+		F.removing[i] = false;
+		memset(&r, 0, sizeof(r));
+		memcpy(r.client_id, F.peers[i].client_id, sizeof(r.client_id));
+		memcpy(p.client_id, F.peers[i].client_id, sizeof(p.client_id));
+		nat_on_revoked(F.st, &rev);
+		nat_on_peer_removed(F.st, &gone);
+		CHECK(F.goodbyes == goodbyes); /* the core's removals are not answered */
+		CHECK(!nat_client_find(F.st, F.peers[i].client_id));
 	}
 }
 
@@ -761,6 +803,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				send_control(d[0] & 1, d[1], (const char *)d + 2, n - 2u);
 			break;
 		}
+		core_removals();
 	}
 	fzgw_module.fini(state);
 	CHECK(F.live == 0); /* nothing held or leaked past fini */

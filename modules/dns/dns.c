@@ -10,8 +10,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <dnsname/pattern.h>
+
 #include "dns.h"
-#include "pattern.h"
 
 static const char *const counter_names[DNS_CNT_COUNT] = {
 	[DNS_CNT_LOOKUPS] = "lookups",

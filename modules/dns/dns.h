@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <dnsname/dns_service.h>
 #include <fzgw/module.h>
 
-#include "dns_service.h"
 #include "hosts.h"
 
 #define DNS_MAX_UPSTREAMS 16

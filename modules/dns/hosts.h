@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "dns_service.h"
-#include "pattern.h"
+#include <dnsname/dns_service.h>
+#include <dnsname/pattern.h>
 
 #define DNS_HOSTS_MAX 8192          /* (name, address) pairs kept; the rest is ignored */
 #define DNS_HOSTS_FILE_MAX (1 << 20) /* bytes read */

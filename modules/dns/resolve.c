@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dnsname/pattern.h>
+
 #include "dns.h"
-#include "pattern.h"
 
 /*
  * Lifetime. evdns is asked for two plain requests per lookup and they are never cancelled:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Clients and the DNS resources granted to them, as the control plane publishes them. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +51,7 @@ struct nat_client *nat_client_get(struct nat_state *st, const char *id)
 
 	if (c)
 		return c;
-	if (st->n_clients >= NAT_MAX_CLIENTS || strlen(id) >= NAT_ID_MAX ||
-	    !(c = calloc(1, sizeof(*c))))
+	if (strlen(id) >= NAT_ID_MAX || !(c = calloc(1, sizeof(*c))))
 		return NULL;
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	c->t.id = ++st->next_client_id;
@@ -61,6 +61,12 @@ struct nat_client *nat_client_get(struct nat_state *st, const char *id)
 	st->n_clients++;
 	grow(st);
 	return c;
+}
+
+static void grant_free(struct nat_grant *g)
+{
+	free(g->pattern);
+	free(g);
 }
 
 void nat_client_free(struct nat_state *st, struct nat_client *c)
@@ -73,7 +79,13 @@ void nat_client_free(struct nat_state *st, struct nat_client *c)
 	if (*pp)
 		*pp = c->hnext;
 	st->n_clients--;
-	free(c->grants);
+	for (uint32_t b = 0; c->gb && b <= c->gmask; b++) {
+		for (struct nat_grant *g = c->gb[b], *next; g; g = next) {
+			next = g->next;
+			grant_free(g);
+		}
+	}
+	free(c->gb);
 	free(c->proxies);
 	free(c);
 }
@@ -87,9 +99,11 @@ void nat_clients_free(struct nat_state *st)
 
 const struct nat_grant *nat_grant_find(const struct nat_client *c, const char *res_id)
 {
-	for (uint32_t i = 0; i < c->n_grants; i++)
-		if (!strcmp(c->grants[i].id, res_id))
-			return &c->grants[i];
+	if (!c->gb)
+		return NULL;
+	for (struct nat_grant *g = c->gb[hash_id(res_id) & c->gmask]; g; g = g->next)
+		if (!strcmp(g->id, res_id))
+			return g;
 	return NULL;
 }
 
@@ -109,36 +123,68 @@ static void drop_domains(struct nat_state *st, struct nat_client *c, const char 
 
 static void grant_del(struct nat_state *st, struct nat_client *c, const char *res_id)
 {
-	for (uint32_t i = 0; i < c->n_grants; i++) {
-		if (strcmp(c->grants[i].id, res_id))
+	struct nat_grant **pp = c->gb ? &c->gb[hash_id(res_id) & c->gmask] : NULL;
+
+	for (; pp && *pp; pp = &(*pp)->next) {
+		struct nat_grant *g = *pp;
+
+		if (strcmp(g->id, res_id))
 			continue;
-		c->grants[i] = c->grants[--c->n_grants];
+		*pp = g->next;
+		c->n_grants--;
+		grant_free(g);
 		drop_domains(st, c, res_id, NULL);
 		return;
 	}
 }
 
-static int grant_set(struct nat_state *st, struct nat_client *c, const struct fzgw_resource *r)
+/* More buckets once there are more grants than buckets; without memory chains get longer. */
+static int grants_grow(struct nat_client *c)
 {
-	struct nat_grant *g = (struct nat_grant *)nat_grant_find(c, r->id);
+	uint32_t n = c->gb ? (c->gmask + 1) * 2 : 4;
+	struct nat_grant **nb;
 
-	if (!g) {
-		if (c->n_grants == NAT_MAX_GRANTS)
-			return -ENOSPC;
-		if (c->n_grants == c->cap_grants) {
-			uint32_t n = c->cap_grants ? c->cap_grants * 2 : 4;
-			struct nat_grant *ng = realloc(c->grants, n * sizeof(*ng));
-
-			if (!ng)
-				return -ENOMEM;
-			c->grants = ng;
-			c->cap_grants = n;
+	if (c->gb && c->n_grants < c->gmask + 1)
+		return 0;
+	if (!(nb = calloc(n, sizeof(*nb))))
+		return c->gb ? 0 : -ENOMEM;
+	for (uint32_t b = 0; c->gb && b <= c->gmask; b++) {
+		for (struct nat_grant *g = c->gb[b], *next; g; g = next) {
+			next = g->next;
+			g->next = nb[hash_id(g->id) & (n - 1)];
+			nb[hash_id(g->id) & (n - 1)] = g;
 		}
-		g = &c->grants[c->n_grants++];
-		snprintf(g->id, sizeof(g->id), "%s", r->id);
 	}
-	snprintf(g->pattern, sizeof(g->pattern), "%.*s", (int)sizeof(r->pattern), r->pattern);
-	drop_domains(st, c, r->id, g->pattern);
+	free(c->gb);
+	c->gb = nb;
+	c->gmask = n - 1;
+	return 0;
+}
+
+static int grant_set(struct nat_state *st, struct nat_client *c, const char *res_id,
+		     const char *pattern)
+{
+	struct nat_grant *g = (struct nat_grant *)nat_grant_find(c, res_id);
+	char *copy = strdup(pattern ? pattern : ""); /* a DNS resource without one matches nothing */
+
+	if (!copy)
+		return -ENOMEM;
+	if (!g) {
+		uint32_t b;
+
+		if (grants_grow(c) < 0 || !(g = calloc(1, sizeof(*g)))) {
+			free(copy);
+			return -ENOMEM;
+		}
+		snprintf(g->id, sizeof(g->id), "%s", res_id);
+		b = hash_id(res_id) & c->gmask;
+		g->next = c->gb[b];
+		c->gb[b] = g;
+		c->n_grants++;
+	}
+	free(g->pattern);
+	g->pattern = copy;
+	drop_domains(st, c, res_id, g->pattern);
 	return 0;
 }
 
@@ -161,13 +207,17 @@ void nat_on_authorized(void *state, const struct fzgw_event *ev)
 		return;
 	}
 	if (!(c = nat_client_get(st, id))) {
-		st->api->log(st->ctx, FZGW_LOG_WARN, "client %s: not tracked (%u clients)", id,
-			     st->n_clients);
+		st->api->log(st->ctx, FZGW_LOG_WARN, "client %s: not tracked: out of memory", id);
 		return;
 	}
-	if ((rc = grant_set(st, c, &a->resource)) < 0)
+	if ((rc = grant_set(st, c, rid, a->resource.pattern)) < 0)
 		st->api->log(st->ctx, FZGW_LOG_WARN, "client %s: grant %s not kept: %s", id, rid,
 			     strerror(-rc));
+}
+
+static bool from_core(const struct fzgw_event *ev)
+{
+	return ev->source && !strcmp(ev->source, "core");
 }
 
 void nat_on_revoked(void *state, const struct fzgw_event *ev)
@@ -183,8 +233,13 @@ void nat_on_revoked(void *state, const struct fzgw_event *ev)
 	snprintf(rid, sizeof(rid), "%.*s", (int)sizeof(r->resource_id), r->resource_id);
 	c = nat_client_find(st, id);
 	if (!rid[0]) {
-		/* the whole client goes: say so while its tunnel is still there */
-		if (nat_send_control(st, id, P2P_GOODBYE, NULL, 0) == 0)
+		/*
+		 * The whole client goes. A control plane taking its last access away: say
+		 * Goodbye while its tunnel is still there, as the original does on the last
+		 * reject_access. The core's own removals (after the client's Goodbye, at
+		 * shutdown) are the core's to announce: nothing is sent for them here.
+		 */
+		if (!from_core(ev) && nat_send_control(st, id, P2P_GOODBYE, NULL, 0) == 0)
 			nat_count(st, NAT_CNT_GOODBYE_OUT, 1);
 		if (c)
 			nat_client_free(st, c);
@@ -208,7 +263,7 @@ void nat_on_resource(void *state, const struct fzgw_event *ev)
 			if (!nat_grant_find(c, rid))
 				continue;
 			if (u->resource.type == FZGW_RES_DNS)
-				grant_set(st, c, &u->resource);
+				grant_set(st, c, rid, u->resource.pattern);
 			else
 				grant_del(st, c, rid);
 		}
@@ -227,4 +282,22 @@ void nat_on_peer_removed(void *state, const struct fzgw_event *ev)
 	snprintf(id, sizeof(id), "%.*s", (int)sizeof(p->client_id), p->client_id);
 	if ((c = nat_client_find(st, id)))
 		nat_client_free(st, c);
+}
+
+void nat_client_goodbye(struct nat_state *st, const char *client_id)
+{
+	const struct fzgw_api *api = st->api;
+	struct nat_client *c = nat_client_find(st, client_id);
+	int rc = -ENOSYS;
+
+	/* nothing more is translated for it; its grants go with the core's revocation */
+	if (c)
+		nat_client_reset(st, c);
+	/* the original removes the peer and every authorization it had */
+	if (api->struct_size >= offsetof(struct fzgw_api, peer_remove) + sizeof(api->peer_remove) &&
+	    api->peer_remove)
+		rc = api->peer_remove(st->ctx, client_id, "goodbye");
+	if (rc < 0 && rc != -ENOENT)
+		api->log(st->ctx, FZGW_LOG_WARN, "client %s said goodbye but stays: %s", client_id,
+			 strerror(-rc));
 }

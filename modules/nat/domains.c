@@ -264,6 +264,16 @@ static const char *why(int status)
 	}
 }
 
+/*
+ * Whether the resolver answered (addresses or none): the original then maps the name,
+ * possibly onto nothing, and says Active; its packets get network unreachable. Only a
+ * lookup that did not finish (timeout, refused, no resolver) is Inactive.
+ */
+static bool answered(int status)
+{
+	return status == 0 || status == -ENOENT || status == -EIO;
+}
+
 static void on_resolved(void *arg, uint64_t id, const struct dns_result *res)
 {
 	struct nat_domain *d = arg;
@@ -278,14 +288,19 @@ static void on_resolved(void *arg, uint64_t id, const struct dns_result *res)
 	memcpy(resource, d->resource, sizeof(resource));
 	memcpy(name, d->name, sizeof(name));
 	memcpy(client, c->id, sizeof(client));
-	if (res->status == 0 && res->n) {
+	if (answered(res->status)) {
+		/* a refresh replaces the mapping, also by an empty one (as the original) */
 		d->last = *res;
+		if (res->status < 0)
+			d->last.n = 0;
 		map(d);
 		d->active = true;
 		index_proxies(c);
 		st->api->log(st->ctx, FZGW_LOG_DEBUG,
-			     "client %s: %s active, %u proxy IP(s) on %u address(es)", client, name,
-			     d->n, res->n);
+			     "client %s: %s active, %u proxy IP(s) on %u address(es)%s", client,
+			     name, d->n, d->last.n, d->last.n ? "" : ": no address, unreachable");
+		if (!d->last.n)
+			nat_count(st, NAT_CNT_ACTIVE_EMPTY, 1);
 		/* the filter learns the proxy IPs before the held packets reach it */
 		publish(st, c, d, d->n);
 		release_held(st, c, d, true);
@@ -296,7 +311,7 @@ static void on_resolved(void *arg, uint64_t id, const struct dns_result *res)
 		     why(res->status));
 	if (!d->active)
 		nat_domain_remove(st, c, d); /* its held packets get network unreachable */
-	/* else: like the original, a failed refresh keeps the mapping it had */
+	/* else: like the original, a lookup that did not finish keeps the mapping it had */
 	send_status(st, client, resource, name, false);
 }
 

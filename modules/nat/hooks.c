@@ -23,7 +23,6 @@ static enum fzgw_verdict control(struct nat_state *st, struct fzgw_packet *pkt)
 	const uint8_t *payload = pkt->data + pkt->ip.l3_len;
 	size_t len = pkt->len - pkt->ip.l3_len;
 	struct p2p_assigned_ips a;
-	struct nat_client *c;
 	enum p2p_error e;
 
 	if (!pkt->peer)
@@ -38,10 +37,9 @@ static enum fzgw_verdict control(struct nat_state *st, struct fzgw_packet *pkt)
 		nat_assigned_ips(st, pkt->peer, &a);
 		break;
 	case P2P_GOODBYE:
-		/* the client is leaving: its names and sessions go, its grants stay */
+		/* the client is leaving: it goes with every grant, as in the original */
 		nat_count(st, NAT_CNT_GOODBYE_IN, 1);
-		if ((c = client_of(st, pkt)))
-			nat_client_reset(st, c);
+		nat_client_goodbye(st, pkt->peer->client_id);
 		break;
 	case -1:
 		if (st->cnt_bad[P2P_ERR_SHORT] >= 0)

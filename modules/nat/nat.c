@@ -14,6 +14,7 @@ static const char *const counter_names[NAT_CNT_COUNT] = {
 	[NAT_CNT_GOODBYE_OUT] = "goodbye-sent",
 	[NAT_CNT_UNEXPECTED] = "control-unexpected",
 	[NAT_CNT_ACTIVE] = "status-active",
+	[NAT_CNT_ACTIVE_EMPTY] = "status-active-no-address",
 	[NAT_CNT_INACTIVE] = "status-inactive",
 	[NAT_CNT_UNAUTHORIZED] = "unauthorized",
 	[NAT_CNT_RESETS] = "nat-resets",

@@ -6,16 +6,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <dnsname/dns_service.h>
 #include <fzgw/module.h>
 
-#include "../dns/dns_service.h"
 #include "icmp.h"
 #include "p2p.h"
 #include "table.h"
 
-#define NAT_ID_MAX 40
-#define NAT_MAX_CLIENTS 65536
-#define NAT_MAX_GRANTS 4096 /* DNS resources granted to one client */
+#define NAT_ID_MAX 40 /* as the ABI's ids */
 #define NAT_TICK_MS 1000
 
 enum nat_counter {
@@ -24,6 +22,7 @@ enum nat_counter {
 	NAT_CNT_GOODBYE_OUT,     /* Goodbye sent */
 	NAT_CNT_UNEXPECTED,      /* DomainStatus from a client, unknown event types */
 	NAT_CNT_ACTIVE,          /* DomainStatus Active sent */
+	NAT_CNT_ACTIVE_EMPTY,    /* ... of those, for a name the resolver answered without address */
 	NAT_CNT_INACTIVE,        /* DomainStatus Inactive sent */
 	NAT_CNT_UNAUTHORIZED,    /* AssignedIps for a resource or name the client may not use */
 	NAT_CNT_RESETS,          /* a proxy IP came for another name: the client's NAT reset */
@@ -81,9 +80,11 @@ struct nat_proxy {
 	uint8_t i;
 };
 
+/* A DNS resource granted to a client: its id and its pattern (a copy, any length). */
 struct nat_grant {
+	struct nat_grant *next;
 	char id[NAT_ID_MAX];
-	char pattern[256];
+	char *pattern;
 };
 
 struct nat_held {
@@ -96,8 +97,8 @@ struct nat_client {
 	struct nat_client *hnext;
 	char id[NAT_ID_MAX];
 	struct nat_tclient t;       /* its sessions */
-	struct nat_grant *grants;   /* DNS resources granted */
-	uint32_t n_grants, cap_grants;
+	struct nat_grant **gb;      /* DNS resources granted, by id (no cap: memory bounds them) */
+	uint32_t gmask, n_grants;
 	struct nat_domain *domains;
 	uint32_t n_domains;
 	struct nat_proxy *proxies;  /* sorted by address */
@@ -125,7 +126,7 @@ void nat_count(struct nat_state *st, enum nat_counter c, uint64_t n);
 
 /* clients.c: what the control plane granted, and per-client state */
 struct nat_client *nat_client_find(const struct nat_state *st, const char *id);
-struct nat_client *nat_client_get(struct nat_state *st, const char *id); /* NULL past the cap */
+struct nat_client *nat_client_get(struct nat_state *st, const char *id); /* NULL: no memory */
 void nat_client_free(struct nat_state *st, struct nat_client *c);
 void nat_clients_free(struct nat_state *st);
 const struct nat_grant *nat_grant_find(const struct nat_client *c, const char *res_id);
@@ -133,6 +134,8 @@ void nat_on_authorized(void *state, const struct fzgw_event *ev);
 void nat_on_revoked(void *state, const struct fzgw_event *ev);
 void nat_on_resource(void *state, const struct fzgw_event *ev);
 void nat_on_peer_removed(void *state, const struct fzgw_event *ev);
+/* A Goodbye from the client: its NAT state goes now, and the core is asked to remove it. */
+void nat_client_goodbye(struct nat_state *st, const char *client_id);
 
 /* domains.c: AssignedIps, lookups, mappings, held packets, DomainStatus */
 void nat_assigned_ips(struct nat_state *st, const struct fzgw_peer_info *peer,

@@ -7,9 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <dnsname/pattern.h>
 #include <fzgw/module.h>
-
-#include "../dns/pattern.h"
 
 /*
  * On the wire: an IPv6 packet from :: to ::, next header 0xff, hop limit 0; its payload is
@@ -26,8 +25,9 @@ enum {
 enum {
 	P2P_IPV6_HDR = 40,
 	P2P_HDR = 8,
-	/* the longest valid AssignedIps is about 400 bytes; a fixed cap keeps parsing cheap */
-	P2P_JSON_MAX = 1024,
+	/* whatever a packet of the tunnel's MTU (1280, as the original's limit) carries after
+	 * the two headers; the longest AssignedIps of today's clients is 402 bytes */
+	P2P_JSON_MAX = FZGW_IP_MAX_SIZE - P2P_IPV6_HDR - P2P_HDR,
 	P2P_ID_MAX = 40, /* as the ABI's resource id */
 };
 

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dnsname/pattern.h>
 
 #include "hosts.h"
-#include "pattern.h"
 
 struct match_case {
 	const char *pattern, *domain;
@@ -75,6 +75,22 @@ static const struct match_case match_cases[] = {
 	{ "example.com", "exa mple.com", false },
 	{ "example.com", "ex\xc3\xa4mple.com", false },
 	{ ".example.com", "example.com", false },
+	/*
+	 * Unicode letters (UTF-8) as the portal accepts them. Names are ASCII (a client asks
+	 * for the xn-- form); the original compares a pattern's other characters as they are,
+	 * without converting the pattern to xn--: they match nothing, the wildcards still work.
+	 */
+	{ "b\xc3\xbc" "cher.example", "xn--bcher-kva.example", false },
+	{ "b\xc3\xbc" "cher.example", "b\xc3\xbc" "cher.example", false },
+	{ "*.b\xc3\xbc" "cher.example", "app.xn--bcher-kva.example", false },
+	{ "b?cher.example", "bxcher.example", true },
+	{ "b??cher.example", "bxcher.example", false }, /* "?" is one character of the name */
+	{ "*.example", "xn--bcher-kva.example", true },
+	{ "\xc3\xbc*.example", "xn--bcher-kva.example", false },
+	{ "**.\xc3\xbc.example", "a.b.example", false },
+	{ "app.\xe6\x97\xa5\xe6\x9c\xac.*", "app.xn--wgv71a.jp", false },
+	{ "\xc3\x9c*.**.corp.example", "app.corp.example", false },
+	{ "\xff\xfe.example", "ab.example", false }, /* not UTF-8: still never a match */
 };
 
 static void test_match_table(void **state)
@@ -111,6 +127,49 @@ static void test_match_long(void **state)
 	assert_false(dns_pattern_match("*", dom));
 	assert_false(dns_pattern_match(NULL, "a"));
 	assert_false(dns_pattern_match("a", NULL));
+}
+
+/* A pattern's length is not capped: a UTF-8 pattern of 253 characters takes more bytes. */
+static void test_match_long_pattern(void **state)
+{
+	char pat[1200];
+	size_t n = 0;
+
+	(void)state;
+	/* 300 "**" labels in front of a name: 900 bytes, still one run of labels */
+	for (int i = 0; i < 300; i++) {
+		memcpy(pat + n, "**.", 3);
+		n += 3;
+	}
+	memcpy(pat + n, "corp.example", sizeof("corp.example"));
+	assert_true(strlen(pat) > 255);
+	assert_true(dns_pattern_match(pat, "a.b.corp.example"));
+	assert_true(dns_pattern_match(pat, "corp.example"));
+	assert_false(dns_pattern_match(pat, "corp.example.org"));
+	/* more plain labels than any name has: refused early, whatever the name */
+	n = 0;
+	for (int i = 0; i < 200; i++) {
+		memcpy(pat + n, "a.", 2);
+		n += 2;
+	}
+	pat[n - 1] = '\0';
+	assert_false(dns_pattern_match(pat, "a.a.a"));
+	/* 250 two-byte letters and a wildcard label: 500 bytes, matched without a cap */
+	n = 0;
+	for (int i = 0; i < 60; i++) {
+		memcpy(pat + n, "\xc3\xbc", 2);
+		n += 2;
+	}
+	memcpy(pat + n, ".*.", 3);
+	n += 3;
+	for (int i = 0; i < 190; i++) {
+		memcpy(pat + n, "\xc3\xbc", 2);
+		n += 2;
+	}
+	memcpy(pat + n, ".**", 4);
+	assert_true(strlen(pat) > 500);
+	assert_false(dns_pattern_match(pat, "a.b.c.d"));
+	assert_true(dns_pattern_match("**.*.**", "a.b.c.d"));
 }
 
 static void test_normalize(void **state)
@@ -165,6 +224,34 @@ static void test_order(void **state)
 				fail_msg("\"%s\" should come before \"%s\"", sorted[i], sorted[j]);
 		}
 	}
+}
+
+/* Characters, not bytes, compared from the end: U+00E9 (c3 a9) before U+0101 (c4 81). */
+static void test_order_unicode(void **state)
+{
+	static const char *const sorted[] = {
+		"\xc4\x81.example",   /* U+0101: the larger code point first (read backwards) */
+		"\xc3\xa9.example",   /* U+00E9 */
+		"*.\xc3\xa9.example", /* the same name with a wildcard label in front comes next */
+		"z.example",            /* ASCII below both */
+		"?.example",
+		"*.example",
+	};
+	size_t n = sizeof(sorted) / sizeof(sorted[0]);
+
+	(void)state;
+	assert_true(dns_pattern_cmp("*.\xc3\xa9.example", "\xc3\xa9.example") > 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(dns_pattern_cmp(sorted[i], sorted[i]), 0);
+		for (size_t j = i + 1; j < n; j++) {
+			if (dns_pattern_cmp(sorted[i], sorted[j]) >= 0 ||
+			    dns_pattern_cmp(sorted[j], sorted[i]) <= 0)
+				fail_msg("\"%s\" should come before \"%s\"", sorted[i], sorted[j]);
+		}
+	}
+	/* bytes that are not UTF-8 still order consistently */
+	assert_int_equal(dns_pattern_cmp("\xff.a", "\xff.a"), 0);
+	assert_true((dns_pattern_cmp("\x80\x80", "\xc3") > 0) == (dns_pattern_cmp("\xc3", "\x80\x80") < 0));
 }
 
 static void test_best(void **state)
@@ -223,6 +310,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match_table), cmocka_unit_test(test_match_long),
+		cmocka_unit_test(test_match_long_pattern), cmocka_unit_test(test_order_unicode),
 		cmocka_unit_test(test_normalize),   cmocka_unit_test(test_order),
 		cmocka_unit_test(test_best),        cmocka_unit_test(test_hosts),
 	};

@@ -51,6 +51,10 @@ struct world {
 	uint64_t next_id;
 	int refuse; /* errno the fake resolver returns, 0: accept */
 	int live_packets;
+	int n_removed; /* api->peer_remove() calls */
+	struct {
+		char client[40], why[32];
+	} removed[4];
 };
 
 static struct world *W;
@@ -105,6 +109,17 @@ static const struct fzgw_peer_info *t_peer(struct fzgw_core *core, const char *i
 		if (!strcmp(W->peers[i].client_id, id))
 			return &W->peers[i];
 	return NULL;
+}
+
+/* api->peer_remove(): the core would remove the client after the callback; recorded here. */
+static int t_peer_remove(struct fzgw_core *core, const char *id, const char *why)
+{
+	(void)core;
+	assert_true(W->n_removed < 4);
+	snprintf(W->removed[W->n_removed].client, sizeof(W->removed[0].client), "%s", id);
+	snprintf(W->removed[W->n_removed].why, sizeof(W->removed[0].why), "%s", why);
+	W->n_removed++;
+	return 0;
 }
 
 static enum fzgw_verdict accept_all(void *state, struct fzgw_packet *pkt)
@@ -200,6 +215,7 @@ static int start(void **state, const char *settings)
 	w->t->core.sink[FZGW_DIR_IN] = t_sink_in;
 	w->t->core.sink[FZGW_DIR_OUT] = t_sink_out;
 	w->t->core.peer_by_client = t_peer;
+	w->t->core.peer_remove = t_peer_remove;
 	snprintf(w->peers[0].client_id, sizeof(w->peers[0].client_id), "alice");
 	w->peers[0].ipv4 = modtest_addr("100.64.0.2");
 	w->peers[0].ipv6 = modtest_addr("fd00:2021:1111::2");
@@ -262,7 +278,7 @@ static void grant(const char *client, const char *res_id, int type, const char *
 	snprintf(a.client_id, sizeof(a.client_id), "%s", client);
 	snprintf(a.resource.id, sizeof(a.resource.id), "%s", res_id);
 	a.resource.type = (uint8_t)type;
-	snprintf(a.resource.pattern, sizeof(a.resource.pattern), "%s", pattern);
+	a.resource.pattern = pattern; /* borrowed for the event, as the ABI says */
 	assert_true(modtest_publish(W->t, FZGW_EV_PEER_AUTHORIZED, &a, sizeof(a)) >= 0);
 }
 
@@ -588,22 +604,82 @@ static void test_held(void **state)
 	assert_int_equal(W->n_in, 3);
 }
 
+/* A lookup that did not finish: Inactive, held packets answered, nothing left of the name. */
 static void test_held_failure(void **state)
 {
 	(void)state;
 	grant("alice", "web", FZGW_RES_DNS, "*.corp.example");
-	assigned("alice", "web", "missing.corp.example", PROXIES8);
+	assigned("alice", "web", "slow.corp.example", PROXIES8);
 	from_client("alice", "100.64.0.2", "100.96.0.1", TCP, 40000, 80);
-	dns_answer("missing.corp.example", -ENOENT, NULL);
+	dns_answer("slow.corp.example", -ETIMEDOUT, NULL);
 	assert_int_equal(W->n_in, 0);
 	assert_int_equal(W->t->n_icmp, 1);
 	assert_int_equal(W->t->icmp[0].kind, FZGW_ICMP_NET_UNREACH);
-	assert_status("alice", "web", "missing.corp.example", "Inactive");
+	assert_status("alice", "web", "slow.corp.example", "Inactive");
 	assert_int_equal(modtest_count(W->t, FZGW_EV_PROXY_IPS), 0);
 	/* nothing is left of the name */
 	from_client("alice", "100.64.0.2", "100.96.0.1", TCP, 40000, 80);
 	assert_int_equal(W->t->n_icmp, 2);
 	assert_int_equal(nat()->n_held, 0);
+	assert_int_equal(nat_client_find(nat(), "alice")->n_domains, 0);
+}
+
+/*
+ * The resolver answered without an address (no such name, no record, server failure): as
+ * the original, the name is mapped onto nothing and the client hears Active; each packet
+ * to its proxy IPs then gets network unreachable at once instead of waiting for a timeout.
+ */
+static void test_empty_answer(void **state)
+{
+	const struct fzgw_ev_proxy_ips *ev;
+
+	(void)state;
+	grant("alice", "web", FZGW_RES_DNS, "*.corp.example");
+	assigned("alice", "web", "missing.corp.example", PROXIES8);
+	from_client("alice", "100.64.0.2", "100.96.0.1", TCP, 40000, 80);
+	dns_answer("missing.corp.example", -ENOENT, NULL);
+	assert_status("alice", "web", "missing.corp.example", "Active");
+	assert_int_equal(counter("status-active"), 1);
+	assert_int_equal(counter("status-active-no-address"), 1);
+	ev = last_proxy_ips();
+	assert_non_null(ev);
+	assert_int_equal(ev->n, 8);
+	/* the held packet went on and was answered, not translated */
+	assert_int_equal(W->n_in, 0);
+	assert_int_equal(W->t->n_icmp, 1);
+	assert_int_equal(W->t->icmp[0].kind, FZGW_ICMP_NET_UNREACH);
+	/* so is every packet after it, of both families, without another lookup */
+	from_client("alice", "100.64.0.2", "100.96.0.2", UDP, 1, 53);
+	from_client("alice", "fd00:2021:1111::2", "fd00:2021:1111:8000::1", TCP, 1000, 80);
+	assert_int_equal(W->n_in, 0);
+	assert_int_equal(W->t->n_icmp, 3);
+	assert_int_equal(W->t->icmp[2].kind, FZGW_ICMP_NET_UNREACH);
+	assert_int_equal(n_pending(), 0);
+	assert_int_equal(nat_client_find(nat(), "alice")->n_domains, 1);
+	/* a server failure is an answer too */
+	assigned("alice", "web", "broken.corp.example", "\"100.96.1.1\"");
+	dns_answer("broken.corp.example", -EIO, NULL);
+	assert_status("alice", "web", "broken.corp.example", "Active");
+	assert_int_equal(counter("status-active-no-address"), 2);
+}
+
+/* An empty answer to a refresh replaces the mapping, as the original's set-up does. */
+static void test_empty_refresh(void **state)
+{
+	(void)state;
+	activate();
+	clear();
+	from_client("alice", "100.64.0.2", "100.96.0.1", UDP, 1, 53);
+	assert_int_equal(W->n_in, 1);
+	assigned("alice", "web", "app.corp.example", PROXIES8);
+	dns_answer("app.corp.example", -ENOENT, NULL);
+	assert_status("alice", "web", "app.corp.example", "Active");
+	/* the proxy IP has no real one now: its live session too gets network unreachable */
+	from_client("alice", "100.64.0.2", "100.96.0.1", UDP, 1, 53);
+	from_client("alice", "100.64.0.2", "100.96.0.2", UDP, 2, 53);
+	assert_int_equal(W->n_in, 1);
+	assert_int_equal(W->t->n_icmp, 2);
+	assert_int_equal(W->t->icmp[0].kind, FZGW_ICMP_NET_UNREACH);
 }
 
 static void test_held_caps(void **state)
@@ -905,32 +981,59 @@ static void test_same_name_new_ips(void **state)
 	assert_int_equal(W->n_in, 2);
 }
 
+/* Publishes as the core does (its own ctx, source "core"). */
+static void core_publish(uint32_t type, const void *data, size_t size)
+{
+	assert_true(fzgw_bus_publish(&W->t->core.bus, &W->t->core.self, type, data, size) >= 0);
+}
+
 static void test_goodbye(void **state)
 {
 	const struct fzgw_ev_proxy_ips *ev;
+	struct fzgw_ev_revoke all;
+	struct fzgw_ev_peer gone;
 
 	(void)state;
 	activate();
 	clear();
 	control("alice", P2P_GOODBYE, NULL);
 	assert_int_equal(counter("goodbye-received"), 1);
+	/* the core is asked to remove the client and every grant it had, as the original does */
+	assert_int_equal(W->n_removed, 1);
+	assert_string_equal(W->removed[0].client, "alice");
+	assert_string_equal(W->removed[0].why, "goodbye");
+	/* nothing of it is translated meanwhile */
 	ev = last_proxy_ips();
 	assert_int_equal(ev->n, 0);
 	from_client("alice", "100.64.0.2", "100.96.0.1", UDP, 1, 53);
 	assert_int_equal(W->n_in, 0);
 	assert_int_equal(W->t->n_icmp, 1);
-	/* the grant stays: the client can set the name up again */
+	/* the core's removal: every grant, then the tunnel; no Goodbye goes back */
+	memset(&all, 0, sizeof(all));
+	snprintf(all.client_id, sizeof(all.client_id), "alice");
+	core_publish(FZGW_EV_ACCESS_REVOKED, &all, sizeof(all));
+	memset(&gone, 0, sizeof(gone));
+	snprintf(gone.client_id, sizeof(gone.client_id), "alice");
+	core_publish(FZGW_EV_PEER_REMOVED, &gone, sizeof(gone));
+	assert_int_equal(n_control(P2P_GOODBYE), 0);
+	assert_int_equal(counter("goodbye-sent"), 0);
+	assert_null(nat_client_find(nat(), "alice"));
+	/* its grant went with it: the name cannot be set up again */
 	assigned("alice", "web", "app.corp.example", PROXIES8);
-	assert_non_null(pending("app.corp.example"));
-	/* the gateway says goodbye when the whole client is revoked */
-	revoke("alice", "");
+	assert_status("alice", "web", "app.corp.example", "Inactive");
+	assert_int_equal(n_pending(), 0);
+	/* a control plane taking a client's last access away: the gateway says Goodbye */
+	grant("bob", "web", FZGW_RES_DNS, "*.corp.example");
+	assigned("bob", "web", "app.corp.example", PROXIES8);
+	revoke("bob", "");
 	assert_int_equal(n_control(P2P_GOODBYE), 1);
 	assert_int_equal(counter("goodbye-sent"), 1);
-	assert_null(nat_client_find(nat(), "alice"));
+	assert_null(nat_client_find(nat(), "bob"));
 	assert_int_equal(n_pending(), 0); /* its lookup was cancelled */
 	/* a client the gateway cannot reach gets none */
 	revoke("carol", "");
 	assert_int_equal(n_control(P2P_GOODBYE), 1);
+	assert_int_equal(W->n_removed, 1); /* revocations never ask for more removals */
 }
 
 static void test_revoke_one(void **state)
@@ -997,6 +1100,32 @@ static void test_peer_removed_and_fini(void **state)
 	assert_int_equal(n_pending(), 1);
 }
 
+/* Patterns are kept whole (ABI 2: borrowed, any length), also with Unicode letters. */
+static void test_long_pattern(void **state)
+{
+	char pat[400];
+	size_t n = 0;
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		memcpy(pat + n, "**.", 3);
+		n += 3;
+	}
+	memcpy(pat + n, "corp.example", sizeof("corp.example"));
+	grant("alice", "long", FZGW_RES_DNS, pat);
+	memset(pat, 'x', sizeof(pat) - 1); /* the event's copy was borrowed: gone now */
+	assigned("alice", "long", "a.b.corp.example", PROXIES8);
+	assert_non_null(pending("a.b.corp.example"));
+	assigned("alice", "long", "other.example", "\"100.96.3.1\"");
+	assert_status("alice", "long", "other.example", "Inactive");
+	assert_int_equal(counter("unauthorized"), 1);
+	/* a Unicode pattern matches no (ASCII) name, as the original's */
+	grant("bob", "u", FZGW_RES_DNS, "*.b\xc3\xbc" "cher.example");
+	assigned("bob", "u", "app.xn--bcher-kva.example", PROXIES8);
+	assert_status("bob", "u", "app.xn--bcher-kva.example", "Inactive");
+	assert_int_equal(counter("unauthorized"), 2);
+}
+
 static void test_domains_cap(void **state)
 {
 	teardown(state);
@@ -1060,6 +1189,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_caps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unauthorized, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_control, setup, teardown),
@@ -1073,6 +1204,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_goodbye, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_removed_and_fini, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_pattern, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_domains_cap, setup, teardown),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),

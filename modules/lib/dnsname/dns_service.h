@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The "dns.resolve" service the dns module offers other modules (a versioned function table). */
-#ifndef FZGW_DNS_SERVICE_H
-#define FZGW_DNS_SERVICE_H
+/* The "dns.resolve" service the dns module offers other modules (a versioned function table).
+ * Shared by the dns module (which registers it) and its users: include <dnsname/dns_service.h>. */
+#ifndef FZGW_DNSNAME_DNS_SERVICE_H
+#define FZGW_DNSNAME_DNS_SERVICE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,7 +47,7 @@ struct dns_service {
 	int (*resolve)(void *self, const char *name, dns_resolve_fn fn, void *arg, uint64_t *id);
 	/* No callback for @id after this; an unknown or finished id is ignored. */
 	void (*cancel)(void *self, uint64_t id);
-	/* dns_pattern_match() of modules/dns/pattern.h, for modules that do not carry it. */
+	/* dns_pattern_match() of <dnsname/pattern.h>, for modules that do not link it. */
 	bool (*match)(const char *pattern, const char *domain);
 };
 
