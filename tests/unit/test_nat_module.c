@@ -2,6 +2,7 @@
 /* The nat module in the core's pipeline: control messages, translation, ICMP errors, events. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <event2/event.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1036,6 +1037,21 @@ static void test_goodbye(void **state)
 	assert_int_equal(W->n_removed, 1); /* revocations never ask for more removals */
 }
 
+/* At shutdown the core says Goodbye to every client; modules unloading then revoke what they
+ * granted, and the nat module must not say it a second time. */
+static void test_no_goodbye_at_shutdown(void **state)
+{
+	(void)state;
+	grant("alice", "web", FZGW_RES_DNS, "*.corp.example");
+	/* the core ends the loop (SIGTERM), then unloads the modules */
+	assert_int_equal(event_base_loopexit(W->t->base, NULL), 0);
+	modtest_run(W->t);
+	revoke("alice", "");
+	assert_int_equal(n_control(P2P_GOODBYE), 0);
+	assert_int_equal(counter("goodbye-sent"), 0);
+	assert_null(nat_client_find(nat(), "alice"));
+}
+
 static void test_revoke_one(void **state)
 {
 	const struct fzgw_ev_proxy_ips *ev;
@@ -1202,6 +1218,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reassigned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_name_new_ips, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_goodbye, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_goodbye_at_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_removed_and_fini, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_pattern, setup, teardown),
