@@ -349,7 +349,21 @@ static void test_other_realm_refused(void **state)
 
 	answer(f, &s, &(struct reply){ .mapped = true });
 	take(f, STUN_ALLOCATE, &s);
-	answer(f, &s, &(struct reply){ .code = 401, .realm = "example.org", .nonce = "n1" });
+	/* the same length as "firezone", and no realm at all */
+	answer(f, &s, &(struct reply){ .code = 401, .realm = "FIREZONE", .nonce = "n1" });
+	assert_int_equal(event(f, TURN_EV_FAILED)->code, 401);
+	assert_int_equal(count(f, STUN_ALLOCATE), 0);
+}
+
+static void test_missing_realm_refused(void **state)
+{
+	struct fake *f = *state;
+	struct sent s;
+
+	take(f, STUN_BINDING, &s);
+	answer(f, &s, &(struct reply){ .mapped = true });
+	take(f, STUN_ALLOCATE, &s);
+	answer(f, &s, &(struct reply){ .code = 401, .nonce = "n1" });
 	assert_int_equal(event(f, TURN_EV_FAILED)->code, 401);
 	assert_int_equal(count(f, STUN_ALLOCATE), 0);
 }
@@ -498,9 +512,18 @@ static void test_channel_bind_refresh_expiry_cooldown(void **state)
 	assert_false(turn_alloc_peer_of(f->a, 0x4000, &p));
 	/* another peer never gets the cooling number */
 	assert_int_equal(turn_alloc_bind_channel(f->a, &f->peer2, f->now), 0x4001);
-	/* after the cool-down the number is free, and the peer gets a new one */
-	advance(f, 300000);
-	assert_int_equal(turn_alloc_bind_channel(f->a, &f->peer, f->now), 0x4002);
+	pump(f);
+	take(f, STUN_CHANNEL_BIND, &s);
+	assert_int_equal(stun_get_channel(&s.m, &ch), STUN_OK);
+	assert_int_equal(ch, 0x4001);
+	answer(f, &s, &(struct reply){ .sign = SIGN });
+	/* until the cool-down ends the pairing is kept: the same peer gets the same number */
+	advance(f, 299999);
+	assert_int_equal(turn_alloc_bind_channel(f->a, &f->peer, f->now), 0x4000);
+	pump(f);
+	take(f, STUN_CHANNEL_BIND, &s);
+	assert_int_equal(stun_get_channel(&s.m, &ch), STUN_OK);
+	assert_int_equal(ch, 0x4000);
 }
 
 static void test_channel_queue_limit(void **state)
@@ -627,6 +650,7 @@ int main(void)
 		T(test_keepalive_every_25s),
 		T(test_nonce_and_allocated),
 		T(test_other_realm_refused),
+		T(test_missing_realm_refused),
 		T(test_401_after_nonce_gives_up),
 		T(test_refresh_at_half_lifetime_and_438),
 		T(test_437_on_allocate_deletes_then_allocates),
