@@ -45,9 +45,11 @@ struct filter_hnode *filter_htab_find(const struct filter_htab *t, const char *i
 static void grow(struct filter_htab *t)
 {
 	uint32_t size = (t->mask + 1) * 2;
-	struct filter_hnode **b = calloc(size, sizeof(*b));
+	struct filter_hnode **b;
 
-	if (!b)
+	if (!size) /* 2^31 buckets already: chains grow instead */
+		return;
+	if (!(b = calloc(size, sizeof(*b))))
 		return; /* longer chains, still correct */
 	for (uint32_t i = 0; i <= t->mask; i++) {
 		struct filter_hnode *n = t->b[i], *next;

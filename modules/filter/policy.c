@@ -242,7 +242,6 @@ static int grant_new(struct filter_state *st, struct filter_client *c,
 			return -ENOMEM;
 		if (!(v = realloc(c->grants, (size_t)cap * sizeof(*v))))
 			return -ENOMEM;
-
 		c->grants = v;
 		c->cap = cap;
 	}
