@@ -8,10 +8,11 @@
 #     reaches the two real servers (round robin) and the answers come from the proxy IPs
 #   - an IPv6-only name: Active; HTTP through an IPv6 proxy IP; an IPv4 proxy IP of it gets
 #     ICMP network unreachable
-#   - a name dnsmasq does not know: Inactive; a name outside the pattern: Inactive (no lookup)
+#   - a name dnsmasq does not know: Active with an empty mapping, as the original (its proxy IPs
+#     get ICMP network unreachable); a name outside the pattern: Inactive (no lookup)
 #   - UDP through a proxy IP; after nat's udp_timeout (shortened here) the session is gone: the
 #     site's late answer is dropped as an expired session, and a new datagram opens a new one
-#   - Goodbye from the client: its names are gone
+#   - Goodbye from the client: the core removes it with every grant (the CIDR resource too)
 #   - SIGTERM: exit 0; nothing is left behind
 # Env: FZGW_BIN, MOD_DIR (set by ctest); TM_DIR (the test modules) for FZI_POLICY=accept, which
 # loads an accept-all test module instead of the filter (to test dns and nat alone); FZI_KEEP=1
@@ -283,9 +284,12 @@ unreach=$(CNS ping -c 1 -W 3 100.96.0.5 2>&1 || true)
 checkif "an IPv4 proxy IP of an IPv6-only name: network unreachable" \
   'echo "$unreach" | grep -qi "net unreachable"'
 
-# ------------------------------------------------------------------ Inactive
+# ------------------------------------------------------------------ no address, Inactive
 st=$(assign web missing.corp.example "100.96.1.1,100.96.1.2,100.96.1.3,100.96.1.4")
-checkif "a name dnsmasq does not know: Inactive (got $st)" '[ "$st" = Inactive ]'
+checkif "a name dnsmasq does not know: Active, mapped onto nothing (got $st)" '[ "$st" = Active ]'
+unreach=$(CNS ping -c 1 -W 3 100.96.1.1 2>&1 || true)
+checkif "a proxy IP of a name without address: network unreachable" \
+  'echo "$unreach" | grep -qi "net unreachable"'
 st=$(assign web other.example "100.96.2.1,100.96.2.2,100.96.2.3,100.96.2.4")
 checkif "a name outside *.corp.example: Inactive (got $st)" '[ "$st" = Inactive ]'
 st=$(assign nosuchresource multi.corp.example "$V4,$V6")
@@ -315,6 +319,10 @@ sleep 0.5
 checkif "Goodbye from the client received" '[ "$(stat_value "nat: stats goodbye-received")" = 1 ]'
 gone=$(http "http://100.96.0.1:$FZI_HTTP_PORT/index.html")
 checkif "after Goodbye the proxy IPs lead nowhere" '[ "$gone" = FAIL ]'
+checkif "after Goodbye the core removed the client" \
+  'grep -q "client0: removing (goodbye)" "$FZI_STATE/gateway.log"'
+lan=$(CNS ping -c 1 -W 2 "$FZI_RES_LAN" >/dev/null 2>&1 && echo reached || echo FAIL)
+checkif "after Goodbye its CIDR grant is gone too (got $lan)" '[ "$lan" = FAIL ]'
 
 # ------------------------------------------------------------------ the end
 kill -TERM "$FZI_GW_PID"
