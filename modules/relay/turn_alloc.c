@@ -359,6 +359,8 @@ static void dispatch(struct turn_alloc *a, struct turn_tx *t, const struct stun_
 		struct turn_tx copy = *t;
 
 		turn_tx_end(t);
+		if (code && a->active >= 0 && copy.server == a->active)
+			return; /* an error to a keepalive: still, the relay answered */
 		if (code) {
 			turn_tx_failed(a, &copy, code, now);
 		} else {

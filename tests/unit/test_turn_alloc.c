@@ -326,6 +326,21 @@ static void test_keepalive_every_25s(void **state)
 	event(f, TURN_EV_FAILED);
 }
 
+static void test_keepalive_error_keeps_allocation(void **state)
+{
+	struct fake *f = *state;
+	struct sent s;
+
+	allocate(f);
+	f->auto_binding = false;
+	f->n_out = 0;
+	advance(f, 25000);
+	take(f, STUN_BINDING, &s);
+	assert_int_equal(answer(f, &s, &(struct reply){ .code = 400 }), TURN_IN_HANDLED);
+	assert_int_equal(turn_alloc_state(f->a), TURN_S_ALLOCATED);
+	assert_false(has_event(f, TURN_EV_FAILED));
+}
+
 static void test_nonce_and_allocated(void **state)
 {
 	struct fake *f = *state;
@@ -648,6 +663,7 @@ int main(void)
 		T(test_binding_first_answer_wins),
 		T(test_binding_retransmit_then_give_up),
 		T(test_keepalive_every_25s),
+		T(test_keepalive_error_keeps_allocation),
 		T(test_nonce_and_allocated),
 		T(test_other_realm_refused),
 		T(test_missing_realm_refused),
