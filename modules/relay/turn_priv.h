@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The TURN allocation's insides, shared by turn_alloc.c, turn_tx.c and turn_chan.c. */
+/* The TURN allocation's insides, shared by turn_alloc.c, turn_answer.c, turn_tx.c, turn_chan.c. */
 #ifndef FZGW_RELAY_TURN_PRIV_H
 #define FZGW_RELAY_TURN_PRIV_H
 
@@ -66,6 +66,11 @@ void turn_emit(struct turn_alloc *a, uint8_t type, const struct stun_addr *peer,
 void turn_fail(struct turn_alloc *a, int code, const char *why);
 void turn_lose(struct turn_alloc *a, uint64_t now, const char *why);
 void turn_start_allocate(struct turn_alloc *a, uint64_t now);
+void turn_forget_allocation(struct turn_alloc *a);
+
+/* turn_answer.c: an answer to transaction t (source and method already matched) */
+int turn_verify(struct turn_alloc *a, const struct turn_tx *t, const struct stun_msg *m);
+void turn_dispatch(struct turn_alloc *a, struct turn_tx *t, const struct stun_msg *m, uint64_t now);
 
 /* turn_tx.c */
 struct turn_tx *turn_tx_start(struct turn_alloc *a, uint16_t method, uint8_t server, uint64_t now);
@@ -76,7 +81,7 @@ void turn_tx_cancel(struct turn_alloc *a, uint16_t method);
 size_t turn_tx_build(struct turn_alloc *a, struct turn_tx *t, uint8_t *buf, size_t cap);
 void turn_tx_tick(struct turn_alloc *a, uint64_t now);
 uint64_t turn_tx_deadline(const struct turn_alloc *a);
-/* turn_alloc.c: a transaction that failed: code -1 unanswered, else the STUN error code */
+/* turn_answer.c: a transaction that failed: code -1 unanswered, else the STUN error code */
 void turn_tx_failed(struct turn_alloc *a, struct turn_tx *t, int code, uint64_t now);
 
 /* turn_chan.c */
