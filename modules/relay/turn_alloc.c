@@ -256,14 +256,14 @@ void turn_alloc_delete(struct turn_alloc *a, uint64_t now)
 	struct turn_tx *t;
 	unsigned i;
 
-	if (a->state != TURN_S_ALLOCATED && a->state != TURN_S_ALLOCATING) {
-		if (a->state == TURN_S_BINDING)
-			a->state = TURN_S_DELETED;
-		return;
-	}
 	for (i = 0; i < TURN_MAX_TX; i++)
 		turn_tx_end(&a->tx[i]);
 	turn_chan_free(a);
+	if (a->state != TURN_S_ALLOCATED && a->state != TURN_S_ALLOCATING) {
+		if (a->state == TURN_S_BINDING) /* nothing on the relay yet: nothing to send */
+			a->state = TURN_S_DELETED;
+		return;
+	}
 	a->state = TURN_S_DELETING;
 	t = turn_tx_start(a, STUN_REFRESH, (uint8_t)a->active, now);
 	if (t)

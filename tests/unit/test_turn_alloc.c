@@ -635,6 +635,23 @@ static void test_permission_and_delete(void **state)
 	assert_int_equal(f->n_out, 0);
 }
 
+static void test_delete_while_binding(void **state)
+{
+	struct fake *f = *state;
+	struct sent s;
+
+	take(f, STUN_BINDING, &s);
+	turn_alloc_delete(f->a, f->now);
+	pump(f);
+	assert_int_equal(turn_alloc_state(f->a), TURN_S_DELETED);
+	/* a late answer starts nothing, and nothing is resent */
+	assert_int_equal(answer(f, &s, &(struct reply){ .mapped = true }), TURN_IN_NOT_OURS);
+	f->n_out = 0;
+	advance(f, 60000);
+	assert_int_equal(f->n_out, 0);
+	assert_int_equal(turn_alloc_state(f->a), TURN_S_DELETED);
+}
+
 static void test_bad_config(void **state)
 {
 	struct turn_config cfg = { .n_servers = 0, .username = USER, .password = PASS };
@@ -676,6 +693,7 @@ int main(void)
 		T(test_channel_bind_refused),
 		T(test_integrity_and_source_checked),
 		T(test_permission_and_delete),
+		T(test_delete_while_binding),
 		cmocka_unit_test(test_bad_config),
 	};
 
