@@ -241,7 +241,6 @@ static void allocate(struct fake *f)
 	struct sent s;
 
 	take(f, STUN_BINDING, &s);
-
 	answer(f, &s, &(struct reply){ .mapped = true });
 	take(f, STUN_ALLOCATE, &s);
 	answer(f, &s, &(struct reply){ .code = 401, .realm = "firezone", .nonce = "n1" });
@@ -361,7 +360,6 @@ static void test_other_realm_refused(void **state)
 	struct sent s;
 
 	take(f, STUN_BINDING, &s);
-
 	answer(f, &s, &(struct reply){ .mapped = true });
 	take(f, STUN_ALLOCATE, &s);
 	/* the same length as "firezone", and no realm at all */
@@ -389,7 +387,6 @@ static void test_401_after_nonce_gives_up(void **state)
 	struct sent s;
 
 	take(f, STUN_BINDING, &s);
-
 	answer(f, &s, &(struct reply){ .mapped = true });
 	take(f, STUN_ALLOCATE, &s);
 	answer(f, &s, &(struct reply){ .code = 401, .realm = "firezone", .nonce = "n1" });
@@ -428,9 +425,9 @@ static void test_437_on_allocate_deletes_then_allocates(void **state)
 {
 	struct fake *f = *state;
 	struct sent s;
+	uint32_t life;
 
 	take(f, STUN_BINDING, &s);
-	uint32_t life;
 
 	answer(f, &s, &(struct reply){ .mapped = true });
 	take(f, STUN_ALLOCATE, &s);
@@ -579,11 +576,10 @@ static void test_integrity_and_source_checked(void **state)
 	struct fake *f = *state;
 	uint8_t wrong[STUN_LONG_TERM_KEY_LEN] = { 1 };
 	struct stun_addr elsewhere = { 4, 3478, { 192, 0, 2, 99 } };
+	const struct turn_stats *st = turn_alloc_stats(f->a);
 	struct sent s;
 
 	take(f, STUN_BINDING, &s);
-	const struct turn_stats *st = turn_alloc_stats(f->a);
-
 	assert_int_equal(answer_from(f, &s, &(struct reply){ .mapped = true }, &elsewhere),
 			 TURN_IN_DROPPED);
 	assert_int_equal(st->dropped_source, 1);
