@@ -59,6 +59,7 @@ struct fzgw_dataplane {
 	uint8_t *tun_rx;     /* one record read from the TUN when tun_vnet */
 	struct dp_removal *removals; /* queued by api->peer_remove */
 	size_t n_removals, cap_removals;
+	bool said_goodbye; /* to every client, at shutdown: revocations after it send none */
 	struct fzgw_timer *removal_timer;
 };
 

@@ -283,6 +283,36 @@ void dp_on_authorized(void *state, const struct fzgw_event *ev)
 	fzgw_wg_peer_set_psk(peer->wg, a->has_psk ? a->preshared_key : NULL);
 }
 
+/* A Goodbye (p2p control) to @peer if it has a session: its client closes the tunnel. */
+static bool send_goodbye(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer)
+{
+	struct fzgw_packet *pkt;
+	int n;
+
+	if (!fzgw_wg_peer_has_session(peer->wg))
+		return false;
+	if (!(pkt = fzgw_pool_get(dp->pool))) {
+		dp_count(dp, "goodbye-no-buffer");
+		return false;
+	}
+	if ((n = fzgw_p2p_goodbye(pkt->data, pkt->cap)) < 0) {
+		dp_drop(dp, pkt, "goodbye-no-room");
+		return false;
+	}
+	pkt->len = (uint32_t)n;
+	pkt->dir = FZGW_DIR_OUT;
+	pkt->peer = &peer->info;
+	dp_send_to_peer(dp, peer, pkt);
+	dp_count(dp, "goodbye-sent");
+	return true;
+}
+
+/*
+ * A control plane took a client's last access away: as the original on the last
+ * reject_access, the client hears a Goodbye while its tunnel still exists, whatever
+ * modules are loaded. The core's own removals (peer_remove, after the client's Goodbye)
+ * mark the peer first and get none; after the shutdown Goodbye, none either.
+ */
 void dp_on_revoked(void *state, const struct fzgw_event *ev)
 {
 	struct fzgw_dataplane *dp = state;
@@ -291,8 +321,11 @@ void dp_on_revoked(void *state, const struct fzgw_event *ev)
 
 	if (ev->size < sizeof(*r) || r->resource_id[0])
 		return; /* one grant: the policy's business; it revokes the client when none is left */
-	if ((peer = fzgw_peers_by_client(&dp->peers, r->client_id)) && !peer->removing)
-		remove_peer(dp, peer, "access revoked");
+	if (!(peer = fzgw_peers_by_client(&dp->peers, r->client_id)) || peer->removing)
+		return;
+	if (!dp->said_goodbye)
+		send_goodbye(dp, peer); /* encrypted and queued (or sent) before the peer goes */
+	remove_peer(dp, peer, "access revoked");
 }
 
 /* A Goodbye to every client with a session (the others have no tunnel to close), whatever
@@ -307,26 +340,12 @@ int fzgw_dataplane_goodbye(struct fzgw_dataplane *dp, uint32_t flush_ms)
 	dp->batching++;
 	for (uint32_t i = 0; i < dp->peers.cap; i++) {
 		struct fzgw_gw_peer *peer = dp->peers.by_index[i];
-		struct fzgw_packet *pkt;
-		int n;
 
-		if (!peer || peer->removing || !fzgw_wg_peer_has_session(peer->wg))
-			continue;
-		if (!(pkt = fzgw_pool_get(dp->pool))) {
-			dp_count(dp, "goodbye-no-buffer");
-			continue;
-		}
-		if ((n = fzgw_p2p_goodbye(pkt->data, pkt->cap)) < 0) {
-			dp_drop(dp, pkt, "goodbye-no-room");
-			continue;
-		}
-		pkt->len = (uint32_t)n;
-		pkt->dir = FZGW_DIR_OUT;
-		pkt->peer = &peer->info;
-		dp_send_to_peer(dp, peer, pkt);
-		sent++;
+		if (peer && !peer->removing && send_goodbye(dp, peer))
+			sent++;
 	}
 	dp->batching--;
+	dp->said_goodbye = true;
 	dp_flush_udp_wait(dp, flush_ms);
 	fzgw_info("sent goodbye to %d client(s)", sent);
 	return sent;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Clients and the DNS resources granted to them, as the control plane publishes them. */
 #include <errno.h>
-#include <event2/event.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,22 +215,6 @@ void nat_on_authorized(void *state, const struct fzgw_event *ev)
 			     strerror(-rc));
 }
 
-static bool from_core(const struct fzgw_event *ev)
-{
-	return ev->source && !strcmp(ev->source, "core");
-}
-
-/*
- * The process is ending: the core has ended the loop after saying Goodbye to every client
- * itself (docs/architecture.md), and modules that unload now revoke what they granted.
- */
-static bool shutting_down(const struct nat_state *st)
-{
-	struct event_base *base = st->api->event_base ? st->api->event_base(st->ctx) : NULL;
-
-	return base && event_base_got_exit(base);
-}
-
 void nat_on_revoked(void *state, const struct fzgw_event *ev)
 {
 	const struct fzgw_ev_revoke *r = ev->data;
@@ -245,16 +228,7 @@ void nat_on_revoked(void *state, const struct fzgw_event *ev)
 	snprintf(rid, sizeof(rid), "%.*s", (int)sizeof(r->resource_id), r->resource_id);
 	c = nat_client_find(st, id);
 	if (!rid[0]) {
-		/*
-		 * The whole client goes. A control plane taking its last access away: say
-		 * Goodbye while its tunnel is still there, as the original does on the last
-		 * reject_access. The core's own removals (after the client's Goodbye) and
-		 * the revocations of modules unloading at shutdown (the core said Goodbye
-		 * to everyone already) get none from here: one Goodbye per client.
-		 */
-		if (!from_core(ev) && !shutting_down(st) &&
-		    nat_send_control(st, id, P2P_GOODBYE, NULL, 0) == 0)
-			nat_count(st, NAT_CNT_GOODBYE_OUT, 1);
+		/* the whole client goes; the core says Goodbye to it (dp_on_revoked) */
 		if (c)
 			nat_client_free(st, c);
 		return;

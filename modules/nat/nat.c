@@ -11,7 +11,6 @@
 static const char *const counter_names[NAT_CNT_COUNT] = {
 	[NAT_CNT_ASSIGNED] = "assigned-ips",
 	[NAT_CNT_GOODBYE_IN] = "goodbye-received",
-	[NAT_CNT_GOODBYE_OUT] = "goodbye-sent",
 	[NAT_CNT_UNEXPECTED] = "control-unexpected",
 	[NAT_CNT_ACTIVE] = "status-active",
 	[NAT_CNT_ACTIVE_EMPTY] = "status-active-no-address",

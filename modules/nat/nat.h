@@ -19,7 +19,6 @@
 enum nat_counter {
 	NAT_CNT_ASSIGNED,        /* AssignedIps received and well-formed */
 	NAT_CNT_GOODBYE_IN,      /* Goodbye from a client */
-	NAT_CNT_GOODBYE_OUT,     /* Goodbye sent */
 	NAT_CNT_UNEXPECTED,      /* DomainStatus from a client, unknown event types */
 	NAT_CNT_ACTIVE,          /* DomainStatus Active sent */
 	NAT_CNT_ACTIVE_EMPTY,    /* ... of those, for a name the resolver answered without address */

@@ -377,48 +377,64 @@ static int client_recv(struct client *c, uint8_t *pkt, size_t *plen)
 	return r;
 }
 
-static void test_goodbye_at_shutdown(void **st)
+/* A gateway data plane and a client c1 with a WireGuard session to it; c2 is authorized
+ * but never connects. */
+static struct dpt *connected(struct client *c1)
 {
 	struct dpt *x = dpt_new();
-	struct fzgw_wg_ops ops = { .now_ns = dp_wg_now_ns, .send = client_send };
-	struct client c1 = { 0 };
+	static struct fzgw_wg_ops ops = { .now_ns = dp_wg_now_ns, .send = client_send };
 	struct sockaddr_in gw_addr, c_addr;
 	struct fzgw_wg_endpoint ep;
 	struct fzgw_ev_authorization a;
 	uint8_t key[32], gw_pub[32], pkt[2048];
 	size_t plen = 0;
 
-	(void)st;
 	x->dp->udp.fd4 = udp_socket(&gw_addr);
-	c1.fd = udp_socket(&c_addr);
-	ops.user = &c1;
+	c1->fd = udp_socket(&c_addr);
+	ops.user = c1;
 	randombytes_buf(key, sizeof(key));
-	assert_int_equal(fzgw_wg_new(&c1.wg, key, &ops), 0);
-	assert_int_equal(fzgw_wg_public_key(c1.wg, c1.pub), 0);
+	assert_int_equal(fzgw_wg_new(&c1->wg, key, &ops), 0);
+	assert_int_equal(fzgw_wg_public_key(c1->wg, c1->pub), 0);
 	assert_int_equal(fzgw_wg_public_key(x->dp->wg, gw_pub), 0);
-	assert_int_equal(fzgw_wg_peer_add(c1.wg, gw_pub, NULL, NULL, &c1.gw), 0);
+	assert_int_equal(fzgw_wg_peer_add(c1->wg, gw_pub, NULL, NULL, &c1->gw), 0);
 	memset(&ep, 0, sizeof(ep));
 	ep.in4 = gw_addr;
 	ep.len = sizeof(gw_addr);
-	assert_int_equal(fzgw_wg_peer_set_endpoint(c1.gw, &ep), 0);
-	/* the gateway knows c1 (with its key) and c2 (which never connects) */
+	assert_int_equal(fzgw_wg_peer_set_endpoint(c1->gw, &ep), 0);
 	memset(&a, 0, sizeof(a));
 	snprintf(a.client_id, sizeof(a.client_id), "c1");
-	memcpy(a.public_key, c1.pub, 32);
+	memcpy(a.public_key, c1->pub, 32);
 	a.ipv4 = modtest_addr("100.64.0.2");
 	a.resource.type = FZGW_RES_INTERNET;
 	assert_int_equal(fzgw_bus_publish(&x->core.bus, &x->mod, FZGW_EV_PEER_AUTHORIZED, &a, sizeof(a)), 1);
 	authorize(x, "c2", 7, 3);
 	/* handshake: initiation -> gateway, response -> client, keepalive -> gateway */
-	assert_int_equal(fzgw_wg_initiate(c1.wg, c1.gw), 0);
+	assert_int_equal(fzgw_wg_initiate(c1->wg, c1->gw), 0);
 	dp_on_udp(x->dp->udp.fd4, 0, x->dp);
-	assert_int_equal(client_recv(&c1, pkt, &plen), FZGW_WG_RX_DONE);
+	assert_int_equal(client_recv(c1, pkt, &plen), FZGW_WG_RX_DONE);
 	dp_on_udp(x->dp->udp.fd4, 0, x->dp);
 	assert_true(fzgw_wg_peer_has_session(fzgw_peers_by_client(&x->dp->peers, "c1")->wg));
+	return x;
+}
 
-	/* shutdown: one Goodbye, to the client with a session, whatever modules are loaded */
-	assert_int_equal(fzgw_dataplane_goodbye(x->dp, 1000), 1);
-	assert_int_equal(client_recv(&c1, pkt, &plen), FZGW_WG_RX_DATA);
+static void disconnect(struct dpt *x, struct client *c1)
+{
+	assert_int_equal(fzgw_pool_in_use(x->dp->pool), 0);
+	c1->wg = fzgw_wg_free(c1->wg);
+	close(c1->fd);
+	dpt_free(x); /* closes the gateway's socket */
+}
+
+/* Reads what the client got: 1 for one Goodbye, 0 for nothing (and fails on anything else). */
+static int goodbyes(struct client *c1)
+{
+	uint8_t pkt[2048];
+	size_t plen = 0;
+	int r = client_recv(c1, pkt, &plen);
+
+	if (r == -1000)
+		return 0;
+	assert_int_equal(r, FZGW_WG_RX_DATA);
 	assert_int_equal(plen, 48);
 	assert_int_equal(pkt[0] >> 4, 6);    /* IPv6 */
 	assert_int_equal(pkt[5], 8);         /* payload: the 8-byte control header */
@@ -427,12 +443,56 @@ static void test_goodbye_at_shutdown(void **st)
 	for (int i = 8; i < 40; i++)
 		assert_int_equal(pkt[i], 0); /* from :: to :: */
 	assert_int_equal(pkt[40], 2);        /* Goodbye */
-	assert_int_equal(client_recv(&c1, pkt, &plen), -1000); /* nothing else */
-	assert_int_equal(fzgw_pool_in_use(x->dp->pool), 0);
+	assert_int_equal(client_recv(c1, pkt, &plen), -1000); /* nothing else */
+	return 1;
+}
 
-	c1.wg = fzgw_wg_free(c1.wg);
-	close(c1.fd);
-	dpt_free(x); /* closes the gateway's socket */
+static void revoke_all(struct dpt *x, const char *client)
+{
+	struct fzgw_ev_revoke r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.client_id, sizeof(r.client_id), "%s", client);
+	fzgw_bus_publish(&x->core.bus, &x->mod, FZGW_EV_ACCESS_REVOKED, &r, sizeof(r));
+}
+
+static void test_goodbye_at_shutdown(void **st)
+{
+	struct client c1 = { 0 };
+	struct dpt *x = connected(&c1);
+
+	(void)st;
+	/* shutdown: one Goodbye, to the client with a session, whatever modules are loaded */
+	assert_int_equal(fzgw_dataplane_goodbye(x->dp, 1000), 1);
+	assert_int_equal(goodbyes(&c1), 1);
+	/* modules unloading afterwards revoke what they granted: no second Goodbye */
+	revoke_all(x, "c1");
+	assert_null(fzgw_peers_by_client(&x->dp->peers, "c1"));
+	assert_int_equal(goodbyes(&c1), 0);
+	disconnect(x, &c1);
+}
+
+/* A control plane taking a client's last access away: the core says Goodbye (no module
+ * needed); the client's own Goodbye (peer_remove) gets none back. */
+static void test_goodbye_on_revocation(void **st)
+{
+	struct client c1 = { 0 };
+	struct dpt *x = connected(&c1);
+
+	(void)st;
+	revoke_all(x, "c1");
+	assert_null(fzgw_peers_by_client(&x->dp->peers, "c1"));
+	assert_int_equal(goodbyes(&c1), 1);
+	revoke_all(x, "c2"); /* no session: nothing to say */
+	assert_null(fzgw_peers_by_client(&x->dp->peers, "c2"));
+	disconnect(x, &c1);
+
+	x = connected(&c1);
+	assert_int_equal(api->peer_remove(&x->mod, "c1", "goodbye"), 0);
+	event_base_loop(x->base, EVLOOP_NONBLOCK);
+	assert_null(fzgw_peers_by_client(&x->dp->peers, "c1"));
+	assert_int_equal(goodbyes(&c1), 0);
+	disconnect(x, &c1);
 }
 
 int main(void)
@@ -444,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_peer_remove_recorded),
 		cmocka_unit_test(test_peer_remove_data_plane),
 		cmocka_unit_test(test_goodbye_at_shutdown),
+		cmocka_unit_test(test_goodbye_on_revocation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1017,39 +1017,20 @@ static void test_goodbye(void **state)
 	snprintf(gone.client_id, sizeof(gone.client_id), "alice");
 	core_publish(FZGW_EV_PEER_REMOVED, &gone, sizeof(gone));
 	assert_int_equal(n_control(P2P_GOODBYE), 0);
-	assert_int_equal(counter("goodbye-sent"), 0);
 	assert_null(nat_client_find(nat(), "alice"));
 	/* its grant went with it: the name cannot be set up again */
 	assigned("alice", "web", "app.corp.example", PROXIES8);
 	assert_status("alice", "web", "app.corp.example", "Inactive");
 	assert_int_equal(n_pending(), 0);
-	/* a control plane taking a client's last access away: the gateway says Goodbye */
+	/* a control plane taking a client's last access away: its state goes; the Goodbye is
+	 * the core's (dp_on_revoked), not this module's */
 	grant("bob", "web", FZGW_RES_DNS, "*.corp.example");
 	assigned("bob", "web", "app.corp.example", PROXIES8);
 	revoke("bob", "");
-	assert_int_equal(n_control(P2P_GOODBYE), 1);
-	assert_int_equal(counter("goodbye-sent"), 1);
+	assert_int_equal(n_control(P2P_GOODBYE), 0);
 	assert_null(nat_client_find(nat(), "bob"));
 	assert_int_equal(n_pending(), 0); /* its lookup was cancelled */
-	/* a client the gateway cannot reach gets none */
-	revoke("carol", "");
-	assert_int_equal(n_control(P2P_GOODBYE), 1);
 	assert_int_equal(W->n_removed, 1); /* revocations never ask for more removals */
-}
-
-/* At shutdown the core says Goodbye to every client; modules unloading then revoke what they
- * granted, and the nat module must not say it a second time. */
-static void test_no_goodbye_at_shutdown(void **state)
-{
-	(void)state;
-	grant("alice", "web", FZGW_RES_DNS, "*.corp.example");
-	/* the core ends the loop (SIGTERM), then unloads the modules */
-	assert_int_equal(event_base_loopexit(W->t->base, NULL), 0);
-	modtest_run(W->t);
-	revoke("alice", "");
-	assert_int_equal(n_control(P2P_GOODBYE), 0);
-	assert_int_equal(counter("goodbye-sent"), 0);
-	assert_null(nat_client_find(nat(), "alice"));
 }
 
 static void test_revoke_one(void **state)
@@ -1218,7 +1199,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reassigned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_name_new_ips, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_goodbye, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_goodbye_at_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_removed_and_fini, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_pattern, setup, teardown),
