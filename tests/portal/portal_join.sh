@@ -9,6 +9,7 @@
 #   - heartbeats on topic phoenix; refs echoed as strings are accepted; at a fixed interval
 #     even while the gateway sends other messages more often than that
 #   - a malformed message and a message with a bad field are counted, the session goes on
+#   - resource_updated that changes a resource's type: refused and counted; new filters: applied
 #   - a binary frame: close 1003, then a reconnect that joins again
 #   - SIGTERM: a WebSocket close with code 1000 (not a dropped socket, 1006), exit 0
 # Env: FZGW_BIN, MOD_DIR (set by ctest). Needs root: otherwise exit 77 (skipped).
@@ -97,6 +98,15 @@ rej=$(( ${C1[portal.portal_msg_rejected]:-0} - ${C0[portal.portal_msg_rejected]:
 checkif "a truncated JSON text and a bad client_id: rejected and counted ($rej), logged with the field" \
   '[ "$rej" = 2 ] && grep -q "rejected a message reject_access: client_id: not a UUID" "$FZI_STATE/gateway.log"'
 checkif "an unknown event: logged at debug, not counted" 'grep -q "unknown event \"something_new\"" "$FZI_STATE/gateway.log"'
+# resource_updated may change the filters only, as the original: a type change is refused
+pz_ctl "{\"cmd\":\"send\",\"event\":\"resource_updated\",\"payload\":{\"id\":\"$R1\",\"type\":\"dns\",\"name\":\"n\",\"address\":\"x.example\",\"filters\":[]}}" >/dev/null
+pz_wait_log "resource $R1 cannot change its type" 5
+declare -A C2=(); while read -r k v; do C2[$k]=$v; done < <(fzi_gw_counters)
+rej=$(( ${C2[portal.portal_msg_rejected]:-0} - ${C1[portal.portal_msg_rejected]:-0} ))
+checkif "resource_updated changing cidr to dns: refused, logged and counted ($rej)" \
+  '[ "$rej" = 1 ] && grep -q "resource $R1 cannot change its type" "$FZI_STATE/gateway.log"'
+pz_ctl "{\"cmd\":\"send\",\"event\":\"resource_updated\",\"payload\":{\"id\":\"$R1\",\"type\":\"cidr\",\"name\":\"n\",\"address\":\"10.99.0.0/24\",\"filters\":[{\"protocol\":\"icmp\"}]}}" >/dev/null
+checkif "resource_updated with new filters: applied" 'pz_wait_log "resource $R1 changed \(1 filter\(s\)\)" 5'
 st=$(pz_ctl '{"cmd":"state"}')
 checkif "still the first connection after all that" '[[ "$st" == *"\"connections\": 1,"* ]]'
 

@@ -20,7 +20,7 @@ N_CLIENTS=${PZ_SCALE_CLIENTS:-5000}
 N_AUTHS=${PZ_SCALE_AUTHS:-50000}
 N_GONE=100
 MAX_S=${PZ_SCALE_MAX_S:-60}
-MAX_MB=${PZ_SCALE_MAX_MB:-1024}
+MAX_MB=${PZ_SCALE_MAX_MB:-2048} # plain builds peak near 75 MiB, ASan near 600 MiB
 export PZ_TLS=0 PZ_LOG_LEVEL=info
 
 pz_ca || { fail "throw-away CA"; pz_finish; } # the configuration names one
