@@ -112,21 +112,11 @@ void dns_hosts_free(struct dns_hosts *h)
 	h->n = 0;
 }
 
-static bool seen(const struct dns_result *r, const struct fzgw_addr *a)
-{
-	for (uint8_t i = 0; i < r->n; i++)
-		if (r->addrs[i].family == a->family && !memcmp(r->addrs[i].bytes, a->bytes, 16))
-			return true;
-	return false;
-}
-
 int dns_hosts_lookup(const struct dns_hosts *h, const char *name, struct dns_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (int fam = 4; fam <= 6; fam += 2)
-		for (size_t i = 0; i < h->n && out->n < DNS_RESULT_MAX; i++)
-			if (h->e[i].addr.family == fam && !strcmp(h->e[i].name, name) &&
-			    !seen(out, &h->e[i].addr))
-				out->addrs[out->n++] = h->e[i].addr;
+	for (size_t i = 0; i < h->n; i++)
+		if (!strcmp(h->e[i].name, name))
+			dns_result_add(out, &h->e[i].addr);
 	return out->n;
 }

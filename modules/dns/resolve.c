@@ -30,8 +30,7 @@ struct dns_query {
 	bool from_hosts;
 	bool pending[2];        /* [0] A, [1] AAAA still with evdns */
 	int err[2];             /* DNS_ERR_* of each request */
-	uint8_t n4, n6;
-	struct fzgw_addr a4[DNS_RESULT_MAX], a6[DNS_RESULT_MAX];
+	struct dns_result res;  /* what the answers gave so far */
 	struct dns_result hosts;
 };
 
@@ -83,15 +82,6 @@ static int status_of(const struct dns_query *q)
 	return -EIO;
 }
 
-static void add_unique(struct dns_result *r, const struct fzgw_addr *a)
-{
-	for (uint8_t i = 0; i < r->n; i++)
-		if (r->addrs[i].family == a->family && !memcmp(r->addrs[i].bytes, a->bytes, 16))
-			return;
-	if (r->n < DNS_RESULT_MAX)
-		r->addrs[r->n++] = *a;
-}
-
 /* Calls the user back once, if it still wants an answer. */
 static void answer(struct dns_state *st, struct dns_query *q, const struct dns_result *res)
 {
@@ -112,13 +102,8 @@ static void answer(struct dns_state *st, struct dns_query *q, const struct dns_r
 /* Both requests are done: answer with what came back, forget the lookup. */
 static void finish(struct dns_state *st, struct dns_query *q)
 {
-	struct dns_result res;
+	struct dns_result res = q->res;
 
-	memset(&res, 0, sizeof(res));
-	for (uint8_t i = 0; i < q->n4; i++)
-		add_unique(&res, &q->a4[i]);
-	for (uint8_t i = 0; i < q->n6; i++)
-		add_unique(&res, &q->a6[i]);
 	res.status = res.n ? 0 : status_of(q);
 	unlink_query(st, q);
 	answer(st, q, &res);
@@ -142,14 +127,14 @@ static void on_reply(int result, char type, int n, int ttl, void *addrs, void *a
 			struct fzgw_addr a;
 
 			memset(&a, 0, sizeof(a));
-			if (!v6 && type == DNS_IPv4_A && q->n4 < DNS_RESULT_MAX) {
+			if (!v6 && type == DNS_IPv4_A) {
 				a.family = 4;
 				memcpy(a.bytes, (const uint32_t *)addrs + i, 4);
-				q->a4[q->n4++] = a;
-			} else if (v6 && type == DNS_IPv6_AAAA && q->n6 < DNS_RESULT_MAX) {
+				dns_result_add(&q->res, &a);
+			} else if (v6 && type == DNS_IPv6_AAAA) {
 				a.family = 6;
 				memcpy(a.bytes, (const struct in6_addr *)addrs + i, 16);
-				q->a6[q->n6++] = a;
+				dns_result_add(&q->res, &a);
 			}
 		}
 	}

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -306,6 +307,55 @@ static void test_hosts(void **state)
 	dns_hosts_free(&h);
 }
 
+static int cmp_bytes(const void *a, const void *b)
+{
+	return memcmp(((const struct fzgw_addr *)a)->bytes, ((const struct fzgw_addr *)b)->bytes, 16);
+}
+
+/* A result keeps each family's smallest addresses, IPv4 first, ascending, without duplicates,
+ * whatever the answer order (checked against sorting everything, over random answers). */
+static void test_result_add(void **state)
+{
+	uint64_t x = 88172645463325252ull;
+
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		struct fzgw_addr all[2][64];
+		int n[2] = { 0, 0 }, total = (int)(x % 40);
+		struct dns_result r;
+
+		memset(&r, 0, sizeof(r));
+		for (int i = 0; i < total; i++) {
+			struct fzgw_addr a;
+			int f, dup = 0;
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			memset(&a, 0, sizeof(a));
+			f = (int)(x & 1);
+			a.family = f ? 6 : 4;
+			a.bytes[0] = 10;
+			a.bytes[f ? 15 : 3] = (uint8_t)(x >> 8) % 24; /* duplicates happen */
+			a.bytes[f ? 14 : 2] = (uint8_t)(x >> 16) % 2;
+			dns_result_add(&r, &a);
+			for (int k = 0; k < n[f]; k++)
+				dup |= !memcmp(all[f][k].bytes, a.bytes, 16);
+			if (!dup)
+				all[f][n[f]++] = a;
+		}
+		for (int f = 0, at = 0; f < 2; f++) {
+			int keep = n[f] < DNS_RESULT_PER_FAMILY ? n[f] : DNS_RESULT_PER_FAMILY;
+
+			qsort(all[f], (size_t)n[f], sizeof(all[f][0]), cmp_bytes);
+			for (int k = 0; k < keep; k++, at++) {
+				assert_int_equal(r.addrs[at].family, f ? 6 : 4);
+				assert_memory_equal(r.addrs[at].bytes, all[f][k].bytes, 16);
+			}
+			if (f == 1)
+				assert_int_equal(r.n, at);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_match_long_pattern), cmocka_unit_test(test_order_unicode),
 		cmocka_unit_test(test_normalize),   cmocka_unit_test(test_order),
 		cmocka_unit_test(test_best),        cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_result_add),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,6 +65,18 @@ static void serve(struct evdns_server_request *req, void *arg)
 			} else if (aaaa) {
 				evdns_server_request_add_aaaa_reply(req, q->name, 1, six, 60);
 			}
+		} else if (!strcasecmp(q->name, "many.test")) {
+			/* 20 A and 12 AAAA records, largest first */
+			for (int k = 19; a && k >= 0; k--) {
+				uint8_t v4[4] = { 10, 201, 0, (uint8_t)(10 + k) };
+
+				evdns_server_request_add_a_reply(req, q->name, 1, v4, 60);
+			}
+			for (int k = 11; aaaa && k >= 0; k--) {
+				uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = (uint8_t)(0x20 + k) };
+
+				evdns_server_request_add_aaaa_reply(req, q->name, 1, v6, 60);
+			}
 		} else if (!strcasecmp(q->name, "v6only.test")) {
 			if (aaaa)
 				evdns_server_request_add_aaaa_reply(req, q->name, 1, six, 60);
@@ -168,6 +180,24 @@ static int resolve(struct fixture *f, const char *name, struct answer *a)
 static uint64_t counter(struct fixture *f, const char *name)
 {
 	return fzgw_counter_get(&f->t->ctx.counters, name);
+}
+
+/* A long answer: each family keeps its smallest addresses, sorted (IPv6 not crowded out). */
+static void test_many_addresses(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a;
+
+	assert_int_equal(resolve(f, "many.test", &a), 0);
+	wait_for(f, &a, 3000);
+	assert_int_equal(a.res.status, 0);
+	assert_int_equal(a.res.n, 2 * DNS_RESULT_PER_FAMILY);
+	for (int i = 0; i < DNS_RESULT_PER_FAMILY; i++) {
+		assert_int_equal(a.res.addrs[i].family, 4);
+		assert_int_equal(a.res.addrs[i].bytes[3], 10 + i);
+		assert_int_equal(a.res.addrs[DNS_RESULT_PER_FAMILY + i].family, 6);
+		assert_int_equal(a.res.addrs[DNS_RESULT_PER_FAMILY + i].bytes[15], 0x20 + i);
+	}
 }
 
 static void test_answers(void **state)
@@ -405,6 +435,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hosts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),

@@ -12,14 +12,17 @@
 
 #define DNS_SERVICE_NAME "dns.resolve"
 #define DNS_SERVICE_VERSION 1
-#define DNS_RESULT_MAX 16 /* addresses a result holds (A and AAAA together) */
+#define DNS_RESULT_PER_FAMILY 8 /* addresses a result keeps of each family (the smallest) */
+#define DNS_RESULT_MAX (2 * DNS_RESULT_PER_FAMILY)
 
 /*
  * A finished lookup. @status is 0 when at least one A or AAAA answer came back (then
  * n >= 1), else a negative errno: -ENOENT (no such name or no address), -ETIMEDOUT (the
  * overall timeout), -EIO (server failure, refused, no nameserver), -ESHUTDOWN (the dns
  * module is being unloaded), -ECANCELED is never reported (cancel() means no callback).
- * Addresses are IPv4 first, each family in the order the answers gave them, no duplicates.
+ * Addresses are IPv4 first, then IPv6, each family ascending (byte order), no duplicates:
+ * of a longer answer, each family's DNS_RESULT_PER_FAMILY smallest (a client assigns 4 proxy
+ * IPs per family and the nat module maps them round robin onto the sorted addresses).
  */
 struct dns_result {
 	int status;
@@ -50,5 +53,9 @@ struct dns_service {
 	/* dns_pattern_match() of <dnsname/pattern.h>, for modules that do not link it. */
 	bool (*match)(const char *pattern, const char *domain);
 };
+
+/* Adds @a to @r (dns_result_add() in the fzgw_dnsname library): a duplicate is ignored, a
+ * family already full keeps its DNS_RESULT_PER_FAMILY smallest. */
+void dns_result_add(struct dns_result *r, const struct fzgw_addr *a);
 
 #endif
