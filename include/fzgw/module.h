@@ -237,6 +237,41 @@ struct fzgw_sub {
 	fzgw_event_fn fn;
 };
 
+/* ------------------------------------------------------- UDP and client paths */
+
+/** A UDP address: addr.family 4 or 6, port in host order. */
+struct fzgw_endpoint {
+	struct fzgw_addr addr;
+	uint16_t port;
+};
+
+/** Datagram classes on the gateway's UDP sockets besides WireGuard (RFC 7983). */
+enum fzgw_udp_class {
+	FZGW_UDP_STUN = 1,        /**< first byte 0..3, magic cookie 0x2112A442, 20 + length == size */
+	FZGW_UDP_CHANNELDATA = 2, /**< first byte 0x40..0x4F, 4 + length <= size */
+};
+
+/**
+ * A datagram of a claimed class. @p data, @p from and @p local are borrowed for the call;
+ * @p local is the receiving socket's endpoint (the wildcard address and the bound port).
+ */
+typedef void (*fzgw_udp_fn)(void *state, const struct fzgw_endpoint *from,
+			    const struct fzgw_endpoint *local, const uint8_t *data, size_t len);
+
+/** How the core sends a client's WireGuard datagrams. */
+enum fzgw_path_kind {
+	FZGW_PATH_ANY = 0,     /**< WireGuard's learned endpoint (roaming; standalone peers) */
+	FZGW_PATH_DIRECT = 1,  /**< raw UDP to @p remote, the client's address */
+	FZGW_PATH_RELAY = 2,   /**< ChannelData on @p channel to @p remote, the relay server */
+	FZGW_PATH_PENDING = 3, /**< ICE is running: up to 128 datagrams wait for a path */
+};
+
+struct fzgw_path {
+	uint8_t kind;                /**< enum fzgw_path_kind */
+	uint16_t channel;            /**< FZGW_PATH_RELAY: 0x4000..0x4FFF */
+	struct fzgw_endpoint remote; /**< DIRECT: the client; RELAY: the relay server */
+};
+
 /* ----------------------------------------------------------------- settings */
 
 enum fzgw_key_type {
@@ -377,6 +412,27 @@ struct fzgw_api {
 	 * process's life and known from init() on (also under check_only), so per-peer
 	 * tables can be sized then (65536 today; allocate lazily if that is too much). */
 	uint32_t (*peer_index_max)(struct fzgw_ctx *ctx);
+
+	/* UDP and paths, for a relay/ICE module */
+	/** Claims a datagram class (enum fzgw_udp_class) on the gateway's UDP sockets: @p fn
+	 * gets them with the module's state. One module per class; the claim ends with the
+	 * module. 0, -EBUSY (claimed by another), -EINVAL. */
+	int (*udp_claim)(struct fzgw_ctx *ctx, int udp_class, fzgw_udp_fn fn);
+	/** Sends @p data from the gateway's UDP socket of @p to's family (the WireGuard port,
+	 * so host and server-reflexive candidates share it). 0 or -errno. */
+	int (*udp_send)(struct fzgw_ctx *ctx, const struct fzgw_endpoint *to, const uint8_t *data,
+			size_t len);
+	/** The local endpoint of the UDP socket of @p family (4 or 6): the bound address
+	 * (maybe the wildcard) and port. 0, -ENOENT (no such socket), -ENODEV (no data plane). */
+	int (*udp_local)(struct fzgw_ctx *ctx, int family, struct fzgw_endpoint *out);
+	/** Sets how a client's WireGuard datagrams are sent (see enum fzgw_path_kind). Going
+	 * from PENDING to DIRECT/RELAY sends what waited; to ANY sends it the old way.
+	 * 0, -ENOENT (unknown client), -EINVAL. */
+	int (*peer_set_path)(struct fzgw_ctx *ctx, const char *client_id, const struct fzgw_path *path);
+	/** A WireGuard datagram a module unwrapped (ChannelData from a relay), received over
+	 * @p via (FZGW_PATH_RELAY: the relay and channel). Borrowed; counted like any other. */
+	void (*udp_input)(struct fzgw_ctx *ctx, const struct fzgw_path *via, const uint8_t *data,
+			  size_t len);
 
 	void *spare[8]; /**< NULL; later minors fill these in order */
 };
