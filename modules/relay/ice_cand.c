@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ICE candidate strings: a strict tokenizer, and a formatter whose output it reads back. */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -78,6 +79,19 @@ static int address(const char *t, struct stun_addr *a)
 	else
 		return -1;
 	return 0;
+}
+
+/* A connection address one can send to: not unspecified, not multicast (v4-mapped too). */
+static bool routable(const struct stun_addr *a)
+{
+	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *v4 = a->family == 4 ? a->ip : NULL;
+
+	if (a->family == 6 && !memcmp(a->ip, mapped, 12))
+		v4 = a->ip + 12;
+	if (v4)
+		return memcmp(v4, zero, 4) && (v4[0] & 0xF0) != 0xE0;
+	return memcmp(a->ip, zero, 16) && a->ip[0] != 0xFF;
 }
 
 static int port(const char *t, uint16_t *p, uint64_t min)
@@ -194,7 +208,7 @@ int ice_cand_parse(const char *s, size_t len, struct ice_cand *c, const char **w
 		return -1;
 	c->priority = (uint32_t)v;
 	*why = "connection address";
-	if (address(tok[4], &c->addr))
+	if (address(tok[4], &c->addr) || !routable(&c->addr))
 		return -1;
 	*why = "port";
 	if (port(tok[5], &c->addr.port, 1))

@@ -3,7 +3,8 @@
  * ICE candidate strings in the SDP form Firezone signals through the portal:
  *   candidate:<foundation> <component> udp <priority> <ip> <port> typ host|srflx|prflx|relay
  *             [raddr <ip> rport <port>] [<extension name> <value>]...
- * and the RFC 8445 §5.1.2 priority. UDP only; hostnames (mDNS) and zones are refused.
+ * and the RFC 8445 §5.1.2 priority. UDP only; hostnames (mDNS) and zones are refused, and so are
+ * connection addresses nothing can be sent to (unspecified, multicast, also as v4-mapped IPv6).
  */
 #ifndef FZGW_RELAY_ICE_CAND_H
 #define FZGW_RELAY_ICE_CAND_H

@@ -37,6 +37,7 @@ static void test_valid(void **state)
 	roundtrip("candidate:12345 1 udp 16777215 2001:db8::1 3478 typ relay raddr 203.0.113.5 rport 40000");
 	roundtrip("candidate:a+/B 2 udp 1862270975 fd00::2 9 typ prflx");
 	roundtrip("candidate:1 1 udp 16777215 198.51.100.1 3478 typ relay raddr 0.0.0.0 rport 0");
+	roundtrip("candidate:1 1 udp 16777215 ::ffff:198.51.100.1 3478 typ relay");
 
 	assert_int_equal(ice_cand_parse(s, strlen(s), &c, &why), 0);
 	assert_string_equal(c.foundation, "7");
@@ -81,6 +82,12 @@ static void test_malformed(void **state)
 		{ "candidate:0 1 udp 1 abc.local 1 typ host", "connection address" },
 		{ "candidate:0 1 udp 1 10.0.0.256 1 typ host", "connection address" },
 		{ "candidate:0 1 udp 1 fe80::1%eth0 1 typ host", "connection address" },
+		{ "candidate:0 1 udp 1 0.0.0.0 1 typ host", "connection address" },
+		{ "candidate:0 1 udp 1 :: 1 typ host", "connection address" },
+		{ "candidate:0 1 udp 1 ::ffff:0.0.0.0 1 typ host", "connection address" },
+		{ "candidate:0 1 udp 1 224.0.0.251 1 typ host", "connection address" },
+		{ "candidate:0 1 udp 1 ::ffff:239.1.2.3 1 typ host", "connection address" },
+		{ "candidate:0 1 udp 1 ff02::fb 1 typ host", "connection address" },
 		{ "candidate:0 1 udp 1 10.0.0.1 0 typ host", "port" },
 		{ "candidate:0 1 udp 1 10.0.0.1 65536 typ host", "port" },
 		{ "candidate:0 1 udp 1 10.0.0.1 1x typ host", "port" },
