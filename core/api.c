@@ -55,6 +55,11 @@ void fzgw_ctx_unregister_all(struct fzgw_ctx *ctx)
 	fzgw_bus_unsubscribe_all(&core->bus, ctx);
 	fzgw_registry_remove_all(&core->reg, ctx);
 	fzgw_loop_remove_all(ctx);
+	for (size_t i = 0; i < sizeof(core->udp_claim) / sizeof(core->udp_claim[0]); i++)
+		if (core->udp_claim[i].ctx == ctx) {
+			core->udp_claim[i].ctx = NULL;
+			core->udp_claim[i].fn = NULL;
+		}
 }
 
 static void release(struct fzgw_core *core, struct fzgw_packet *pkt)
@@ -396,6 +401,57 @@ static uint32_t api_peer_index_max(struct fzgw_ctx *ctx)
 	return ctx->core->peer_index_max;
 }
 
+/* UDP and paths: a validation run (probe, check_only) changes and sends nothing */
+
+static int api_udp_claim(struct fzgw_ctx *ctx, int udp_class, fzgw_udp_fn fn)
+{
+	struct fzgw_core *core = ctx->core;
+
+	if ((udp_class != FZGW_UDP_STUN && udp_class != FZGW_UDP_CHANNELDATA) || !fn)
+		return -EINVAL;
+	if (ctx->probe || ctx->check_only)
+		return 0;
+	if (core->udp_claim[udp_class].ctx && core->udp_claim[udp_class].ctx != ctx)
+		return -EBUSY;
+	core->udp_claim[udp_class].ctx = ctx;
+	core->udp_claim[udp_class].fn = fn;
+	return 0;
+}
+
+static int api_udp_send(struct fzgw_ctx *ctx, const struct fzgw_endpoint *to, const uint8_t *data,
+			size_t len)
+{
+	if (!to || !data)
+		return -EINVAL;
+	if (ctx->probe)
+		return 0;
+	return ctx->core->udp_send ? ctx->core->udp_send(ctx->core, to, data, len) : -ENODEV;
+}
+
+static int api_udp_local(struct fzgw_ctx *ctx, int family, struct fzgw_endpoint *out)
+{
+	if (!out || (family != 4 && family != 6))
+		return -EINVAL;
+	return ctx->core->udp_local ? ctx->core->udp_local(ctx->core, family, out) : -ENODEV;
+}
+
+static int api_peer_set_path(struct fzgw_ctx *ctx, const char *client_id, const struct fzgw_path *path)
+{
+	if (!client_id || !client_id[0] || !path)
+		return -EINVAL;
+	if (ctx->probe || ctx->check_only)
+		return 0;
+	return ctx->core->set_path ? ctx->core->set_path(ctx->core, client_id, path) : -ENOENT;
+}
+
+static void api_udp_input(struct fzgw_ctx *ctx, const struct fzgw_path *via, const uint8_t *data,
+			  size_t len)
+{
+	if (!via || !data || ctx->probe || !ctx->core->udp_input)
+		return;
+	ctx->core->udp_input(ctx->core, via, data, len);
+}
+
 const struct fzgw_api fzgw_core_api = {
 	.abi_major = FZGW_ABI_MAJOR,
 	.abi_minor = FZGW_ABI_MINOR,
@@ -439,4 +495,9 @@ const struct fzgw_api fzgw_core_api = {
 	.settings_int = api_settings_int,
 	.log_limited = api_log_limited,
 	.peer_index_max = api_peer_index_max,
+	.udp_claim = api_udp_claim,
+	.udp_send = api_udp_send,
+	.udp_local = api_udp_local,
+	.peer_set_path = api_peer_set_path,
+	.udp_input = api_udp_input,
 };

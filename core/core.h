@@ -71,6 +71,17 @@ struct fzgw_core {
 	 * @why is borrowed. NULL: there are no clients (-ENOENT). */
 	int (*peer_remove)(struct fzgw_core *core, const char *client_id, const char *why);
 	uint32_t peer_index_max; /* every fzgw_peer_info.index is below it */
+	/* UDP demultiplexing and client paths (api->udp_*, peer_set_path); NULL: no data plane */
+	struct {
+		struct fzgw_ctx *ctx; /* the claiming module; NULL: unclaimed (dropped, counted) */
+		fzgw_udp_fn fn;
+	} udp_claim[FZGW_UDP_CHANNELDATA + 1]; /* by enum fzgw_udp_class */
+	int (*udp_send)(struct fzgw_core *core, const struct fzgw_endpoint *to, const uint8_t *data,
+			size_t len);
+	int (*udp_local)(struct fzgw_core *core, int family, struct fzgw_endpoint *out);
+	int (*set_path)(struct fzgw_core *core, const char *client_id, const struct fzgw_path *path);
+	void (*udp_input)(struct fzgw_core *core, const struct fzgw_path *via, const uint8_t *data,
+			  size_t len);
 	struct fzgw_log_limit log_limit; /* api->log_limited()'s call sites */
 	void *dp;                /* the data plane's own state */
 	void (*shutdown)(struct fzgw_core *core, int exit_code); /* set by the daemon */

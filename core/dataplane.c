@@ -146,6 +146,10 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 	core->alloc = dp_alloc;
 	core->public_key = dp_public_key;
 	core->peer_remove = dp_peer_remove;
+	core->udp_send = dp_udp_send;
+	core->udp_local = dp_udp_local;
+	core->set_path = dp_set_path;
+	core->udp_input = dp_udp_input;
 	fzgw_wg_public_key(dp->wg, pub);
 	sodium_bin2base64(pub64, sizeof(pub64), pub, 32, sodium_base64_VARIANT_ORIGINAL);
 	fzgw_info("data plane up: TUN %s, UDP port %u, public key %s", dp->tun_name, dp->udp.port, pub64);
@@ -173,6 +177,7 @@ struct fzgw_dataplane *fzgw_dataplane_stop(struct fzgw_dataplane *dp)
 		for (uint8_t k = 0; k < p->n_staged; k++)
 			fzgw_pool_put(p->staged[k]);
 		p->n_staged = 0;
+		dp_pending_free(dp, p, "tx-peer-removed");
 	}
 	dp->wg = fzgw_wg_free(dp->wg); /* wipes every key */
 	fzgw_peers_fini(&dp->peers);
@@ -188,6 +193,10 @@ struct fzgw_dataplane *fzgw_dataplane_stop(struct fzgw_dataplane *dp)
 	core->alloc = NULL;
 	core->public_key = NULL;
 	core->peer_remove = NULL;
+	core->udp_send = NULL;
+	core->udp_local = NULL;
+	core->set_path = NULL;
+	core->udp_input = NULL;
 	core->dp = NULL;
 	free(dp->removals);
 	free(dp);

@@ -30,6 +30,18 @@ struct dp_tx {
 	union fzgw_sockaddr dst[DP_BATCH];
 };
 
+/* Datagrams that wait for a client whose path is PENDING (the oldest dropped past it). */
+#define DP_PENDING_MAX 128
+
+/* Counters on the path of every relayed datagram: ids looked up once (dp_count_id). */
+enum dp_cid {
+	DP_CID_RX_RELAYED,
+	DP_CID_RX_RELAYED_BYTES,
+	DP_CID_TX_RELAYED,
+	DP_CID_TX_RELAYED_BYTES,
+	DP_CID_COUNT
+};
+
 /* A client removal asked for by a module (api->peer_remove), done after the callback. */
 struct dp_removal {
 	char client_id[sizeof(((struct fzgw_peer_info *)0)->client_id)];
@@ -61,6 +73,7 @@ struct fzgw_dataplane {
 	size_t n_removals, cap_removals;
 	bool said_goodbye; /* to every client, at shutdown: revocations after it send none */
 	struct fzgw_timer *removal_timer;
+	int cid[DP_CID_COUNT]; /* counter id + 1; 0 until first used */
 };
 
 /* dp_control.c: the engine's callbacks, timers and the control events */
@@ -68,6 +81,13 @@ uint64_t dp_wg_now_ns(void *user);
 
 /* dp_io.c: packets between the UDP sockets, the engine, the pipeline and the TUN */
 void dp_count(struct fzgw_dataplane *dp, const char *what);
+void dp_count_id(struct fzgw_dataplane *dp, enum dp_cid which, uint64_t n);
+/* Queues an encrypted datagram (in @pkt's buffer) for @ep's socket; takes @pkt. */
+void dp_queue_udp(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, uint8_t *buf, size_t len,
+		  const struct fzgw_wg_endpoint *ep);
+/* A datagram for the WireGuard engine, from @ep (a relay path when ep->channel); takes @pkt. */
+void dp_wg_in(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, const struct fzgw_wg_endpoint *ep,
+	      size_t len);
 void dp_drop(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, const char *why);
 void dp_release(struct fzgw_core *core, struct fzgw_packet *pkt);
 void dp_flush_all(struct fzgw_dataplane *dp);
@@ -91,5 +111,33 @@ int dp_peer_remove(struct fzgw_core *core, const char *client_id, const char *wh
 struct fzgw_packet *dp_alloc(struct fzgw_core *core);
 int dp_public_key(struct fzgw_core *core, uint8_t out[32]);
 const struct fzgw_peer_info *dp_peer_by_client(struct fzgw_core *core, const char *id);
+
+/* dp_path.c: client paths (api->peer_set_path) */
+/* Sends an encrypted datagram (in @pkt's buffer, @buf/@len) the way @peer's path says:
+ * @ep (the engine's) for ANY, the path's endpoint, as ChannelData for a relay, or into the
+ * PENDING queue. Takes @pkt. */
+void dp_path_out(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, struct fzgw_packet *pkt,
+		 uint8_t *buf, size_t len, const struct fzgw_wg_endpoint *ep);
+/* The same for a borrowed datagram (handshakes, keepalives, cookie replies); @peer may be NULL. */
+void dp_path_send(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer,
+		  const struct fzgw_wg_endpoint *ep, const uint8_t *buf, size_t len);
+int dp_set_path(struct fzgw_core *core, const char *client_id, const struct fzgw_path *path);
+/* Frees what waits for @peer, counting it as @why. */
+void dp_pending_free(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, const char *why);
+size_t dp_pending_count(const struct fzgw_gw_peer *peer);
+/* @peer got a new engine peer (a new public key): what waited goes, the path's endpoint stays. */
+void dp_path_rekeyed(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer);
+
+/* dp_udp.c: the UDP sockets shared with a module */
+void dp_wg_ep_set(struct fzgw_wg_endpoint *ep, const struct fzgw_endpoint *e, uint16_t channel);
+/* A datagram of class @cls (STUN, ChannelData) to the module that claimed it, or dropped. */
+void dp_udp_demux(struct fzgw_dataplane *dp, int fd, struct fzgw_packet *pkt,
+		  const union fzgw_sockaddr *src, size_t len, int cls);
+/* Sends now from the socket of @dst's family, as ChannelData when dst->channel. 0 or -errno. */
+int dp_send_raw(struct fzgw_dataplane *dp, const struct fzgw_wg_endpoint *dst, const uint8_t *data,
+		size_t len);
+int dp_udp_send(struct fzgw_core *core, const struct fzgw_endpoint *to, const uint8_t *data, size_t len);
+int dp_udp_local(struct fzgw_core *core, int family, struct fzgw_endpoint *out);
+void dp_udp_input(struct fzgw_core *core, const struct fzgw_path *via, const uint8_t *data, size_t len);
 
 #endif

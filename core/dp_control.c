@@ -31,12 +31,8 @@ uint64_t dp_wg_now_ns(void *user)
 void dp_wg_send(void *user, struct fzgw_wg_peer *peer, const struct fzgw_wg_endpoint *ep,
 		    const uint8_t *buf, size_t len)
 {
-	struct fzgw_dataplane *dp = user;
-	int fd = ep->sa.sa_family == AF_INET6 ? dp->udp.fd6 : dp->udp.fd4;
-
-	(void)peer;
-	if (fd < 0 || sendto(fd, buf, len, MSG_DONTWAIT, &ep->sa, ep->len) < 0)
-		dp_count(dp, "tx-handshake-failed");
+	/* handshakes, keepalives and cookie replies (no peer): the client's path decides */
+	dp_path_send(user, peer ? fzgw_wg_peer_user(peer) : NULL, ep, buf, len);
 }
 
 static void flush_staged(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, bool send)
@@ -77,12 +73,21 @@ void dp_wg_event(void *user, struct fzgw_wg_peer *wp, enum fzgw_wg_event ev)
 		const struct fzgw_wg_endpoint *ep = fzgw_wg_peer_endpoint(wp);
 		char a[INET6_ADDRSTRLEN] = "?";
 
+		uint16_t port;
+
 		if (ep && ep->sa.sa_family == AF_INET)
 			inet_ntop(AF_INET, &ep->in4.sin_addr, a, sizeof(a));
 		else if (ep)
 			inet_ntop(AF_INET6, &ep->in6.sin6_addr, a, sizeof(a));
-		fzgw_info("client %s: endpoint %s port %u", peer->info.client_id, a,
-			  ep ? ntohs(ep->sa.sa_family == AF_INET ? ep->in4.sin_port : ep->in6.sin6_port) : 0);
+		port = ep ? ntohs(ep->sa.sa_family == AF_INET ? ep->in4.sin_port : ep->in6.sin6_port) : 0;
+		if (!port)
+			break; /* the PENDING placeholder (dp_path.c), not an endpoint */
+		if (ep->channel)
+			fzgw_info("client %s: endpoint relay %s port %u channel 0x%04x%s", peer->info.client_id,
+				  a, port, ep->channel, peer->path ? " (path set by a module)" : "");
+		else
+			fzgw_info("client %s: endpoint %s port %u%s", peer->info.client_id, a, port,
+				  peer->path ? " (path set by a module)" : "");
 		break;
 	}
 	case FZGW_WG_EV_KEYS_ZEROED:
@@ -169,6 +174,7 @@ static void remove_peer(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, co
 	for (uint8_t i = 0; i < peer->n_staged; i++)
 		dp_drop(dp, peer->staged[i], "tx-peer-removed");
 	peer->n_staged = 0;
+	dp_pending_free(dp, peer, "tx-peer-removed");
 	fzgw_wg_peer_remove(dp->wg, peer->wg);
 	fzgw_peers_remove(&dp->peers, peer);
 }
@@ -255,6 +261,7 @@ void dp_on_authorized(void *state, const struct fzgw_event *ev)
 		fzgw_wg_peer_remove(dp->wg, peer->wg);
 		peer->wg = wp;
 		memcpy(peer->public_key, a->public_key, 32);
+		dp_path_rekeyed(dp, peer);
 		fzgw_info("client %s: new public key, tunnel restarts", a->client_id);
 	}
 	if (!peer) {

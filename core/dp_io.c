@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "netlink.h"
+#include "udp_class.h"
 
 static const char *const parse_reason[FZGW_IP_REASON_COUNT] = {
 	"ok", "ip-too-long", "ip-too-short", "ip-bad-version", "ip-bad-ihl", "ip-bad-total-length",
@@ -26,6 +27,17 @@ static const char *const parse_reason[FZGW_IP_REASON_COUNT] = {
 void dp_count(struct fzgw_dataplane *dp, const char *what)
 {
 	fzgw_counter_bump(&dp->core->counters, what, 1);
+}
+
+static const char *const cid_name[DP_CID_COUNT] = {
+	"rx-relayed", "rx-relayed-bytes", "tx-relayed", "tx-relayed-bytes",
+};
+
+void dp_count_id(struct fzgw_dataplane *dp, enum dp_cid which, uint64_t n)
+{
+	if (!dp->cid[which])
+		dp->cid[which] = fzgw_counter_id(&dp->core->counters, cid_name[which]) + 1;
+	fzgw_counter_add(&dp->core->counters, dp->cid[which] - 1, n);
 }
 
 void dp_release(struct fzgw_core *core, struct fzgw_packet *pkt)
@@ -130,9 +142,8 @@ void dp_flush_all(struct fzgw_dataplane *dp)
 	flush_tun(dp);
 }
 
-/* Queues an encrypted datagram (the packet's buffer) for its socket. */
-static void queue_udp(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, uint8_t *buf, size_t len,
-		      const struct fzgw_wg_endpoint *ep)
+void dp_queue_udp(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, uint8_t *buf, size_t len,
+		  const struct fzgw_wg_endpoint *ep)
 {
 	struct dp_tx *tx = ep->sa.sa_family == AF_INET6 ? &dp->tx6 : &dp->tx4;
 
@@ -162,7 +173,7 @@ void dp_send_to_peer(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, struc
 	}
 	rc = fzgw_wg_encrypt(dp->wg, peer->wg, buf, pkt->len, cap, dp->mtu, &out_len, &ep);
 	if (rc == 0) {
-		queue_udp(dp, pkt, buf, out_len, ep);
+		dp_path_out(dp, peer, pkt, buf, out_len, ep);
 		return;
 	}
 	if (rc == -ENOKEY) {
@@ -239,24 +250,15 @@ bool dp_addr_eq(const struct fzgw_addr *a, const struct fzgw_addr *b)
 	return a->family && a->family == b->family && !memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16);
 }
 
-static void from_udp(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, const union fzgw_sockaddr *src,
-		     size_t len)
+void dp_wg_in(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, const struct fzgw_wg_endpoint *ep,
+	      size_t len)
 {
-	struct fzgw_wg_endpoint ep;
 	struct fzgw_wg_peer *wp;
 	struct fzgw_gw_peer *peer;
 	size_t off, plen;
 	int rc, r;
 
-	memset(&ep, 0, sizeof(ep));
-	if (src->sa.sa_family == AF_INET6) {
-		ep.in6 = src->in6;
-		ep.len = sizeof(ep.in6);
-	} else {
-		ep.in4 = src->in4;
-		ep.len = sizeof(ep.in4);
-	}
-	rc = fzgw_wg_receive(dp->wg, &ep, pkt->data, len, &wp, &off, &plen);
+	rc = fzgw_wg_receive(dp->wg, ep, pkt->data, len, &wp, &off, &plen);
 	if (rc != FZGW_WG_RX_DATA) {
 		/* handshakes and keepalives are done; wg drops are counted by the engine */
 		fzgw_pool_put(pkt);
@@ -279,6 +281,28 @@ static void from_udp(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, const u
 	pkt->dir = FZGW_DIR_IN;
 	pkt->peer = &peer->info;
 	fzgw_core_pipeline(dp->core, pkt, FZGW_PHASE_IN_PARSE, 0);
+}
+
+static void from_udp(struct fzgw_dataplane *dp, int fd, struct fzgw_packet *pkt,
+		     const union fzgw_sockaddr *src, size_t len)
+{
+	struct fzgw_wg_endpoint ep;
+	int cls = fzgw_udp_classify(pkt->data, len);
+
+	/* RFC 7983: STUN and ChannelData share the port with WireGuard */
+	if (__builtin_expect(cls != FZGW_UDP_WIREGUARD, 0)) {
+		dp_udp_demux(dp, fd, pkt, src, len, cls);
+		return;
+	}
+	memset(&ep, 0, sizeof(ep));
+	if (src->sa.sa_family == AF_INET6) {
+		ep.in6 = src->in6;
+		ep.len = sizeof(ep.in6);
+	} else {
+		ep.in4 = src->in4;
+		ep.len = sizeof(ep.in4);
+	}
+	dp_wg_in(dp, pkt, &ep, len);
 }
 
 /* Takes up to a batch of buffers for one read; each one's capacity goes in @lens. */
@@ -319,7 +343,7 @@ void dp_on_udp(int fd, short what, void *arg)
 		} else if (lens[i] > pkts[i]->cap) {
 			dp_drop(dp, pkts[i], "rx-udp-truncated");
 		} else {
-			from_udp(dp, pkts[i], &srcs[i], lens[i]);
+			from_udp(dp, fd, pkts[i], &srcs[i], lens[i]);
 		}
 	}
 	dp->batching--;

@@ -8,10 +8,14 @@
 
 #include <fzgw/module.h>
 
+#include "wg.h"
+
 #define FZGW_PEERS_MAX 65536
 #define FZGW_PEER_STAGED 64 /* packets held while a handshake is under way */
 
 struct fzgw_wg_peer;
+
+struct dp_pending;
 
 struct fzgw_gw_peer {
 	struct fzgw_peer_info info; /* what modules see */
@@ -19,6 +23,9 @@ struct fzgw_gw_peer {
 	uint8_t public_key[32];
 	uint8_t n_staged;
 	bool removing;              /* its removal is under way: events out, not yet freed */
+	uint8_t path;               /* enum fzgw_path_kind, set by a module (ANY by default) */
+	struct fzgw_wg_endpoint path_ep; /* DIRECT/RELAY: where its datagrams go (channel if relayed) */
+	struct dp_pending *pending; /* PENDING: datagrams waiting for a path (owned) */
 	struct fzgw_packet *staged[FZGW_PEER_STAGED];
 	struct fzgw_gw_peer *next_id, *next_v4, *next_v6; /* hash chains */
 };
@@ -38,7 +45,7 @@ int fzgw_peers_add(struct fzgw_peers *p, const char *client_id, const struct fzg
 		   const struct fzgw_addr *v6, struct fzgw_gw_peer **out);
 int fzgw_peers_set_addrs(struct fzgw_peers *p, struct fzgw_gw_peer *peer, const struct fzgw_addr *v4,
 			 const struct fzgw_addr *v6);
-/* Unlinks and frees @peer (the caller has freed its staged packets and wg peer). */
+/* Unlinks and frees @peer (the caller has freed its staged and pending packets and wg peer). */
 void fzgw_peers_remove(struct fzgw_peers *p, struct fzgw_gw_peer *peer);
 struct fzgw_gw_peer *fzgw_peers_by_client(const struct fzgw_peers *p, const char *client_id);
 /* By tunnel address: IPv4 (4 bytes) or IPv6 (16 bytes) per family. */

@@ -50,7 +50,7 @@ static void compute_mac2(uint8_t out[FZGW_WG_COOKIE_LEN], const uint8_t *msg,
 			cookie, FZGW_WG_COOKIE_LEN);
 }
 
-/* cookie = MAC(R_m, source IP || source port), R_m rotated every two minutes. */
+/* cookie = MAC(R_m, source IP || source port [|| relay channel]), R_m rotated every two minutes. */
 static void make_cookie(struct fzgw_wg *wg, uint8_t cookie[FZGW_WG_COOKIE_LEN],
 			const struct fzgw_wg_endpoint *src, uint64_t now)
 {
@@ -72,6 +72,11 @@ static void make_cookie(struct fzgw_wg *wg, uint8_t cookie[FZGW_WG_COOKIE_LEN],
 	} else if (src->sa.sa_family == AF_INET6) {
 		fzgw_wg_blake2s_update(&s, &src->in6.sin6_addr, 16);
 		fzgw_wg_blake2s_update(&s, &src->in6.sin6_port, 2);
+	}
+	if (src->channel) { /* through a relay: the channel is part of the return path */
+		uint8_t ch[2] = { (uint8_t)(src->channel >> 8), (uint8_t)src->channel };
+
+		fzgw_wg_blake2s_update(&s, ch, sizeof(ch));
 	}
 	fzgw_wg_blake2s_final(&s, cookie);
 }

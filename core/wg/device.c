@@ -208,7 +208,7 @@ void fzgw_wg_tx(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 static bool endpoint_equal(const struct fzgw_wg_endpoint *a,
 			   const struct fzgw_wg_endpoint *b)
 {
-	if (a->sa.sa_family != b->sa.sa_family)
+	if (a->sa.sa_family != b->sa.sa_family || a->channel != b->channel)
 		return false;
 	if (a->sa.sa_family == AF_INET)
 		return a->in4.sin_port == b->in4.sin_port &&
@@ -237,6 +237,7 @@ void fzgw_wg_set_endpoint_from(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 		peer->endpoint.in6 = src->in6;
 		peer->endpoint.len = sizeof(struct sockaddr_in6);
 	}
+	peer->endpoint.channel = src->channel;
 	peer->has_endpoint = true;
 	fzgw_wg_emit(wg, peer, FZGW_WG_EV_ENDPOINT_CHANGED);
 }

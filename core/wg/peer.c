@@ -125,6 +125,14 @@ int fzgw_wg_peer_set_endpoint(struct fzgw_wg_peer *peer,
 	return 0;
 }
 
+void fzgw_wg_peer_clear_endpoint(struct fzgw_wg_peer *peer)
+{
+	if (!peer)
+		return;
+	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
+	peer->has_endpoint = false;
+}
+
 const struct fzgw_wg_endpoint *
 fzgw_wg_peer_endpoint(const struct fzgw_wg_peer *peer)
 {

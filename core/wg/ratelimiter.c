@@ -8,9 +8,13 @@
 
 #include "ratelimiter.h"
 
+/* family byte, the /32 or the /64, then the relay channel (0 for plain UDP): clients
+ * behind one TURN relay share its address but not their budgets. */
+#define RL_KEY_LEN 11
+
 struct rl_entry {
 	struct fzgw_wg_hnode node;
-	uint8_t key[9]; /* family byte, then the /32 or the /64 */
+	uint8_t key[RL_KEY_LEN];
 	uint64_t last_ns;
 	uint64_t tokens;
 };
@@ -34,9 +38,11 @@ void fzgw_wg_ratelimiter_destroy(struct fzgw_wg_ratelimiter *rl)
 }
 
 /* IPv4 (and IPv4-mapped IPv6) by /32, IPv6 by /64: one host usually owns a whole /64. */
-static int rl_key(const struct fzgw_wg_endpoint *src, uint8_t key[9])
+static int rl_key(const struct fzgw_wg_endpoint *src, uint8_t key[RL_KEY_LEN])
 {
-	memset(key, 0, 9);
+	memset(key, 0, RL_KEY_LEN);
+	key[9] = (uint8_t)(src->channel >> 8);
+	key[10] = (uint8_t)src->channel;
 	if (src->sa.sa_family == AF_INET) {
 		key[0] = 4;
 		memcpy(key + 1, &src->in4.sin_addr, 4);
@@ -63,7 +69,7 @@ bool fzgw_wg_ratelimiter_allow(struct fzgw_wg_ratelimiter *rl,
 {
 	struct fzgw_wg_hnode *n;
 	struct rl_entry *e;
-	uint8_t key[9], h[8];
+	uint8_t key[RL_KEY_LEN], h[8];
 	uint64_t hash, tokens;
 
 	if (rl_key(src, key) != 0)

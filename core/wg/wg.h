@@ -35,7 +35,13 @@
 struct fzgw_wg;
 struct fzgw_wg_peer;
 
-/** A UDP endpoint (IPv4 or IPv6); len is the sockaddr length in use. */
+/**
+ * A UDP endpoint (IPv4 or IPv6); len is the sockaddr length in use. A non-zero
+ * @channel (0x4000..0x4FFF) makes it a path through a TURN relay: the address is the
+ * relay's and datagrams travel framed as ChannelData on that channel. The engine only
+ * compares and copies it (two endpoints differing by channel are different paths);
+ * framing is the caller's job. Zero it for plain UDP.
+ */
 struct fzgw_wg_endpoint {
 	union {
 		struct sockaddr sa;
@@ -43,6 +49,7 @@ struct fzgw_wg_endpoint {
 		struct sockaddr_in6 in6;
 	};
 	socklen_t len;
+	uint16_t channel;
 };
 
 /** Message types (the first byte; the next three are reserved and zero). */
@@ -192,6 +199,8 @@ struct fzgw_wg_peer *fzgw_wg_peer_lookup(struct fzgw_wg *wg,
 int fzgw_wg_peer_set_psk(struct fzgw_wg_peer *peer, const uint8_t *psk);
 int fzgw_wg_peer_set_endpoint(struct fzgw_wg_peer *peer,
 			      const struct fzgw_wg_endpoint *ep);
+/** Forgets the endpoint: sending needs a new one (configured or learnt). */
+void fzgw_wg_peer_clear_endpoint(struct fzgw_wg_peer *peer);
 /** NULL until configured or learnt from an authenticated packet. */
 const struct fzgw_wg_endpoint *
 fzgw_wg_peer_endpoint(const struct fzgw_wg_peer *peer);
