@@ -10,11 +10,11 @@ static void binding_answer(struct turn_alloc *a, struct turn_tx *t,
 {
 	struct stun_addr mapped;
 
-	if (m->cls != STUN_SUCCESS ||
-	    (stun_get_addr(m, STUN_A_XOR_MAPPED_ADDRESS, &mapped) &&
-	     stun_get_addr(m, STUN_A_MAPPED_ADDRESS, &mapped))) {
-		turn_tx_failed(a, t, -1, now); /* the same as no answer */
-		return;
+	if (stun_get_addr(m, STUN_A_XOR_MAPPED_ADDRESS, &mapped) &&
+	    stun_get_addr(m, STUN_A_MAPPED_ADDRESS, &mapped)) {
+		if (a->active < 0) /* no address learnt: as if this relay address did not answer */
+			turn_tx_failed(a, t, -1, now);
+		return; /* a keepalive answered all the same */
 	}
 	if (a->active < 0) {
 		a->active = t->server;
@@ -67,8 +67,8 @@ static void resend(struct turn_alloc *a, const struct turn_tx *old, uint64_t now
 
 	turn_tx_end((struct turn_tx *)old);
 	t = turn_tx_start(a, copy.method, copy.server, now);
-	if (!t) {
-		turn_fail(a, 0, "no free transaction");
+	if (!t) { /* no free transaction: as if unanswered */
+		turn_tx_failed(a, &copy, -1, now);
 		return;
 	}
 	t->lifetime = copy.lifetime;

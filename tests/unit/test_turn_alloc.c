@@ -337,6 +337,11 @@ static void test_keepalive_error_keeps_allocation(void **state)
 	take(f, STUN_BINDING, &s);
 	assert_int_equal(answer(f, &s, &(struct reply){ .code = 400 }), TURN_IN_HANDLED);
 	assert_int_equal(turn_alloc_state(f->a), TURN_S_ALLOCATED);
+	/* and a success without a mapped address */
+	advance(f, 25000);
+	take(f, STUN_BINDING, &s);
+	assert_int_equal(answer(f, &s, &(struct reply){ 0 }), TURN_IN_HANDLED);
+	assert_int_equal(turn_alloc_state(f->a), TURN_S_ALLOCATED);
 	assert_false(has_event(f, TURN_EV_FAILED));
 }
 
