@@ -175,12 +175,18 @@ int ice_cand_parse(const char *s, size_t len, struct ice_cand *c, const char **w
 	static const char prefix[] = "candidate:";
 	char buf[ICE_CAND_STR_MAX], *tok[MAX_TOKENS];
 	uint64_t v;
+	size_t i;
 	int n, t;
 
 	memset(c, 0, sizeof(*c));
+
 	*why = "length";
-	if (!s || len >= sizeof(buf) || memchr(s, 0, len))
+	if (!s || len >= sizeof(buf))
 		return -1;
+	*why = "character (printable ASCII only)";
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7E) /* so a candidate can be logged as it came */
+			return -1;
 	memcpy(buf, s, len);
 	buf[len] = 0;
 	*why = "candidate: prefix";

@@ -101,7 +101,7 @@ static void test_malformed(void **state)
 		{ "candidate:0 1 udp 1 10.0.0.1 1 typ srflx rport 5", "raddr without rport (or the reverse)" },
 	};
 	struct ice_cand c;
-	const char *why;
+	const char *why, *s;
 	char big[300];
 	size_t i;
 
@@ -115,6 +115,12 @@ static void test_malformed(void **state)
 	assert_int_equal(ice_cand_parse(big, sizeof(big), &c, &why), -1);
 	assert_string_equal(why, "length");
 	assert_int_equal(ice_cand_parse("candidate:0 1 udp 1 10.0.0.1 1 typ host\0x", 41, &c, &why), -1);
+	assert_string_equal(why, "character (printable ASCII only)");
+	s = "candidate:0 1 udp 1 10.0.0.1 1 typ host ext \xff\x1b[2J";
+	assert_int_equal(ice_cand_parse(s, strlen(s), &c, &why), -1);
+	assert_string_equal(why, "character (printable ASCII only)");
+	s = "candidate:0 1 udp 1 10.0.0.1 1 typ host\tx y";
+	assert_int_equal(ice_cand_parse(s, strlen(s), &c, &why), -1);
 	assert_int_equal(ice_cand_parse(NULL, 0, &c, &why), -1);
 }
 
