@@ -419,18 +419,23 @@ struct fzgw_api {
 	 * module. 0, -EBUSY (claimed by another), -EINVAL. */
 	int (*udp_claim)(struct fzgw_ctx *ctx, int udp_class, fzgw_udp_fn fn);
 	/** Sends @p data from the gateway's UDP socket of @p to's family (the WireGuard port,
-	 * so host and server-reflexive candidates share it). 0 or -errno. */
+	 * so host and server-reflexive candidates share it), at once (never queued). 0, -EINVAL
+	 * (no port or family, empty, over 65507 bytes), -EAFNOSUPPORT (no socket of that
+	 * family), -ENODEV (no data plane), or the socket's -errno (-EAGAIN: buffer full). */
 	int (*udp_send)(struct fzgw_ctx *ctx, const struct fzgw_endpoint *to, const uint8_t *data,
 			size_t len);
 	/** The local endpoint of the UDP socket of @p family (4 or 6): the bound address
 	 * (maybe the wildcard) and port. 0, -ENOENT (no such socket), -ENODEV (no data plane). */
 	int (*udp_local)(struct fzgw_ctx *ctx, int family, struct fzgw_endpoint *out);
 	/** Sets how a client's WireGuard datagrams are sent (see enum fzgw_path_kind). Going
-	 * from PENDING to DIRECT/RELAY sends what waited; to ANY sends it the old way.
-	 * 0, -ENOENT (unknown client), -EINVAL. */
+	 * from PENDING to DIRECT/RELAY sends what waited (in order, the oldest dropped past
+	 * 128); to ANY sends it the old way. DIRECT/RELAY also become WireGuard's endpoint for
+	 * the client (kept after a later ANY until it roams). Whatever the path, authenticated
+	 * datagrams are accepted from anywhere. 0, -ENOENT (unknown client), -EINVAL. */
 	int (*peer_set_path)(struct fzgw_ctx *ctx, const char *client_id, const struct fzgw_path *path);
 	/** A WireGuard datagram a module unwrapped (ChannelData from a relay), received over
-	 * @p via (FZGW_PATH_RELAY: the relay and channel). Borrowed; counted like any other. */
+	 * @p via (FZGW_PATH_RELAY: the relay and channel). Borrowed (copied); counted like any
+	 * other. WireGuard's answers go back over @p via for a client in FZGW_PATH_ANY. */
 	void (*udp_input)(struct fzgw_ctx *ctx, const struct fzgw_path *via, const uint8_t *data,
 			  size_t len);
 
