@@ -143,6 +143,28 @@ static void test_v4_mapped(void **state)
 	fzgw_wg_ratelimiter_destroy(&rl);
 }
 
+/* Clients behind one TURN relay (one address, one channel each) do not share a budget. */
+static void test_relay_channels(void **state)
+{
+	struct fzgw_wg_ratelimiter rl;
+	struct fzgw_wg_endpoint a, b;
+
+	(void)state;
+	rl_new(&rl, 0);
+	ep4(&a, 0xc0000201);
+	ep4(&b, 0xc0000201);
+	a.channel = 0x4000;
+	b.channel = 0x4001;
+	for (int i = 0; i < 5; i++)
+		assert_true(fzgw_wg_ratelimiter_allow(&rl, &a, NSEC));
+	assert_false(fzgw_wg_ratelimiter_allow(&rl, &a, NSEC));
+	assert_true(fzgw_wg_ratelimiter_allow(&rl, &b, NSEC));
+	b.channel = 0; /* the relay itself, direct */
+	assert_true(fzgw_wg_ratelimiter_allow(&rl, &b, NSEC));
+	assert_int_equal(fzgw_wg_ratelimiter_count(&rl), 3);
+	fzgw_wg_ratelimiter_destroy(&rl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_gc),
 		cmocka_unit_test(test_v4_mapped),
+		cmocka_unit_test(test_relay_channels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
