@@ -336,6 +336,31 @@ static void test_any_after_direct(void **st)
 	finish(g, &c);
 }
 
+/* A new public key is a new WireGuard peer: the path stays, and the gateway's handshake for
+ * the packets that wait goes that way (no learned endpoint needed). */
+static void test_new_key_keeps_path(void **st)
+{
+	struct dph_client c, c_new;
+	struct dph_gw *g = connected(&c);
+	struct sockaddr_in alt_addr;
+	int alt = dph_socket(&alt_addr);
+	uint32_t seq = 0;
+
+	(void)st;
+	assert_int_equal(set_path(g, "c1", FZGW_PATH_DIRECT, &alt_addr, 0), 0);
+	dph_client_new(&c_new, g);
+	dph_authorize(g, "c1", &c_new, 2);
+	dph_gw_send(g, "c1", 2, 1); /* staged; the initiation goes by the path */
+	assert_int_equal(dph_client_recv(&c_new, g, alt, NULL), FZGW_WG_RX_DONE);
+	dph_client_flush_direct(&c_new, g); /* the response */
+	assert_int_equal(dph_client_recv(&c_new, g, alt, &seq), FZGW_WG_RX_DATA);
+	assert_int_equal(seq, 1);
+	assert_int_equal(counter(g, "tx-no-endpoint"), 0);
+	dph_client_free(&c_new);
+	close(alt);
+	finish(g, &c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_pending_handshake),
 		cmocka_unit_test(test_pending_to_any_and_freed),
 		cmocka_unit_test(test_any_after_direct),
+		cmocka_unit_test(test_new_key_keeps_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
