@@ -9,7 +9,7 @@ fzgw_add_fuzz(fuzz_portal_message
           ${fzgw_portal_dir}/resource.c ${fzgw_portal_dir}/jfield.c ${fzgw_portal_dir}/values.c
           ${fzgw_portal_dir}/translate.c ${fzgw_portal_dir}/grants.c ${fzgw_portal_dir}/egress.c
           ${fzgw_portal_dir}/channel.c ${fzgw_portal_dir}/resdef.c
-  LIBS fzgw_headers PkgConfig::JANSSON PkgConfig::SODIUM)
+  LIBS fzgw_headers fzgw_relaysvc PkgConfig::JANSSON PkgConfig::SODIUM)
 fzgw_add_fuzz(fuzz_websocket
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_websocket.c ${fzgw_portal_dir}/ws.c
           ${fzgw_portal_dir}/http.c ${fzgw_portal_dir}/msg.c ${fzgw_portal_dir}/resource.c

@@ -188,6 +188,14 @@ static void on_create(struct portal *p, const struct pz_msg *m)
 	const struct pz_create *a = &m->u.create;
 	int rc = pz_xlate_create(&p->xlate, a);
 
+	if (rc == -ENETUNREACH) {
+		/* the relay module has no usable relay: nothing installed, the portal sends a
+		 * fresh relays_presence */
+		p->api->log(p->ctx, FZGW_LOG_WARN, "cannot accept %s for %s: no usable relay",
+			    a->client_id, a->resource->id);
+		pz_session_push(p, "no_relays", "{}");
+		return;
+	}
 	if (rc < 0) {
 		p->api->counter_add(p->ctx, p->cnt_rejected, 1);
 		p->api->log(p->ctx, FZGW_LOG_WARN, "cannot authorize %s for %s: %s", a->client_id,

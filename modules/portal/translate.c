@@ -4,6 +4,8 @@
 
 #include "resdef.h"
 
+#include <relaysvc/relay_service.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sodium.h>
@@ -251,6 +253,39 @@ out:
 	free(v);
 }
 
+/*
+ * With a relay module loaded, the connection is taken before anything is installed, as the
+ * original accepts it (ICE, TURN channels) before answering: -ENETUNREACH without a usable
+ * relay. Without one, clients reach the gateway's UDP port directly (standalone behaviour).
+ */
+static int relay_accept(struct pz_xlate *x, const struct pz_create *m)
+{
+	const struct relay_service *svc =
+		x->api->service_lookup ? x->api->service_lookup(x->ctx, RELAY_SERVICE_NAME) : NULL;
+	struct fzgw_ev_authorization a;
+	int rc;
+
+	if (!svc || svc->version != RELAY_SERVICE_VERSION || svc->struct_size < sizeof(*svc))
+		return 0;
+	memset(&a, 0, sizeof(a));
+	memcpy(a.client_id, m->client_id, sizeof(a.client_id));
+	memcpy(a.public_key, m->public_key, 32);
+	memcpy(a.preshared_key, m->preshared_key, 32);
+	a.has_psk = true;
+	a.ipv4 = m->ipv4;
+	a.ipv6 = m->ipv6;
+	a.resource = *m->resource;
+	a.expires_at = m->expires_at;
+	copy_str(a.gateway_ice_ufrag, sizeof(a.gateway_ice_ufrag), m->gateway_ice.username);
+	copy_str(a.gateway_ice_pwd, sizeof(a.gateway_ice_pwd), m->gateway_ice.password);
+	copy_str(a.client_ice_ufrag, sizeof(a.client_ice_ufrag), m->client_ice.username);
+	copy_str(a.client_ice_pwd, sizeof(a.client_ice_pwd), m->client_ice.password);
+	a.use_iceless = m->use_iceless;
+	rc = svc->accept(svc->self, &a);
+	sodium_memzero(&a, sizeof(a)); /* the preshared key and ICE passwords were in it */
+	return rc;
+}
+
 int pz_xlate_create(struct pz_xlate *x, const struct pz_create *m)
 {
 	struct pz_client *c;
@@ -258,6 +293,8 @@ int pz_xlate_create(struct pz_xlate *x, const struct pz_create *m)
 	bool existed = pz_grants_client(&x->grants, m->client_id) != NULL;
 	int rc;
 
+	if ((rc = relay_accept(x, m)) < 0)
+		return rc;
 	if ((rc = pz_grants_client_set(&x->grants, m->client_id, m->public_key, m->preshared_key,
 				       &m->ipv4, &m->ipv6, &c)) < 0)
 		return rc;

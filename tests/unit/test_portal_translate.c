@@ -12,6 +12,8 @@
 
 #include "translate.h"
 
+#include <relaysvc/relay_service.h>
+
 #define C1 "11111111-1111-4111-8111-111111111111"
 #define C2 "22222222-2222-4222-8222-222222222222"
 #define R1 "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
@@ -122,10 +124,38 @@ static int fake_publish(struct fzgw_ctx *ctx, uint32_t type, const void *data, s
 	return 0;
 }
 
+/* A relay module's "relay.connections" service, when a test registers one. */
+static int relay_rc, relay_calls;
+static char relay_seen[1200];
+
+static int fake_accept(void *self, const struct fzgw_ev_authorization *a)
+{
+	(void)self;
+	relay_calls++;
+	snprintf(relay_seen, sizeof(relay_seen), "%s %s:%s %s:%s %d", a->client_id,
+		 a->gateway_ice_ufrag, a->gateway_ice_pwd, a->client_ice_ufrag, a->client_ice_pwd,
+		 a->use_iceless);
+	return relay_rc;
+}
+
+static const struct relay_service relay_svc = {
+	.version = RELAY_SERVICE_VERSION,
+	.struct_size = sizeof(struct relay_service),
+	.accept = fake_accept,
+};
+static bool relay_loaded;
+
+static const void *fake_lookup(struct fzgw_ctx *ctx, const char *name)
+{
+	(void)ctx;
+	return relay_loaded && !strcmp(name, RELAY_SERVICE_NAME) ? &relay_svc : NULL;
+}
+
 static const struct fzgw_api api = {
 	.abi_major = FZGW_ABI_MAJOR,
 	.log = fake_log,
 	.publish = fake_publish,
+	.service_lookup = fake_lookup,
 };
 
 static struct pz_xlate x;
@@ -134,6 +164,8 @@ static int setup(void **state)
 {
 	(void)state;
 	n_seen = 0;
+	relay_loaded = false;
+	relay_rc = relay_calls = 0;
 	assert_int_equal(pz_xlate_init(&x, NULL, &api), 0);
 	live = &x;
 	return 0;
@@ -528,9 +560,46 @@ static void test_many_clients(void **state)
 	}
 }
 
+/* With a relay module, it takes the connection before anything is installed; without a
+ * usable relay nothing is (the session answers no_relays). Without one, nothing is asked. */
+static void test_relay_accept(void **state)
+{
+	struct pz_create c = create("c1", "r1", 1, 0);
+
+	(void)state;
+	snprintf(c.gateway_ice.username, sizeof(c.gateway_ice.username), "gwuf");
+	snprintf(c.gateway_ice.password, sizeof(c.gateway_ice.password), "gwpwd");
+	snprintf(c.client_ice.username, sizeof(c.client_ice.username), "cluf");
+	snprintf(c.client_ice.password, sizeof(c.client_ice.password), "clpwd");
+	assert_int_equal(pz_xlate_create(&x, &c), 0);
+	assert_int_equal(relay_calls, 0);
+	assert_int_equal(count(FZGW_EV_PEER_AUTHORIZED), 1);
+
+	relay_loaded = true;
+	relay_rc = -ENETUNREACH;
+	c = create("c2", "r1", 2, 0);
+	assert_int_equal(pz_xlate_create(&x, &c), -ENETUNREACH);
+	assert_int_equal(relay_calls, 1);
+	assert_int_equal(count(FZGW_EV_PEER_AUTHORIZED), 1); /* nothing installed */
+	assert_null(pz_grants_client(&x.grants, "c2"));
+
+	relay_rc = 0;
+	c = create("c2", "r1", 2, 0);
+	snprintf(c.gateway_ice.username, sizeof(c.gateway_ice.username), "gwuf");
+	snprintf(c.gateway_ice.password, sizeof(c.gateway_ice.password), "gwpwd");
+	snprintf(c.client_ice.username, sizeof(c.client_ice.username), "cluf");
+	snprintf(c.client_ice.password, sizeof(c.client_ice.password), "clpwd");
+	c.use_iceless = true;
+	assert_int_equal(pz_xlate_create(&x, &c), 0);
+	assert_int_equal(relay_calls, 2);
+	assert_string_equal(relay_seen, "c2 gwuf:gwpwd cluf:clpwd 1");
+	assert_int_equal(count(FZGW_EV_PEER_AUTHORIZED), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_relay_accept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_init_iface_relays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_init_resync, setup, teardown),
