@@ -25,6 +25,11 @@ control socket, one JSON object per line, each answered with one JSON line:
   {"cmd": "wait", "event": E, "count": N, "timeout": T}
                                             until N messages E were received in all
   {"cmd": "state"}                          connections, joined, counts per event
+  {"cmd": "ice", "client_id": C, "since": N, "timeout": T}
+                                            the gateway's broadcast_ice_candidates and
+        broadcast_invalidated_ice_candidates naming client C, from the N-th on (0: all), as
+        the portal relays them to that client: {"events": [{"kind": "add" | "remove",
+        "candidates": [...]}, ...], "next": M}; waits up to T seconds (default 0) for one
   {"cmd": "quit"}
 
 Everything is logged as JSON lines to --log: {"t": unix time, "kind": "connect" | "refused"
@@ -67,6 +72,8 @@ class Portal:
         self.waiters = []
         self.last_connect = {}
         self.on_join = []  # [{"event": E, "payload": P}] sent after init on every join
+        self.ice_waiters = []
+        self.ice = {}  # client id -> [{"kind": "add" | "remove", "candidates": [...]}]
 
     def log(self, kind, **kw):
         rec = {"t": round(time.time(), 6), "kind": kind}
@@ -148,6 +155,7 @@ class Portal:
         event = msg.get("event")
         self.counts[event] = self.counts.get(event, 0) + 1
         self.log("recv", msg=msg)
+        self.record_ice(event, msg.get("payload"))
         self.wake()
         if self.silent:
             return
@@ -187,6 +195,41 @@ class Portal:
                 return
             await self.send(self.ws, event, payload)
             await asyncio.sleep(interval)
+
+    def record_ice(self, event, payload):
+        kind = {"broadcast_ice_candidates": "add",
+                "broadcast_invalidated_ice_candidates": "remove"}.get(event)
+        if kind is None or not isinstance(payload, dict):
+            return
+        cands = [c for c in payload.get("candidates") or [] if isinstance(c, str)]
+        for cid in payload.get("client_ids") or []:
+            if isinstance(cid, str):
+                self.ice.setdefault(cid, []).append({"kind": kind, "candidates": cands})
+        for w in list(self.ice_waiters):
+            if not w.done():
+                w.set_result(True)
+
+    async def ice_events(self, cid, since, timeout):
+        if len(self.ice.get(cid, [])) <= since and timeout > 0:
+            fut = asyncio.get_running_loop().create_future()
+            self.ice_waiters.append(fut)
+            deadline = time.monotonic() + timeout
+            try:
+                while len(self.ice.get(cid, [])) <= since:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    try:
+                        await asyncio.wait_for(asyncio.shield(fut), left)
+                    except asyncio.TimeoutError:
+                        break
+                    self.ice_waiters.remove(fut)
+                    fut = asyncio.get_running_loop().create_future()
+                    self.ice_waiters.append(fut)
+            finally:
+                self.ice_waiters.remove(fut)
+        evs = self.ice.get(cid, [])
+        return {"ok": True, "events": evs[since:], "next": len(evs)}
 
     # ------------------------------------------------------------ drops
     async def drop(self, how, code=None):
@@ -295,6 +338,9 @@ class Portal:
                 finally:
                     self.waiters.remove(w)
             return {"ok": True, "count": self.counts.get(event, 0)}
+        if cmd == "ice":
+            return await self.ice_events(c["client_id"], int(c.get("since", 0)),
+                                         float(c.get("timeout", 0)))
         if cmd == "state":
             return {"ok": True, "connected": self.ws is not None, "joined": self.joined,
                     "connections": self.connections, "counts": self.counts}
