@@ -177,6 +177,7 @@ struct filter_state {
 	int cnt_proxy_set, cnt_proxy_removed, cnt_proxy_ignored;
 	int cnt_type_refused;
 	int cnt_cache_hits, cnt_cache_misses;
+	int cnt_icmp_unrelated; /* ICMP errors quoting no allowed flow of their client */
 };
 
 /* htab.c */

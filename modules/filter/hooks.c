@@ -52,6 +52,7 @@ void filter_counters_register(struct filter_state *st)
 	st->cnt_type_refused = st->api->counter_register(st->ctx, "type-change-refused");
 	st->cnt_cache_hits = st->api->counter_register(st->ctx, "cache-hits");
 	st->cnt_cache_misses = st->api->counter_register(st->ctx, "cache-misses");
+	st->cnt_icmp_unrelated = st->api->counter_register(st->ctx, "out-icmp-error-unrelated");
 }
 
 static void count(struct filter_state *st, int id)
@@ -176,6 +177,51 @@ enum fzgw_verdict filter_hook_in(void *state, struct fzgw_packet *pkt)
 	return r == FILTER_OK ? FZGW_ACCEPT : deny(st, c, pkt, r);
 }
 
+/*
+ * An ICMP error may reach a client only about one of that client's own allowed flows: the
+ * quoted packet went from its tunnel address to the gateway or to a destination, protocol
+ * and port it may reach now. The error's own source is not checked (a router on the way
+ * sends time-exceeded and packet-too-big), the quote is: anyone who can route to the client
+ * range could otherwise send errors with chosen payload to every client.
+ */
+static bool quoted_flow_allowed(struct filter_state *st, const struct fzgw_packet *pkt)
+{
+	const struct fzgw_ip_inner *q = &pkt->ip.inner;
+	const struct fzgw_addr *own;
+	struct filter_client *c;
+	struct filter_query fq;
+
+	if (!q->l3_len || !q->src.family || q->src.family != q->dst.family)
+		return false;
+	own = q->src.family == 4 ? &pkt->peer->ipv4 : &pkt->peer->ipv6;
+	if (!own->family || !filter_addr_equal(&q->src, own))
+		return false;
+	if (is_gateway(st, &q->dst))
+		return true;
+	if (filter_in_tunnel(&q->dst) && !filter_in_proxy(&q->dst))
+		return false;
+	if (!(c = filter_client_find(st, pkt->peer->client_id)))
+		return false;
+	fq = (struct filter_query){
+		.addr = &q->dst,
+		.proto = q->proto,
+		.has_port = q->has_ports && (q->proto == 6 || q->proto == 17),
+		.port = q->dst_port,
+		.now = st->api->wall_s(st->ctx),
+	};
+	return filter_decide_class(c, filter_cache_classify(st, c, &q->dst), &fq) == FILTER_OK;
+}
+
+static enum fzgw_verdict deny_icmp_error(struct filter_state *st, struct fzgw_packet *pkt)
+{
+	static const char why[] = "out-icmp-error-unrelated";
+
+	count(st, st->cnt_icmp_unrelated);
+	log_denial(st, pkt, why);
+	pkt->drop_reason = why;
+	return FZGW_DROP;
+}
+
 /* Site -> client: the source must be a granted resource, its port the filtered one. */
 enum fzgw_verdict filter_hook_out(void *state, struct fzgw_packet *pkt)
 {
@@ -190,9 +236,8 @@ enum fzgw_verdict filter_hook_out(void *state, struct fzgw_packet *pkt)
 		return deny(st, NULL, pkt, FILTER_CONTROL);
 	if (is_gateway(st, src))
 		return FZGW_ACCEPT;
-	/* errors about the client's own packets travel back whatever the filters say */
 	if (pkt->ip.flags & FZGW_IP_F_ICMP_ERROR)
-		return FZGW_ACCEPT;
+		return quoted_flow_allowed(st, pkt) ? FZGW_ACCEPT : deny_icmp_error(st, pkt);
 	if (filter_in_tunnel(src) && !filter_in_proxy(src))
 		return deny(st, NULL, pkt, FILTER_ANOTHER_CLIENT);
 	if (!(c = filter_client_find(st, pkt->peer->client_id)))

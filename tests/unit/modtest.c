@@ -332,17 +332,30 @@ struct fzgw_packet *modtest_pkt(struct modtest_pkt *mp, int dir, const char *cli
 struct fzgw_packet *modtest_icmp_error(struct modtest_pkt *mp, int dir, const char *client_id,
 				       const char *src, const char *dst, const char *quoted)
 {
-	struct fzgw_addr s = modtest_addr(src), d = modtest_addr(dst), q = modtest_addr(quoted);
+	return modtest_icmp_error_q(mp, dir, client_id, src, dst, dst, quoted, MT_UDP, 40000, 53);
+}
+
+struct fzgw_packet *modtest_icmp_error_q(struct modtest_pkt *mp, int dir, const char *client_id,
+					 const char *src, const char *dst, const char *qsrc,
+					 const char *qdst, int proto, uint16_t sport, uint16_t dport)
+{
+	struct fzgw_addr s = modtest_addr(src), d = modtest_addr(dst), qs = modtest_addr(qsrc),
+			 q = modtest_addr(qdst);
 	uint8_t inner[48 + 8];
 	size_t ihl, hl, l4_len;
 	bool v4 = s.family == 4;
 
-	/* the quoted packet went from the client (dst) to @quoted */
-	ihl = ip_header(inner, &d, &q, MT_UDP, 8);
+	ihl = ip_header(inner, &qs, &q, proto, 8);
 	memset(inner + ihl, 0, 8);
-	put16(inner + ihl, 40000);
-	put16(inner + ihl + 2, 53);
-	put16(inner + ihl + 4, 8);
+	if (proto == MT_ICMP || proto == MT_ICMP6) {
+		inner[ihl] = proto == MT_ICMP ? 8 : 128; /* echo request */
+		put16(inner + ihl + 4, sport);
+	} else {
+		put16(inner + ihl, sport);
+		put16(inner + ihl + 2, dport);
+		if (proto == MT_UDP)
+			put16(inner + ihl + 4, 8);
+	}
 	l4_len = 8 + ihl + 8;
 	hl = ip_header(mp->buf, &s, &d, v4 ? MT_ICMP : MT_ICMP6, l4_len);
 	memset(mp->buf + hl, 0, 8);

@@ -104,6 +104,10 @@ struct fzgw_packet *modtest_pkt(struct modtest_pkt *mp, int dir, const char *cli
 /* An ICMP(v6) destination-unreachable from @src to @dst quoting a UDP packet @dst -> @quoted. */
 struct fzgw_packet *modtest_icmp_error(struct modtest_pkt *mp, int dir, const char *client_id,
 				       const char *src, const char *dst, const char *quoted);
+/* The same quoting @proto @qsrc:@sport -> @qdst:@dport (8 L4 bytes; ICMP: echo id @sport). */
+struct fzgw_packet *modtest_icmp_error_q(struct modtest_pkt *mp, int dir, const char *client_id,
+					 const char *src, const char *dst, const char *qsrc,
+					 const char *qdst, int proto, uint16_t sport, uint16_t dport);
 
 /* The module's hook for @phase, or NULL. */
 fzgw_hook_fn modtest_hook(const struct fzgw_module *desc, int phase);

@@ -375,7 +375,7 @@ static const struct pkt_case cases[] = {
 	OUT_OK("alice", "10.200.0.5", A4, MT_UDP, 53),
 	OUT_NO("alice", "10.200.1.1", A4, MT_ICMP, 0, "out-proto-denied"),
 	OUT_NO("alice", "10.200.0.5", A4, MT_UDP, 54, "out-proto-denied"),
-	OUT_OK("alice", "10.99.0.1", A4, MT_ICMP_ERR, 0),
+	OUT_NO("alice", "10.99.0.1", A4, MT_ICMP_ERR, 0, "out-icmp-error-unrelated"),
 	OUT_OK("alice", "10.200.1.1", A4, MT_ICMP_ERR, 0),
 	OUT_OK("bob", "2001:db8::1", B6, MT_ICMP_ERR, 0),
 	OUT_OK("bob", "1.1.1.1", B4, MT_TCP, 443),
@@ -430,6 +430,84 @@ static void test_table(void **state)
 	assert_true(fzgw_counter_get(&t->ctx.counters, "another-client") >= 4);
 	assert_true(fzgw_counter_get(&t->ctx.counters, "out-port-denied") >= 2);
 	assert_true(fzgw_counter_get(&t->ctx.counters, "icmp-answers") >= 50);
+	modtest_free(t);
+}
+
+/* ------------------------------------------------------------ ICMP errors */
+
+/* An ICMP error from @src to the client @dst quoting @qsrc -> @qdst (proto, ports). */
+static int run_err(struct modtest *t, const char *client, const char *src, const char *dst,
+		   const char *qsrc, const char *qdst, int proto, uint16_t dport, const char **why)
+{
+	struct modtest_pkt mp;
+	struct fzgw_packet *pkt = modtest_icmp_error_q(&mp, FZGW_DIR_OUT, client, src, dst, qsrc,
+						       qdst, proto, 40000, dport);
+
+	pkt->drop_reason = NULL;
+	int v = modtest_hook(&fzgw_module, FZGW_PHASE_OUT_FILTER)(t->ctx.state, pkt);
+	*why = pkt->drop_reason;
+	return v;
+}
+
+#define ERR_OK(c, s, d, qs, qd, pr, dp) \
+	assert_int_equal(run_err(t, c, s, d, qs, qd, pr, dp, &why), FZGW_ACCEPT)
+#define ERR_NO(c, s, d, qs, qd, pr, dp) \
+	do { \
+		assert_int_equal(run_err(t, c, s, d, qs, qd, pr, dp, &why), FZGW_DROP); \
+		assert_string_equal(why, "out-icmp-error-unrelated"); \
+		drops++; \
+	} while (0)
+
+/*
+ * Hardening 2: an ICMP error reaches a client only about one of its own allowed flows (its
+ * tunnel address as the quote's source, a granted destination, protocol and port). The
+ * error's sender is free: a router on the way answers for the destination.
+ */
+static void test_icmp_error_quote(void **state)
+{
+	struct modtest *t = start("{ }");
+	const char *why;
+	int drops = 0;
+
+	(void)state;
+	standard_policy(t);
+	/* from the destination itself and from a router on the way */
+	ERR_OK("alice", "10.200.0.5", A4, A4, "10.200.0.5", MT_TCP, 80);
+	ERR_OK("alice", "203.0.113.1", A4, A4, "10.200.0.5", MT_TCP, 8500);
+	ERR_OK("alice", "203.0.113.1", A4, A4, "10.200.0.5", MT_ICMP, 0);
+	ERR_OK("alice", "10.200.9.9", A4, A4, "10.200.1.1", MT_UDP, 53);
+	ERR_OK("alice", "2001:db8::9", A6, A6, "fd10::5", MT_TCP, 443);
+	ERR_OK("bob", "198.18.0.1", B4, B4, "1.1.1.1", MT_TCP, 443);
+	ERR_OK("bob", "2001:db8::9", B6, B6, "2606:4700::1111", MT_UDP, 443);
+	/* about packets to the gateway itself */
+	ERR_OK("alice", "100.64.0.1", A4, A4, "100.64.0.1", MT_UDP, 53);
+	ERR_OK("mallory", "203.0.113.1", M4, M4, "100.64.0.1", MT_TCP, 22);
+	/* the quoted port, protocol or destination is not granted */
+	ERR_NO("alice", "10.200.0.5", A4, A4, "10.200.0.5", MT_TCP, 22);
+	ERR_NO("alice", "203.0.113.1", A4, A4, "10.200.1.1", MT_ICMP, 0);
+	ERR_NO("alice", "203.0.113.1", A4, A4, "10.200.1.1", MT_UDP, 54);
+	ERR_NO("alice", "203.0.113.1", A4, A4, "10.201.0.1", MT_UDP, 53);
+	ERR_NO("alice", "2001:db8::9", A6, A6, "2001:db8::1", MT_TCP, 443);
+	ERR_NO("bob", "203.0.113.1", B4, B4, "192.168.0.1", MT_TCP, 443); /* excluded */
+	/* the quote is not the client's own packet */
+	ERR_NO("alice", "10.200.0.5", A4, "10.200.0.7", "10.200.0.5", MT_TCP, 80);
+	ERR_NO("alice", "10.200.0.5", A4, B4, "10.200.0.5", MT_TCP, 80);
+	ERR_NO("alice", "2001:db8::9", A6, B6, "fd10::5", MT_TCP, 443);
+	ERR_NO("alice", "203.0.113.1", A4, "10.200.0.5", A4, MT_TCP, 80);
+	/* another client as the quoted destination; a client without grants */
+	ERR_NO("alice", "203.0.113.1", A4, A4, B4, MT_TCP, 80);
+	ERR_NO("mallory", "10.200.0.5", M4, M4, "10.200.0.5", MT_TCP, 80);
+	/* proxy IPs: only after the nat module assigned them, as the reverse NAT leaves the quote */
+	ERR_NO("alice", "203.0.113.1", A4, A4, "100.96.0.7", MT_TCP, 443);
+	proxy_ips(t, "alice", "web", "app.corp.example", "100.96.0.7");
+	ERR_OK("alice", "203.0.113.1", A4, A4, "100.96.0.7", MT_TCP, 443);
+	ERR_NO("alice", "203.0.113.1", A4, A4, "100.96.0.8", MT_TCP, 443);
+	/* a revoked grant's flows get no more errors */
+	revoke_grant(t, "alice", "lan");
+	revoke_grant(t, "alice", "lan-wide");
+	ERR_NO("alice", "10.200.0.5", A4, A4, "10.200.0.5", MT_TCP, 80);
+	assert_int_equal(fzgw_counter_get(&t->ctx.counters, "out-icmp-error-unrelated"), drops);
+	assert_int_equal(t->n_icmp, 0); /* never answered */
 	modtest_free(t);
 }
 
@@ -1615,6 +1693,7 @@ int main(void)
 		cmocka_unit_test(test_descriptor),
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_icmp_error_quote),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_icmp_rate_limit),
 		cmocka_unit_test(test_expiry),
