@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dest.h"
 #include "nat.h"
 
 static int addr_cmp(const struct fzgw_addr *a, const struct fzgw_addr *b)
@@ -274,6 +275,25 @@ static bool answered(int status)
 	return status == 0 || status == -ENOENT || status == -EIO;
 }
 
+/* Hardening 11: addresses that reach the gateway host or the tunnel are never mapped onto. */
+static void refuse_dests(struct nat_state *st, const char *client, const char *name,
+			 struct dns_result *r)
+{
+	struct fzgw_addr own[NAT_OWN_MAX];
+	unsigned gone;
+
+	if (!r->n)
+		return;
+	gone = nat_dest_filter(r, own, nat_own_addrs(own, NAT_OWN_MAX));
+	if (!gone)
+		return;
+	nat_count(st, NAT_CNT_DEST_REFUSED, gone);
+	st->api->log_limited(st->ctx, FZGW_LOG_WARN,
+			     "client %s: %s resolved to %u address(es) a proxy IP never maps onto "
+			     "(loopback, link-local, the tunnel ranges or the gateway's own): "
+			     "refused", client, name, gone);
+}
+
 static void on_resolved(void *arg, uint64_t id, const struct dns_result *res)
 {
 	struct nat_domain *d = arg;
@@ -293,6 +313,7 @@ static void on_resolved(void *arg, uint64_t id, const struct dns_result *res)
 		d->last = *res;
 		if (res->status < 0)
 			d->last.n = 0;
+		refuse_dests(st, client, name, &d->last);
 		map(d);
 		d->active = true;
 		index_proxies(c);

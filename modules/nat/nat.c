@@ -30,6 +30,7 @@ static const char *const counter_names[NAT_CNT_COUNT] = {
 	[NAT_CNT_ICMP_XLAT] = "icmp-errors-translated",
 	[NAT_CNT_NO_BUFFER] = "no-buffer",
 	[NAT_CNT_PUBLISHED] = "proxy-ips-published",
+	[NAT_CNT_DEST_REFUSED] = "destinations-refused",
 };
 
 #define DAY 86400
@@ -76,7 +77,7 @@ static int parse_conf(struct nat_state *st, const struct fzgw_settings *s, struc
 	c->max_expired = 65536;
 	c->max_domains = 256;
 	c->max_pending = 32;
-	c->max_pending_total = 4096;
+	c->max_pending_total = 1024; /* a quarter of the core's pool, which stages another quarter */
 	c->pending_timeout = 15;
 	return st->api->settings_parse(st->ctx, s, keys, c);
 }

@@ -38,6 +38,7 @@ enum nat_counter {
 	NAT_CNT_ICMP_XLAT,       /* ICMP errors rebuilt for the client */
 	NAT_CNT_NO_BUFFER,       /* no packet buffer for an answer */
 	NAT_CNT_PUBLISHED,       /* FZGW_EV_PROXY_IPS events */
+	NAT_CNT_DEST_REFUSED,    /* resolved addresses never mapped onto (see dest.h) */
 	NAT_CNT_COUNT
 };
 

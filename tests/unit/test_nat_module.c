@@ -13,7 +13,11 @@
 
 #include <cmocka.h>
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include "checksum.h"
+#include "dest.h"
 #include "ip_parse.h"
 #include "modtest.h"
 #include "nat.h"
@@ -493,6 +497,115 @@ static void test_translate_tcp(void **state)
 	assert_true(addr_is(&W->out[4].ip.src, "10.200.0.10"));
 	from_client("alice", "100.64.0.2", "10.200.0.20", TCP, 41000, 80);
 	assert_true(addr_is(&W->in[4].ip.dst, "10.200.0.20"));
+}
+
+/* Hardening 11: the ranges a proxy IP never maps onto, and their edges. */
+static void test_dest_ranges(void **state)
+{
+	static const char *const no[] = {
+		"127.0.0.1", "127.255.255.255", "0.0.0.0", "0.255.255.255", "169.254.169.254",
+		"169.254.0.0", "169.254.255.255", "100.64.0.1", "100.64.0.3", "100.95.255.255",
+		"100.96.0.1", "100.127.255.255", "224.0.0.1", "239.255.255.255", "240.0.0.1",
+		"255.255.255.255", "::", "::1", "fe80::1", "febf:ffff::1", "ff02::1",
+		"::ffff:127.0.0.1", "::ffff:10.0.0.1", "fd00:2021:1111::1", "fd00:2021:1111::1f:ffff",
+		"fd00:2021:1111:8000::1", "fd00:2021:1111:8000::1f:ffff", "192.0.2.77",
+	};
+	static const char *const yes[] = {
+		"10.200.0.10", "1.0.0.0", "126.255.255.255", "128.0.0.0", "169.253.255.255",
+		"169.255.0.0", "100.63.255.255", "100.128.0.0", "223.255.255.255", "192.168.1.1",
+		"2001:db8::1", "::2", "fe7f:ffff::1", "fec0::1", "fd00:2021:1111::20:0",
+		"fd00:2021:1111:8000::20:0", "fd00:2021:1112::1", "::fffe:10.0.0.1",
+	};
+	struct fzgw_addr own = modtest_addr("192.0.2.77");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		struct fzgw_addr a = modtest_addr(no[i]);
+
+		if (!nat_dest_refused(&a, &own, 1))
+			fail_msg("%s was not refused", no[i]);
+	}
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		struct fzgw_addr a = modtest_addr(yes[i]);
+
+		if (nat_dest_refused(&a, &own, 1))
+			fail_msg("%s was refused", yes[i]);
+	}
+}
+
+/* A routable host address of this machine (not loopback, link-local or the tunnel), or false. */
+static bool host_addr(char *out, size_t len)
+{
+	struct ifaddrs *list, *ifa;
+	bool found = false;
+
+	if (getifaddrs(&list) < 0)
+		return false;
+	for (ifa = list; ifa && !found; ifa = ifa->ifa_next) {
+		struct fzgw_addr a;
+
+		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET)
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.family = 4;
+		memcpy(a.bytes, &((struct sockaddr_in *)(void *)ifa->ifa_addr)->sin_addr, 4);
+		if (nat_dest_refused(&a, NULL, 0))
+			continue;
+		found = inet_ntop(AF_INET, a.bytes, out, (socklen_t)len) != NULL;
+	}
+	freeifaddrs(list);
+	return found;
+}
+
+/*
+ * Hardening 11: a name that resolves to loopback, link-local (cloud metadata), the tunnel
+ * ranges or the gateway host's own addresses maps onto none of them: with nothing else, the
+ * name is active without address (network unreachable); else only the other addresses serve.
+ */
+static void test_dest_refused(void **state)
+{
+	const struct fzgw_ev_proxy_ips *ev;
+	char own[INET_ADDRSTRLEN];
+
+	(void)state;
+	grant("alice", "web", FZGW_RES_DNS, "*.corp.example");
+	assigned("alice", "web", "evil.corp.example", PROXIES8);
+	from_client("alice", "100.64.0.2", "100.96.0.1", TCP, 40000, 22);
+	dns_answer("evil.corp.example", 0, "127.0.0.1", "169.254.169.254", "100.64.0.3",
+		   "100.64.0.1", "::1", "fe80::1", "fd00:2021:1111::3", NULL);
+	assert_status("alice", "web", "evil.corp.example", "Active");
+	assert_int_equal(counter("destinations-refused"), 7);
+	assert_int_equal(counter("status-active-no-address"), 1);
+	ev = last_proxy_ips();
+	assert_non_null(ev);
+	assert_int_equal(ev->n, 8);
+	/* nothing reaches the site: the held packet and later ones get network unreachable */
+	from_client("alice", "100.64.0.2", "100.96.0.2", UDP, 1, 53);
+	from_client("alice", "fd00:2021:1111::2", "fd00:2021:1111:8000::1", TCP, 1000, 80);
+	assert_int_equal(W->n_in, 0);
+	assert_int_equal(W->t->n_icmp, 3);
+	assert_int_equal(W->t->icmp[0].kind, FZGW_ICMP_NET_UNREACH);
+
+	/* mixed: only the real destination serves, every proxy IP of the family maps onto it */
+	assigned("alice", "web", "mixed.corp.example", "\"100.96.1.1\",\"100.96.1.2\"");
+	dns_answer("mixed.corp.example", 0, "10.200.0.10", "127.0.0.53", "169.254.169.254", NULL);
+	assert_int_equal(counter("destinations-refused"), 9);
+	from_client("alice", "100.64.0.2", "100.96.1.1", TCP, 40001, 80);
+	from_client("alice", "100.64.0.2", "100.96.1.2", TCP, 40002, 80);
+	assert_int_equal(W->n_in, 2);
+	assert_true(addr_is(&W->in[0].ip.dst, "10.200.0.10"));
+	assert_true(addr_is(&W->in[1].ip.dst, "10.200.0.10"));
+
+	/* the gateway host's own address, as its interfaces list it now */
+	if (!host_addr(own, sizeof(own))) {
+		print_message("no routable host address here: own-address case skipped\n");
+		return;
+	}
+	assigned("alice", "web", "self.corp.example", "\"100.96.2.1\"");
+	dns_answer("self.corp.example", 0, own, NULL);
+	assert_int_equal(counter("destinations-refused"), 10);
+	from_client("alice", "100.64.0.2", "100.96.2.1", TCP, 40003, 22);
+	assert_int_equal(W->n_in, 2);
 }
 
 static void test_translate_collision(void **state)
@@ -1203,6 +1316,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_removed_and_fini, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_pattern, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_domains_cap, setup, teardown),
+		cmocka_unit_test(test_dest_ranges),
+		cmocka_unit_test_setup_teardown(test_dest_refused, setup, teardown),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 	};
