@@ -22,6 +22,7 @@ static const struct fzgw_key keys[] = {
 	{ "max_partition_time", STR(max_partition_time) },
 	{ "heartbeat_interval", STR(heartbeat_interval) },
 	{ "advertised_version", STR(advertised_version) },
+	{ "allow_insecure", FZGW_KEY_BOOL, false, offsetof(struct pz_conf, allow_insecure), 0, 0, 0 },
 	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
 };
 
@@ -84,6 +85,17 @@ int pz_conf_parse(struct fzgw_ctx *ctx, const struct fzgw_api *api, const struct
 		    ctx, from_env[0] ? s : child(api, s, "api_url"),
 		    "bad portal URL \"%s\"%s (http, https, ws or wss://host[:port][/path])",
 		    c->api_url, from_env[0] ? " from FIREZONE_API_URL" : "");
+	/* hardening 6: the bearer token is never sent in clear unless a test asks for it */
+	if (!c->url.tls && !c->allow_insecure)
+		return api->settings_error(
+		    ctx, from_env[0] ? s : child(api, s, "api_url"),
+		    "refusing portal URL \"%s\"%s: without TLS (ws:// or http://) the token "
+		    "travels in clear; use wss:// or https:// (allow_insecure = true is for tests)",
+		    c->api_url, from_env[0] ? " from FIREZONE_API_URL" : "");
+	if (!c->url.tls)
+		api->log(ctx, FZGW_LOG_WARN,
+			 "INSECURE: allow_insecure is set and the portal URL has no TLS: the token "
+			 "and every message to and from the portal travel in clear (tests only)");
 	if (pz_humantime_parse(c->max_partition_time, &c->partition_ms) < 0)
 		return api->settings_error(
 		    ctx, from_env[3] ? s : child(api, s, "max_partition_time"),

@@ -31,6 +31,7 @@ struct pz_conf {
 	char max_partition_time[32];
 	char heartbeat_interval[32];
 	char advertised_version[32];
+	bool allow_insecure; /* ws:// and http:// accepted (tests only): the token goes in clear */
 	/* derived */
 	struct pz_url url;
 	uint64_t partition_ms;

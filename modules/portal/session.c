@@ -364,6 +364,10 @@ void pz_session_connect(struct portal *p)
 	cp.wall_s = wall;
 	p->api->log(p->ctx, FZGW_LOG_DEBUG, "connecting to %s port %u (attempt %u)",
 		    p->conf.url.host, p->conf.url.port, p->attempt);
+	if (!p->conf.url.tls)
+		p->api->log_limited(p->ctx, FZGW_LOG_WARN,
+				    "INSECURE: sending the portal token to %s port %u without TLS "
+				    "(allow_insecure)", p->conf.url.host, p->conf.url.port);
 	if ((rc = pz_conn_start(&p->conn, &cp, &conn_ops, p)) < 0) {
 		p->conn = NULL;
 		pz_session_lost(p, strerror(-rc), 0, -1);

@@ -79,8 +79,10 @@ pz_url() {
 
 # pz_gateway_conf [EXTRA-PORTAL-KEYS]: filter + portal; the heartbeat is fast unless EXTRA says
 pz_gateway_conf() {
-  local extra=${1:-} hb='heartbeat_interval = "1s";'
+  local extra=${1:-} hb='heartbeat_interval = "1s";' insecure=""
   case "$extra" in *heartbeat_interval*) hb="" ;; esac
+  # a plain ws:// stand-in: the gateway refuses it unless told (the token travels in clear)
+  [ "$PZ_TLS" = 1 ] || insecure="allow_insecure = true;"
   ( umask 077
     cat >"$FZI_STATE/gateway.conf" <<CONF
 # written by tests/portal/lib.sh
@@ -100,6 +102,7 @@ modules = (
       ca_file = "$FZI_STATE/ca.pem";
       id_file = "$FZI_STATE/gateway_id";
       $hb
+      $insecure
       $extra
     };
   }

@@ -16,6 +16,8 @@ endfunction()
 fzgw_portal_test(test_portal_msg SOURCES msg.c resource.c jfield.c values.c resdef.c)
 fzgw_portal_test(test_portal_url SOURCES url.c identity.c token.c values.c EXTRA tmpfile.c)
 fzgw_portal_test(test_portal_backoff SOURCES backoff.c)
+fzgw_portal_test(test_portal_conf SOURCES conf.c url.c backoff.c
+  LIBS fzgw_modtest PkgConfig::FZGW_PT_SSL)
 fzgw_portal_test(test_portal_ws SOURCES ws.c http.c LIBS wslay PkgConfig::FZGW_PT_SSL)
 fzgw_portal_test(test_portal_channel SOURCES channel.c egress.c)
 fzgw_portal_test(test_portal_translate SOURCES translate.c grants.c values.c resdef.c
