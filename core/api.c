@@ -13,6 +13,7 @@
 #include "log.h"
 #include "loop.h"
 #include "peers.h"
+#include "pool.h"
 #include "settings.h"
 
 uint64_t fzgw_clock_now_ms(void)
@@ -74,6 +75,36 @@ void fzgw_core_drop(struct fzgw_core *core, struct fzgw_packet *pkt, const char 
 	release(core, pkt);
 }
 
+/* Which hook of which chain took the packet: its index means nothing in another chain. */
+static void stamp_stolen(struct fzgw_core *core, struct fzgw_packet *pkt)
+{
+	struct fzgw_pool_meta *m = fzgw_pool_meta(pkt);
+	const struct fzgw_chain_entry *e;
+
+	if (!m || pkt->phase >= FZGW_PHASE_COUNT || pkt->hook >= core->chains.phase[pkt->phase].n)
+		return;
+	e = &core->chains.phase[pkt->phase].e[pkt->hook];
+	m->chain_gen = core->chains.gen;
+	m->hook_ctx = e->ctx;
+	m->hook_index = e->index;
+}
+
+/* Where a held packet goes on in its phase: after the hook that took it, found again in the
+ * chains of today when they were rebuilt meanwhile (a reload), else from the phase's start. */
+static int resume_at(struct fzgw_core *core, struct fzgw_packet *pkt)
+{
+	const struct fzgw_pool_meta *m = fzgw_pool_meta(pkt);
+	const struct fzgw_chain *c = &core->chains.phase[pkt->phase];
+
+	if (!m || m->chain_gen == core->chains.gen)
+		return pkt->hook + 1;
+	fzgw_counter_bump(&core->counters, "held-chain-changed", 1);
+	for (int i = 0; i < c->n; i++)
+		if (c->e[i].ctx == m->hook_ctx && c->e[i].index == m->hook_index)
+			return i + 1;
+	return 0;
+}
+
 void fzgw_core_pipeline(struct fzgw_core *core, struct fzgw_packet *pkt, int phase, int hook)
 {
 	int last = pkt->dir == FZGW_DIR_IN ? FZGW_PHASE_IN_NAT : FZGW_PHASE_OUT_FILTER;
@@ -81,8 +112,10 @@ void fzgw_core_pipeline(struct fzgw_core *core, struct fzgw_packet *pkt, int pha
 	for (int p = phase; p <= last; p++, hook = 0) {
 		enum fzgw_verdict v = fzgw_chain_run(&core->chains.phase[p], p, pkt, hook);
 
-		if (v == FZGW_STOLEN)
+		if (v == FZGW_STOLEN) {
+			stamp_stolen(core, pkt);
 			return;
+		}
 		if (v == FZGW_DROP) {
 			/* per-hook reasons are counted in the chain; the core counts the total */
 			const char *why = "hook-dropped";
@@ -240,7 +273,19 @@ static int api_publish(struct fzgw_ctx *ctx, uint32_t type, const void *data, si
 
 static void api_pkt_reinject(struct fzgw_ctx *ctx, struct fzgw_packet *pkt)
 {
-	fzgw_core_pipeline(ctx->core, pkt, pkt->phase, pkt->hook + 1);
+	struct fzgw_core *core = ctx->core;
+
+	/* held while its client was removed: its pkt->peer may point at freed memory */
+	if (core->pkt_peer_ok && !core->pkt_peer_ok(core, pkt)) {
+		fzgw_core_drop(core, pkt, "held-peer-gone");
+		return;
+	}
+	if (pkt->phase >= FZGW_PHASE_COUNT || pkt->dir > FZGW_DIR_OUT ||
+	    (pkt->dir == FZGW_DIR_IN) != (pkt->phase <= FZGW_PHASE_IN_NAT)) {
+		fzgw_core_drop(core, pkt, "reinject-bad-phase");
+		return;
+	}
+	fzgw_core_pipeline(core, pkt, pkt->phase, resume_at(core, pkt));
 }
 
 static void api_pkt_free(struct fzgw_ctx *ctx, struct fzgw_packet *pkt, const char *reason)
@@ -332,6 +377,8 @@ static void api_pkt_inject(struct fzgw_ctx *ctx, struct fzgw_packet *pkt, int ph
 		release(core, pkt);
 		return;
 	}
+	if (core->pkt_peer_ok)
+		(void)core->pkt_peer_ok(core, pkt); /* stamps the client the module just set */
 	if (phase == FZGW_PHASE_COUNT) {
 		if (core->sink[pkt->dir])
 			core->sink[pkt->dir](core, pkt);

@@ -200,6 +200,7 @@ int fzgw_chains_build_err(struct fzgw_chains *ch, struct fzgw_ctx *const *ctxs, 
 			return -ELOOP;
 		}
 	}
+	next->gen = ch->gen + 1;
 	*ch = *next;
 	free(next);
 	return 0;

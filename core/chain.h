@@ -39,6 +39,7 @@ struct fzgw_chain {
 
 struct fzgw_chains {
 	struct fzgw_chain phase[FZGW_PHASE_COUNT];
+	uint32_t gen; /* bumped by every build: a held packet's hook index is of one generation */
 };
 
 const char *fzgw_phase_name(int phase);

@@ -64,6 +64,9 @@ struct fzgw_core {
 	fzgw_sink_fn sink[2];    /* [FZGW_DIR_IN] to the TUN, [FZGW_DIR_OUT] to the client */
 	fzgw_release_fn release; /* returns a packet buffer to its pool */
 	fzgw_icmp_fn icmp;       /* builds and sends an ICMP error to the packet's client */
+	/* Is the client @pkt belongs to still there (by a generation, not by reading pkt->peer)?
+	 * Stamps a packet a module built. NULL: not checked. */
+	bool (*pkt_peer_ok)(struct fzgw_core *core, struct fzgw_packet *pkt);
 	const struct fzgw_peer_info *(*peer_by_client)(struct fzgw_core *core, const char *id);
 	struct fzgw_packet *(*alloc)(struct fzgw_core *core);
 	int (*public_key)(struct fzgw_core *core, uint8_t out[32]);

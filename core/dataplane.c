@@ -141,6 +141,7 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 	core->sink[FZGW_DIR_IN] = dp_sink_in;
 	core->sink[FZGW_DIR_OUT] = dp_sink_out;
 	core->release = dp_release;
+	core->pkt_peer_ok = dp_pkt_peer_ok;
 	core->icmp = dp_icmp_reply;
 	core->peer_by_client = dp_peer_by_client;
 	core->alloc = dp_alloc;
@@ -174,9 +175,7 @@ struct fzgw_dataplane *fzgw_dataplane_stop(struct fzgw_dataplane *dp)
 
 		if (!p)
 			continue;
-		for (uint8_t k = 0; k < p->n_staged; k++)
-			fzgw_pool_put(p->staged[k]);
-		p->n_staged = 0;
+		dp_staged_drop(dp, p, "tx-peer-removed");
 		dp_pending_free(dp, p, "tx-peer-removed");
 	}
 	dp->wg = fzgw_wg_free(dp->wg); /* wipes every key */
@@ -188,6 +187,7 @@ struct fzgw_dataplane *fzgw_dataplane_stop(struct fzgw_dataplane *dp)
 	dp->pool = fzgw_pool_destroy(dp->pool);
 	core->sink[0] = core->sink[1] = NULL;
 	core->release = NULL;
+	core->pkt_peer_ok = NULL;
 	core->icmp = NULL;
 	core->peer_by_client = NULL;
 	core->alloc = NULL;

@@ -30,6 +30,13 @@ struct dp_tx {
 	union fzgw_sockaddr dst[DP_BATCH];
 };
 
+/* Packets staged during handshakes, all clients together: at most a 1/DP_STAGED_SHARE of
+ * the pool (the oldest dropped past it), so waiting clients never starve reads. */
+#define DP_STAGED_SHARE 4
+
+/* Bytes of a datagram read while the pool is empty: a handshake message fits, the rest is dropped. */
+#define DP_DRAIN_LEN 256
+
 /* Datagrams that wait for a client whose path is PENDING (the oldest dropped past it). */
 #define DP_PENDING_MAX 128
 
@@ -74,6 +81,8 @@ struct fzgw_dataplane {
 	bool said_goodbye; /* to every client, at shutdown: revocations after it send none */
 	struct fzgw_timer *removal_timer;
 	int cid[DP_CID_COUNT]; /* counter id + 1; 0 until first used */
+	struct fzgw_packet *staged_head, *staged_tail; /* every staged packet, oldest first */
+	uint32_t n_staged_all;
 };
 
 /* dp_control.c: the engine's callbacks, timers and the control events */
@@ -111,6 +120,20 @@ int dp_peer_remove(struct fzgw_core *core, const char *client_id, const char *wh
 struct fzgw_packet *dp_alloc(struct fzgw_core *core);
 int dp_public_key(struct fzgw_core *core, uint8_t out[32]);
 const struct fzgw_peer_info *dp_peer_by_client(struct fzgw_core *core, const char *id);
+
+/* dp_hold.c: staged packets and the client reference of a packet */
+/* Sets pkt->peer and stamps the client's generation beside the packet. */
+void dp_pkt_set_peer(struct fzgw_packet *pkt, struct fzgw_gw_peer *peer);
+/* The client of @pkt if it is still there (never reads a removed client's memory); NULL. */
+struct fzgw_gw_peer *dp_pkt_peer(struct fzgw_dataplane *dp, struct fzgw_packet *pkt);
+bool dp_pkt_peer_ok(struct fzgw_core *core, struct fzgw_packet *pkt);
+uint32_t dp_staged_cap(const struct fzgw_dataplane *dp);
+/* Stages @pkt for @peer until its session is ready (takes it); the oldest of all goes past the cap. */
+void dp_stage(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, struct fzgw_packet *pkt);
+/* Takes @peer's staged packets, oldest first. */
+uint8_t dp_staged_take(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer,
+		       struct fzgw_packet *out[FZGW_PEER_STAGED]);
+void dp_staged_drop(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, const char *why);
 
 /* dp_path.c: client paths (api->peer_set_path) */
 /* Sends an encrypted datagram (in @pkt's buffer, @buf/@len) the way @peer's path says:

@@ -37,11 +37,9 @@ void dp_wg_send(void *user, struct fzgw_wg_peer *peer, const struct fzgw_wg_endp
 
 static void flush_staged(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, bool send)
 {
-	uint8_t n = peer->n_staged;
 	struct fzgw_packet *staged[FZGW_PEER_STAGED];
+	uint8_t n = dp_staged_take(dp, peer, staged);
 
-	memcpy(staged, peer->staged, sizeof(staged[0]) * n);
-	peer->n_staged = 0;
 	dp->batching++;
 	for (uint8_t i = 0; i < n; i++) {
 		if (send)
@@ -171,9 +169,7 @@ static void remove_peer(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, co
 	fzgw_info("client %s: tunnel removed (%s)", peer->info.client_id, why);
 	peer->removing = true; /* a subscriber revoking it again must not free it twice */
 	fzgw_bus_publish(&dp->core->bus, dp->ctx, FZGW_EV_PEER_REMOVED, &gone, sizeof(gone));
-	for (uint8_t i = 0; i < peer->n_staged; i++)
-		dp_drop(dp, peer->staged[i], "tx-peer-removed");
-	peer->n_staged = 0;
+	dp_staged_drop(dp, peer, "tx-peer-removed");
 	dp_pending_free(dp, peer, "tx-peer-removed");
 	fzgw_wg_peer_remove(dp->wg, peer->wg);
 	fzgw_peers_remove(&dp->peers, peer);
@@ -255,9 +251,7 @@ void dp_on_authorized(void *state, const struct fzgw_event *ev)
 			fzgw_err("client %s: refused new public key: %s", a->client_id, strerror(-rc));
 			return;
 		}
-		for (uint8_t i = 0; i < peer->n_staged; i++)
-			dp_drop(dp, peer->staged[i], "tx-key-changed");
-		peer->n_staged = 0;
+		dp_staged_drop(dp, peer, "tx-key-changed");
 		fzgw_wg_peer_remove(dp->wg, peer->wg);
 		peer->wg = wp;
 		memcpy(peer->public_key, a->public_key, 32);
@@ -308,7 +302,7 @@ static bool send_goodbye(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer)
 	}
 	pkt->len = (uint32_t)n;
 	pkt->dir = FZGW_DIR_OUT;
-	pkt->peer = &peer->info;
+	dp_pkt_set_peer(pkt, peer);
 	dp_send_to_peer(dp, peer, pkt);
 	dp_count(dp, "goodbye-sent");
 	return true;

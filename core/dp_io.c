@@ -177,11 +177,7 @@ void dp_send_to_peer(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, struc
 		return;
 	}
 	if (rc == -ENOKEY) {
-		if (peer->n_staged < FZGW_PEER_STAGED) {
-			peer->staged[peer->n_staged++] = pkt;
-			return;
-		}
-		dp_drop(dp, pkt, "tx-staged-full");
+		dp_stage(dp, peer, pkt);
 		return;
 	}
 	dp_drop(dp, pkt, rc == -EDESTADDRREQ ? "tx-no-endpoint" : "tx-encrypt-failed");
@@ -208,8 +204,8 @@ void dp_sink_out(struct fzgw_core *core, struct fzgw_packet *pkt)
 	struct fzgw_dataplane *dp = core->dp;
 	struct fzgw_gw_peer *peer;
 
-	/* modules may have removed the client meanwhile (a STOLEN packet): look it up again */
-	if (!pkt->peer || !(peer = fzgw_peers_by_client(&dp->peers, pkt->peer->client_id))) {
+	/* modules may have removed the client meanwhile (a STOLEN packet): its generation says */
+	if (!(peer = dp_pkt_peer(dp, pkt))) {
 		dp_drop(dp, pkt, "tx-no-peer");
 		return;
 	}
@@ -223,7 +219,8 @@ int dp_icmp_reply(struct fzgw_core *core, const struct fzgw_packet *orig, int ki
 	struct fzgw_packet *pkt;
 	int n;
 
-	if (!orig->peer || !(peer = fzgw_peers_by_client(&dp->peers, orig->peer->client_id)))
+	/* a held packet whose client is gone gets no answer (and its memory is not read) */
+	if (!(peer = dp_pkt_peer(dp, (struct fzgw_packet *)orig)))
 		return -ENOENT;
 	if (!(pkt = fzgw_pool_get(dp->pool))) {
 		dp_count(dp, "icmp-no-buffer");
@@ -237,7 +234,7 @@ int dp_icmp_reply(struct fzgw_core *core, const struct fzgw_packet *orig, int ki
 	}
 	pkt->len = (uint32_t)n;
 	pkt->dir = FZGW_DIR_OUT;
-	pkt->peer = &peer->info;
+	dp_pkt_set_peer(pkt, peer);
 	dp_count(dp, "icmp-sent");
 	dp_send_to_peer(dp, peer, pkt);
 	return 0;
@@ -279,7 +276,7 @@ void dp_wg_in(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, const struct f
 		return;
 	}
 	pkt->dir = FZGW_DIR_IN;
-	pkt->peer = &peer->info;
+	dp_pkt_set_peer(pkt, peer);
 	fzgw_core_pipeline(dp->core, pkt, FZGW_PHASE_IN_PARSE, 0);
 }
 
@@ -320,6 +317,48 @@ static int grab_buffers(struct fzgw_dataplane *dp, struct fzgw_packet **pkts, ui
 	return n;
 }
 
+/*
+ * The pool is empty. The socket's event is level-triggered: returning without reading would
+ * call back at once, forever, a core at 100% and nothing read. So a batch is read into stack
+ * buffers: handshake messages need no pool buffer and go to the engine (a client can still
+ * connect), everything else is dropped and counted.
+ */
+static void drain_udp(struct fzgw_dataplane *dp, int fd)
+{
+	uint8_t scratch[DP_BATCH][DP_DRAIN_LEN];
+	uint8_t *bufs[DP_BATCH];
+	size_t lens[DP_BATCH];
+	union fzgw_sockaddr srcs[DP_BATCH];
+	uint64_t dropped = 0;
+	int got;
+
+	for (int i = 0; i < DP_BATCH; i++) {
+		bufs[i] = scratch[i];
+		lens[i] = sizeof(scratch[i]);
+	}
+	got = fzgw_udp_recv_batch(fd, bufs, lens, srcs, DP_BATCH);
+	dp->batching++;
+	for (int i = 0; i < got; i++) {
+		struct fzgw_wg_endpoint ep;
+		struct fzgw_wg_peer *wp;
+		size_t off, plen;
+
+		if (lens[i] > DP_DRAIN_LEN || fzgw_udp_classify(bufs[i], lens[i]) != FZGW_UDP_WIREGUARD ||
+		    bufs[i][0] < 1 || bufs[i][0] > 3) { /* initiation, response, cookie reply */
+			dropped++;
+			continue;
+		}
+		memset(&ep, 0, sizeof(ep));
+		ep.len = srcs[i].sa.sa_family == AF_INET6 ? sizeof(ep.in6) : sizeof(ep.in4);
+		memcpy(&ep.sa, &srcs[i], ep.len);
+		if (fzgw_wg_receive(dp->wg, &ep, bufs[i], lens[i], &wp, &off, &plen) == FZGW_WG_RX_DATA)
+			dropped++;
+	}
+	dp->batching--;
+	dp_flush_all(dp);
+	fzgw_counter_bump(&dp->core->counters, "rx-no-buffer", dropped ? dropped : 1);
+}
+
 void dp_on_udp(int fd, short what, void *arg)
 {
 	struct fzgw_dataplane *dp = arg;
@@ -331,8 +370,7 @@ void dp_on_udp(int fd, short what, void *arg)
 
 	(void)what;
 	if (!(n = grab_buffers(dp, pkts, bufs, lens))) {
-		dp_count(dp, "rx-no-buffer");
-		/* leave the datagrams in the socket: the loop comes back when buffers return */
+		drain_udp(dp, fd);
 		return;
 	}
 	got = fzgw_udp_recv_batch(fd, bufs, lens, srcs, (size_t)n);
@@ -367,7 +405,7 @@ static void from_tun(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, size_t 
 		return;
 	}
 	pkt->dir = FZGW_DIR_OUT;
-	pkt->peer = &peer->info;
+	dp_pkt_set_peer(pkt, peer);
 	fzgw_core_pipeline(dp->core, pkt, FZGW_PHASE_OUT_PARSE, 0);
 }
 
@@ -443,7 +481,15 @@ void dp_on_tun(int fd, short what, void *arg)
 		return;
 	}
 	if (!(n = grab_buffers(dp, pkts, bufs, lens))) {
-		dp_count(dp, "tx-no-buffer");
+		/* read and dropped, not left there: the level-triggered event would spin */
+		uint8_t scratch[DP_DRAIN_LEN];
+
+		for (n = 0; n < DP_BATCH; n++) {
+			bufs[n] = scratch;
+			lens[n] = sizeof(scratch);
+		}
+		got = fzgw_tun_read_batch(fd, bufs, lens, DP_BATCH);
+		fzgw_counter_bump(&dp->core->counters, "tx-no-buffer", got > 0 ? (uint64_t)got : 1);
 		return;
 	}
 	got = fzgw_tun_read_batch(fd, bufs, lens, (size_t)n);

@@ -74,6 +74,13 @@ struct fzgw_gw_peer *fzgw_peers_by_client(const struct fzgw_peers *p, const char
 	return NULL;
 }
 
+struct fzgw_gw_peer *fzgw_peers_by_gen(const struct fzgw_peers *p, uint32_t index, uint64_t gen)
+{
+	struct fzgw_gw_peer *e = index < p->cap ? p->by_index[index] : NULL;
+
+	return e && gen && e->gen == gen ? e : NULL;
+}
+
 struct fzgw_gw_peer *fzgw_peers_by_addr(const struct fzgw_peers *p, const struct fzgw_addr *a)
 {
 	if (a->family == 4) {
@@ -185,6 +192,7 @@ int fzgw_peers_add(struct fzgw_peers *p, const char *client_id, const struct fzg
 	if (!(peer = calloc(1, sizeof(*peer))))
 		return -ENOMEM;
 	peer->info.index = idx;
+	peer->gen = ++p->last_gen;
 	strcpy(peer->info.client_id, client_id);
 	if (v4)
 		peer->info.ipv4 = *v4;

@@ -20,6 +20,7 @@ struct dp_pending;
 struct fzgw_gw_peer {
 	struct fzgw_peer_info info; /* what modules see */
 	struct fzgw_wg_peer *wg;
+	uint64_t gen;               /* never reused: tells this client from a later one at its index */
 	uint8_t public_key[32];
 	uint8_t n_staged;
 	bool removing;              /* its removal is under way: events out, not yet freed */
@@ -34,6 +35,7 @@ struct fzgw_peers {
 	uint32_t n;
 	uint32_t cap;           /* slots in by_index */
 	struct fzgw_gw_peer **by_index;
+	uint64_t last_gen;      /* the generation given to the last client added */
 	uint32_t nbuckets;      /* power of two */
 	struct fzgw_gw_peer **by_id, **by_v4, **by_v6;
 };
@@ -48,6 +50,8 @@ int fzgw_peers_set_addrs(struct fzgw_peers *p, struct fzgw_gw_peer *peer, const 
 /* Unlinks and frees @peer (the caller has freed its staged and pending packets and wg peer). */
 void fzgw_peers_remove(struct fzgw_peers *p, struct fzgw_gw_peer *peer);
 struct fzgw_gw_peer *fzgw_peers_by_client(const struct fzgw_peers *p, const char *client_id);
+/* The client at @index if it is still generation @gen (never follows a freed peer), else NULL. */
+struct fzgw_gw_peer *fzgw_peers_by_gen(const struct fzgw_peers *p, uint32_t index, uint64_t gen);
 /* By tunnel address: IPv4 (4 bytes) or IPv6 (16 bytes) per family. */
 struct fzgw_gw_peer *fzgw_peers_by_addr(const struct fzgw_peers *p, const struct fzgw_addr *a);
 

@@ -35,6 +35,7 @@
  */
 struct fzgw_pool_buf {
 	struct fzgw_packet pkt;
+	struct fzgw_pool_meta meta;
 	struct fzgw_pool *pool;
 	uint8_t *mem; /* start of this buffer in the slab */
 	bool in_use;
@@ -115,6 +116,7 @@ struct fzgw_packet *fzgw_pool_get(struct fzgw_pool *pool)
 	pool_unpoison(b->mem, pool->size);
 
 	memset(&b->pkt, 0, sizeof(b->pkt));
+	memset(&b->meta, 0, sizeof(b->meta));
 	b->pkt.data = b->mem + FZGW_POOL_HEADROOM;
 	b->pkt.cap = pool->size - FZGW_POOL_HEADROOM - FZGW_POOL_TAILROOM;
 	b->pkt.core_priv = b;
@@ -154,6 +156,13 @@ int fzgw_pool_put(struct fzgw_packet *pkt)
 	pool_poison(b->mem, pool->size);
 	pool->free_stack[pool->n_free++] = (uint32_t)(b - pool->bufs);
 	return 0;
+}
+
+struct fzgw_pool_meta *fzgw_pool_meta(struct fzgw_packet *pkt)
+{
+	struct fzgw_pool_buf *b = buf_of(pkt);
+
+	return b && b->in_use ? &b->meta : NULL;
 }
 
 uint32_t fzgw_pool_in_use(const struct fzgw_pool *pool)

@@ -56,6 +56,24 @@ struct fzgw_packet *fzgw_pool_get(struct fzgw_pool *pool);
  */
 int fzgw_pool_put(struct fzgw_packet *pkt);
 
+/*
+ * The core's bookkeeping for one buffer, kept beside the packet where modules cannot
+ * see or change it; zeroed by fzgw_pool_get().
+ */
+struct fzgw_pool_meta {
+	uint64_t peer_gen;      /* generation of the client pkt->peer was set to; 0: none */
+	uint32_t peer_index;    /* that client's index */
+	const void *peer_ptr;   /* pkt->peer as the core set it (compared, never followed) */
+	uint32_t chain_gen;     /* generation of the hook chains when the packet was STOLEN */
+	const void *hook_ctx;   /* the module whose hook stole it (compared, never followed) */
+	int hook_index;         /* that hook's index in its module */
+	struct fzgw_packet *prev, *next; /* in the data plane's list of staged packets */
+	void *owner;            /* the client it is staged for */
+};
+
+/* @pkt's bookkeeping, or NULL when @pkt did not come from a pool. */
+struct fzgw_pool_meta *fzgw_pool_meta(struct fzgw_packet *pkt);
+
 /* Buffers handed out and not yet put back. */
 uint32_t fzgw_pool_in_use(const struct fzgw_pool *pool);
 

@@ -91,6 +91,8 @@ struct dph_gw *dph_gw_new(void)
 	g->core.sink[FZGW_DIR_IN] = sink_in;
 	g->core.sink[FZGW_DIR_OUT] = dp_sink_out;
 	g->core.release = dp_release;
+	g->core.pkt_peer_ok = dp_pkt_peer_ok;
+	g->core.icmp = dp_icmp_reply;
 	g->core.peer_by_client = dp_peer_by_client;
 	g->core.peer_remove = dp_peer_remove;
 	g->core.udp_send = dp_udp_send;
