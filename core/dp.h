@@ -34,6 +34,11 @@ struct dp_tx {
  * the pool (the oldest dropped past it), so waiting clients never starve reads. */
 #define DP_STAGED_SHARE 4
 
+/* Replies to sources that proved nothing (cookie replies) are sent only while the socket's
+ * send queue holds at most 1/DP_UNPROVEN_SHARE of its buffer: replies stuck waiting for a
+ * neighbour that never answers cannot take the room established tunnels send from. */
+#define DP_UNPROVEN_SHARE 4
+
 /* Bytes of a datagram read while the pool is empty: a handshake message fits, the rest is dropped. */
 #define DP_DRAIN_LEN 256
 
@@ -83,6 +88,7 @@ struct fzgw_dataplane {
 	int cid[DP_CID_COUNT]; /* counter id + 1; 0 until first used */
 	struct fzgw_packet *staged_head, *staged_tail; /* every staged packet, oldest first */
 	uint32_t n_staged_all;
+	int sndbuf4, sndbuf6; /* SO_SNDBUF of the sockets, read once (0: not yet, -1: unknown) */
 };
 
 /* dp_control.c: the engine's callbacks, timers and the control events */
@@ -159,6 +165,8 @@ void dp_udp_demux(struct fzgw_dataplane *dp, int fd, struct fzgw_packet *pkt,
 /* Sends now from the socket of @dst's family, as ChannelData when dst->channel. 0 or -errno. */
 int dp_send_raw(struct fzgw_dataplane *dp, const struct fzgw_wg_endpoint *dst, const uint8_t *data,
 		size_t len);
+/* May a reply to an unproven source go to @dst now (the socket's queue is short enough)? */
+bool dp_unproven_room(struct fzgw_dataplane *dp, const struct fzgw_wg_endpoint *dst);
 int dp_udp_send(struct fzgw_core *core, const struct fzgw_endpoint *to, const uint8_t *data, size_t len);
 int dp_udp_local(struct fzgw_core *core, int family, struct fzgw_endpoint *out);
 void dp_udp_input(struct fzgw_core *core, const struct fzgw_path *via, const uint8_t *data, size_t len);

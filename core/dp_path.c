@@ -180,6 +180,11 @@ void dp_path_send(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer,
 	}
 	if (peer && peer->path != FZGW_PATH_ANY)
 		dst = &peer->path_ep;
+	/* no client: a cookie reply to an address that proved nothing yet */
+	if (!peer && !dp_unproven_room(dp, dst)) {
+		dp_count(dp, "tx-unproven-held-back");
+		return;
+	}
 	if (dp_send_raw(dp, dst, buf, len) < 0)
 		dp_count(dp, "tx-handshake-failed");
 }

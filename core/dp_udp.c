@@ -4,10 +4,41 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "dp.h"
 #include "udp_class.h"
+
+/* ------------------------------------------------------------ unproven sources */
+
+/*
+ * A datagram waiting for a neighbour (ARP, NDP) is charged to its socket's send buffer
+ * until resolution fails, seconds later. A flood of initiations from spoofed addresses on
+ * the gateway's own link would fill the buffer with cookie replies, and every send would
+ * fail, tunnels included. SIOCOUTQ is the bytes charged now.
+ */
+bool dp_unproven_room(struct fzgw_dataplane *dp, const struct fzgw_wg_endpoint *dst)
+{
+	bool v6 = dst->sa.sa_family == AF_INET6;
+	int fd = v6 ? dp->udp.fd6 : dp->udp.fd4;
+	int *sndbuf = v6 ? &dp->sndbuf6 : &dp->sndbuf4;
+	int queued = 0;
+
+	if (fd < 0)
+		return true; /* the send fails and is counted anyway */
+	if (!*sndbuf) {
+		socklen_t len = sizeof(*sndbuf);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, sndbuf, &len) < 0 || *sndbuf <= 0)
+			*sndbuf = -1;
+	}
+	if (*sndbuf < 0 || ioctl(fd, SIOCOUTQ, &queued) < 0)
+		return true;
+	return queued <= *sndbuf / DP_UNPROVEN_SHARE;
+}
 
 /* ------------------------------------------------------------ endpoints */
 
