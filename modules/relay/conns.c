@@ -228,7 +228,7 @@ void rl_remote_candidates(struct relay_mod *m, const struct fzgw_ev_ice *ev)
 	struct rl_conn *c;
 	uint64_t now = m->api->now_ms(m->ctx);
 
-	if (!memchr(ev->client_id, 0, sizeof(ev->client_id)) ||
+	if (!ev->candidates || !memchr(ev->client_id, 0, sizeof(ev->client_id)) ||
 	    !(c = rl_conn_by_id(m, ev->client_id))) {
 		m->api->log_limited(m->ctx, FZGW_LOG_DEBUG,
 				    "candidates for a client without a connection ignored");
@@ -280,7 +280,7 @@ static void follow_relay(struct relay_mod *m, struct rl_conn *c, void *arg)
 
 	if (c->slot != rc->slot)
 		return;
-	if (rc->gone) {
+	if (rc->gone || c->slot < 0) {
 		struct rl_relay *r = rl_relay_sample(m);
 
 		c->slot = r ? r->slot : -1;
@@ -291,6 +291,15 @@ static void follow_relay(struct relay_mod *m, struct rl_conn *c, void *arg)
 		rl_cands_sync(m, c);
 	}
 	rl_agent_flush(m, c);
+}
+
+/* Connections left without a relay (every relay went, or a set was replaced) take one. */
+void rl_conns_adopt(struct relay_mod *m)
+{
+	struct relay_change rc = { -1, true };
+
+	if (rl_relays_any_live(m))
+		rl_conns_each(m, follow_relay, &rc);
 }
 
 void rl_conns_relay_changed(struct relay_mod *m, int slot, bool gone)

@@ -150,6 +150,7 @@ void rl_conns_each(struct relay_mod *m, void (*fn)(struct relay_mod *, struct rl
 /* A relay's allocation changed (allocated, srflx, lost, gone): its connections follow. */
 void rl_conns_relay_changed(struct relay_mod *m, int slot, bool gone);
 void rl_conns_channel_bound(struct relay_mod *m, int slot);
+void rl_conns_adopt(struct relay_mod *m);
 
 /* cands.c */
 /* Brings the connection's local candidates in line with its relay's state, signalling what

@@ -394,6 +394,7 @@ void rl_relays_changed(struct relay_mod *m, const struct fzgw_ev_relays *ev)
 		free(es);
 	}
 	check_no_relays(m);
+	rl_conns_adopt(m);
 	rl_schedule(m);
 }
 

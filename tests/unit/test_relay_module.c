@@ -315,6 +315,8 @@ static void one_relay(void)
 	assert_true(W->m->relays[0].allocated);
 }
 
+static bool iceless;
+
 static int do_accept(void)
 {
 	const struct relay_service *svc = fzgw_core_api.service_lookup(&W->portal, RELAY_SERVICE_NAME);
@@ -330,6 +332,7 @@ static int do_accept(void)
 	snprintf(a.gateway_ice_pwd, sizeof(a.gateway_ice_pwd), GW_PWD);
 	snprintf(a.client_ice_ufrag, sizeof(a.client_ice_ufrag), CL_UFRAG);
 	snprintf(a.client_ice_pwd, sizeof(a.client_ice_pwd), CL_PWD);
+	a.use_iceless = iceless;
 	rc = svc->accept(svc->self, &a);
 	modtest_run(W->t); /* the 0 ms timer: the first path */
 	return rc;
@@ -674,6 +677,48 @@ static void test_nomination_relayed(void **state)
 	assert_int_equal(counter("paths-relayed"), 0);
 }
 
+/* relays_presence replaces the connection's relay: its candidates follow the new one */
+static void test_relay_replaced(void **state)
+{
+	struct fzgw_relay r2 = relay_entry("relay-2", "127.0.0.1:3478");
+
+	(void)state;
+	one_relay();
+	assert_int_equal(do_accept(), 0);
+	assert_int_equal(rl_conn_by_id(W->m, CLIENT)->slot, 0);
+	W->n_cands = 0;
+	relays(&r2, 1, NULL, 0, true);
+	assert_false(W->m->relays[0].used);
+	assert_int_equal(rl_conn_by_id(W->m, CLIENT)->slot, 1);
+	assert_true(signalled("typ relay", true));
+	assert_false(signalled("typ relay", false));
+	turn_serve();
+	assert_true(W->m->relays[1].allocated);
+	assert_true(signalled(" 198.51.100.9 50000 typ relay", false));
+	assert_true(signalled(" 127.0.0.1 52625 typ host", false));
+	assert_int_equal(W->n_no_relays, 0);
+}
+
+/* use_iceless: no agent, the path is WireGuard's own (ANY), candidates and channels as ever */
+static void test_iceless(void **state)
+{
+	(void)state;
+	one_relay();
+	iceless = true;
+	assert_int_equal(do_accept(), 0);
+	iceless = false;
+	assert_null(rl_conn_by_id(W->m, CLIENT)->agent);
+	assert_int_equal(W->n_paths, 1);
+	assert_int_equal(W->paths[0].kind, FZGW_PATH_ANY);
+	assert_true(signalled("typ relay", false));
+	remote("candidate:2 1 udp 16777215 203.0.113.50 60000 typ relay raddr 0.0.0.0 rport 0", false);
+	turn_serve();
+	assert_int_equal(counter("channels-bound"), 1);
+	/* an ICE authorization for the same client replaces the connection */
+	assert_int_equal(do_accept(), 0);
+	assert_non_null(rl_conn_by_id(W->m, CLIENT)->agent);
+}
+
 static void test_settings(void **state)
 {
 	struct modtest *t = modtest_new("relay", &fzgw_module);
@@ -698,6 +743,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_channeldata_wireguard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nomination_direct, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nomination_relayed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iceless, setup, teardown),
 		cmocka_unit_test(test_settings),
 	};
 
