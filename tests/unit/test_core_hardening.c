@@ -80,7 +80,7 @@ static void test_staged_global_cap(void **st)
 	struct sockaddr_in sink_addr;
 	int sink = dph_socket(&sink_addr);
 	uint32_t cap = dp_staged_cap(g->dp);
-	char id[8];
+	char id[16];
 
 	(void)st;
 	assert_int_equal(cap, fzgw_pool_count(g->dp->pool) / 4);
@@ -123,7 +123,7 @@ static void test_empty_pool_drains(void **st)
 	struct dph_gw *g = dph_gw_new();
 	struct dph_client c, c2;
 	uint32_t total = fzgw_pool_count(g->dp->pool), n = 0;
-	struct fzgw_packet **all = calloc(total, sizeof(*all));
+	struct fzgw_packet **all = calloc(total + 1, sizeof(*all));
 
 	(void)st;
 	handshake(g, &c, "c1", 2);
