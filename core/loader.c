@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "modfile.h"
 #include "settings.h"
 
 #define ELF_MAX_SIZE (64u << 20)
@@ -54,22 +55,31 @@ static int check_head(const struct abi_head *h, char *err, size_t errlen)
 	return 0;
 }
 
-/* Walks the section headers for .dynsym, finds fzgw_module and reads its first 16
- * bytes from the file. Integers need no relocation, so this is what dlopen would see. */
 int fzgw_loader_precheck(const char *path, char *err, size_t errlen)
 {
-	Elf64_Ehdr eh;
-	Elf64_Shdr *sh = NULL;
-	struct stat st;
-	struct abi_head head;
-	int fd, rc = -ENOEXEC;
-	bool found = false;
+	int fd, rc;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot open: %s", strerror(errno));
 		return rc;
 	}
+	rc = fzgw_loader_precheck_fd(fd, err, errlen);
+	close(fd);
+	return rc;
+}
+
+/* Walks the section headers for .dynsym, finds fzgw_module and reads its first 16
+ * bytes from the file. Integers need no relocation, so this is what dlopen would see. */
+int fzgw_loader_precheck_fd(int fd, char *err, size_t errlen)
+{
+	Elf64_Ehdr eh;
+	Elf64_Shdr *sh = NULL;
+	struct stat st;
+	struct abi_head head;
+	int rc = -ENOEXEC;
+	bool found = false;
+
 	if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(eh) || (uint64_t)st.st_size > ELF_MAX_SIZE)
 		goto bad_elf;
 	if (read_at(fd, &eh, sizeof(eh), 0, (uint64_t)st.st_size) != 0 ||
@@ -131,35 +141,7 @@ bad_elf:
 	rc = -ENOEXEC;
 out:
 	free(sh);
-	close(fd);
 	return rc;
-}
-
-static int check_file(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s: %s", path, e == ENOENT ? "no such module file" : strerror(e));
-		return -e;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		return -EINVAL;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen, "%s: refusing a group- or world-writable module file (mode %03o)",
-			 path, (unsigned)(st.st_mode & 0777));
-		return -EPERM;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: owned by uid %u, neither root nor the gateway's user", path,
-			 (unsigned)st.st_uid);
-		return -EPERM;
-	}
-	return 0;
 }
 
 static int check_desc(const struct fzgw_module *d, const char *want_name, char *err, size_t errlen)
@@ -241,26 +223,34 @@ static int entry_err(const struct fzgw_mod_entry *me, char *err, size_t errlen, 
 int fzgw_loader_open(struct fzgw_core *core, const struct fzgw_mod_entry *me, struct fzgw_ctx **out,
 		     char *err, size_t errlen)
 {
-	char why[PATH_MAX + 256];
+	char why[2 * PATH_MAX + 256], real[PATH_MAX], dlname[64];
 	struct fzgw_ctx *ctx;
 	const struct fzgw_module *d;
 	void *dl;
-	int rc;
+	int rc, fd;
 
 	*out = NULL;
-	if ((rc = check_file(me->path, why, sizeof(why))) < 0) {
+	/* one descriptor, checked with its directories, is what is read and what is loaded */
+	if ((rc = fzgw_modfile_open(me->path, real, sizeof(real), &fd, why, sizeof(why))) < 0) {
 		entry_err(me, err, errlen, why);
 		return rc;
 	}
-	if ((rc = fzgw_loader_precheck(me->path, why, sizeof(why))) < 0) {
-		char tmp[2 * PATH_MAX + 600];
+	if ((rc = fzgw_loader_precheck_fd(fd, why, sizeof(why))) < 0) {
+		char tmp[3 * PATH_MAX + 600];
 
-		snprintf(tmp, sizeof(tmp), "%s: %s", me->path, why);
+		close(fd);
+		snprintf(tmp, sizeof(tmp), "%s: %s", real, why);
 		entry_err(me, err, errlen, tmp);
 		return rc;
 	}
-	if (!(dl = dlopen(me->path, RTLD_NOW | RTLD_LOCAL))) {
-		snprintf(why, sizeof(why), "dlopen failed: %s", dlerror());
+	if ((rc = fzgw_modfile_dlname(fd, dlname, sizeof(dlname))) < 0) {
+		close(fd);
+		snprintf(why, sizeof(why), "%s: %s", real, strerror(-rc));
+		entry_err(me, err, errlen, why);
+		return rc;
+	}
+	if (!(dl = dlopen(dlname, RTLD_NOW | RTLD_LOCAL))) {
+		snprintf(why, sizeof(why), "%s: dlopen failed: %s", real, dlerror());
 		entry_err(me, err, errlen, why);
 		return -ENOEXEC;
 	}
@@ -279,7 +269,7 @@ int fzgw_loader_open(struct fzgw_core *core, const struct fzgw_mod_entry *me, st
 		return -ENOMEM;
 	ctx->core = core;
 	strcpy(ctx->name, me->name);
-	strcpy(ctx->path, me->path);
+	strcpy(ctx->path, me->path); /* as configured: a reload compares it */
 	ctx->desc = d;
 	ctx->dl = dl;
 	ctx->check_only = core->check_only;

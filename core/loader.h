@@ -11,6 +11,8 @@
 /* Reads the ABI fields of the descriptor straight from the ELF file, before dlopen runs
  * any constructor. 0 or -errno with the reason in @err. */
 int fzgw_loader_precheck(const char *path, char *err, size_t errlen);
+/* The same of the file open at @fd (read with pread, the offset untouched). */
+int fzgw_loader_precheck_fd(int fd, char *err, size_t errlen);
 
 /* Loads the module of @me (checks, dlopen, descriptor validation) into a new ctx, not yet
  * initialised. Errors name the config entry's FILE:LINE. */

@@ -127,6 +127,133 @@ static void test_writable_module_refused(void **st)
 	fzgw_daemon_stop(&d);
 }
 
+/* A copy of the test module @name at @dir/@name.so (@dir created with @mode). */
+static void module_copy(const char *dir, mode_t mode, const char *name, char *dst, size_t len)
+{
+	char cmd[1200];
+
+	mkdir(dir, 0700);
+	assert_int_equal(chmod(dir, mode), 0);
+	snprintf(dst, len, "%s/%s.so", dir, name);
+	snprintf(cmd, sizeof(cmd), "cp '%s/%s.so' '%s' && chmod 0644 '%s'", TM_DIR, name, dst, dst);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * Hardening 5: the file loaded is the file checked, and so are the directories above it.
+ * A module below a group- or world-writable directory is refused (a root-owned sticky one,
+ * /tmp, is fine), also when reached through a symbolic link from a good directory.
+ */
+static void test_module_directories_checked(void **st)
+{
+	char dir[300], sub[400], path[512], link[512], mods[1200], err[1024];
+
+	(void)st;
+	snprintf(dir, sizeof(dir), "%s/ww", tmp_dir());
+	module_copy(dir, 0777, "tm_a", path, sizeof(path));
+	snprintf(mods, sizeof(mods), "{ name = \"tm_a\"; path = \"%s\"; }", path);
+	expect_refused(mods, 3, "group- or world-writable directory");
+	/* through a link from a good directory: the real chain is checked */
+	snprintf(link, sizeof(link), "%s/link-tm_a.so", tmp_dir());
+	unlink(link);
+	assert_int_equal(symlink(path, link), 0);
+	snprintf(mods, sizeof(mods), "{ name = \"tm_a\"; path = \"%s\"; }", link);
+	expect_refused(mods, 3, "group- or world-writable directory");
+	assert_int_equal(chmod(dir, 0775), 0);
+	expect_refused(mods, 3, "group- or world-writable directory (mode 775)");
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(start(mods, err, sizeof(err)), 0);
+	fzgw_daemon_stop(&d);
+	if (geteuid() != 0) {
+		print_message("not root: the sticky-directory case is skipped\n");
+		return;
+	}
+	/* a root-owned sticky directory with a private one below it */
+	snprintf(dir, sizeof(dir), "%s/sticky", tmp_dir());
+	mkdir(dir, 0700);
+	assert_int_equal(chmod(dir, 01777), 0);
+	snprintf(sub, sizeof(sub), "%s/mine", dir);
+	module_copy(sub, 0755, "tm_b", path, sizeof(path));
+	snprintf(mods, sizeof(mods), "{ name = \"tm_b\"; path = \"%s\"; }", path);
+	assert_int_equal(start(mods, err, sizeof(err)), 0);
+	fzgw_daemon_stop(&d);
+	/* the module right in it: anyone could have put it there, the owner rule decides */
+	assert_int_equal(chmod(dir, 0777), 0);
+	expect_refused(mods, 3, "group- or world-writable directory (mode 777)");
+}
+
+/*
+ * Hardening 5: a relative path is resolved once, against the working directory, and that
+ * file is loaded (before, the check looked in the working directory and dlopen() searched
+ * the library path for a bare name).
+ */
+static void test_module_relative_path(void **st)
+{
+	char dir[300], path[512], cwd[512], err[1024];
+
+	(void)st;
+	snprintf(dir, sizeof(dir), "%s/rel", tmp_dir());
+	module_copy(dir, 0755, "tm_c", path, sizeof(path));
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(start("{ name = \"tm_c\"; path = \"tm_c.so\"; }", err, sizeof(err)), 0);
+	fzgw_daemon_stop(&d);
+	assert_int_equal(start("{ name = \"tm_c\"; path = \"./tm_c.so\"; }", err, sizeof(err)), 0);
+	fzgw_daemon_stop(&d);
+	assert_int_equal(chdir(cwd), 0);
+}
+
+/*
+ * Hardening 5: a gateway running as an unprivileged service user refuses module files (and
+ * directories) that user owns: whoever runs as it could otherwise plant code for the next
+ * start. Only a user that owns the gateway's executable too (a developer's build) is trusted.
+ */
+static void test_module_owned_by_service_user(void **st)
+{
+	const uid_t svc = 65534;
+	char dir[300], path[512], conf[600], text[1200], err[1024];
+	struct fzgw_overrides ov = { .module_path = TM_DIR };
+	int rc;
+	FILE *f;
+
+	(void)st;
+	if (geteuid() != 0) {
+		print_message("not root: skipped\n");
+		return;
+	}
+	assert_int_equal(chmod(tmp_dir(), 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/svc", tmp_dir());
+	module_copy(dir, 0755, "tm_a", path, sizeof(path));
+	assert_int_equal(chown(path, svc, svc), 0);
+	snprintf(conf, sizeof(conf), "%s/gw.conf", dir);
+	snprintf(text, sizeof(text),
+		 "gateway = { log = { level = \"error\"; }; };\nmodules = (\n"
+		 "{ name = \"tm_a\"; path = \"%s\"; }\n);\n", path);
+	assert_non_null(f = fopen(conf, "w"));
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(conf, 0644), 0);
+	assert_int_equal(seteuid(svc), 0);
+	rc = fzgw_daemon_start(&d, conf, &ov, true, err, sizeof(err));
+	assert_int_equal(seteuid(0), 0);
+	if (rc == 0)
+		fzgw_daemon_stop(&d);
+	assert_int_equal(chmod(tmp_dir(), 0700), 0);
+	assert_true(rc < 0);
+	if (!strstr(err, "owned by uid 65534"))
+		fail_msg("got \"%s\"", err);
+	/* root's file in root's directory: the service user loads it */
+	assert_int_equal(chown(path, 0, 0), 0);
+	assert_int_equal(chmod(tmp_dir(), 0755), 0);
+	assert_int_equal(seteuid(svc), 0);
+	rc = fzgw_daemon_start(&d, conf, &ov, true, err, sizeof(err));
+	assert_int_equal(seteuid(0), 0);
+	assert_int_equal(chmod(tmp_dir(), 0700), 0);
+	if (rc != 0)
+		fail_msg("root's module refused: %s", err);
+	fzgw_daemon_stop(&d);
+}
+
 static void test_failing_init_leaves_nothing(void **st)
 {
 	char err[1024];
@@ -445,6 +572,9 @@ int main(void)
 		cmocka_unit_test(test_abi_attacks),
 		cmocka_unit_test(test_constructor_never_runs_when_refused),
 		cmocka_unit_test(test_writable_module_refused),
+		cmocka_unit_test(test_module_directories_checked),
+		cmocka_unit_test(test_module_relative_path),
+		cmocka_unit_test(test_module_owned_by_service_user),
 		cmocka_unit_test(test_failing_init_leaves_nothing),
 		cmocka_unit_test(test_chain_order_and_default_deny),
 		cmocka_unit_test(test_drop_reason_counted),
