@@ -86,6 +86,7 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 	struct fzgw_dataplane *dp;
 	uint8_t key[32], pub[32];
 	char pub64[64];
+	uint32_t bufsize;
 	int rc;
 
 	if (sodium_init() < 0) {
@@ -101,11 +102,20 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 	dp->udp.fd4 = dp->udp.fd6 = -1;
 	ops.user = dp;
 	core->dp = dp;
+	/* buffers sized from the MTU: a full-size packet fits whole, both ways */
+	if (!(bufsize = fzgw_pool_size_for_mtu(dp->mtu))) {
+		snprintf(err, errlen, "tun.mtu %u: too large for a packet buffer", dp->mtu);
+		rc = -EINVAL;
+		goto err;
+	}
 	if ((rc = fzgw_peers_init(&dp->peers, 16384)) < 0 ||
-	    (rc = fzgw_pool_create(&dp->pool, FZGW_POOL_DEFAULT_COUNT, FZGW_POOL_DEFAULT_SIZE)) < 0) {
+	    (rc = fzgw_pool_create(&dp->pool, FZGW_POOL_DEFAULT_COUNT, bufsize)) < 0) {
 		snprintf(err, errlen, "out of memory for peers and buffers");
 		goto err;
 	}
+	if (bufsize != FZGW_POOL_DEFAULT_SIZE)
+		fzgw_info("packet buffers: %u x %u bytes for MTU %u", FZGW_POOL_DEFAULT_COUNT, bufsize,
+			  dp->mtu);
 	if ((rc = load_key(cfg->private_key_file, key, err, errlen)) < 0)
 		goto err;
 	rc = fzgw_wg_new(&dp->wg, key, &ops);

@@ -50,6 +50,19 @@ struct fzgw_pool {
 	uint8_t *slab; /* count * size bytes, 64-byte aligned */
 };
 
+/* ChannelData header (4), WireGuard data header (16), padding (15), tag (16), rounded up. */
+#define POOL_WIRE_OVERHEAD 64u
+
+uint32_t fzgw_pool_size_for_mtu(uint32_t mtu)
+{
+	uint64_t need = (uint64_t)FZGW_POOL_HEADROOM + FZGW_POOL_TAILROOM + POOL_WIRE_OVERHEAD + mtu;
+
+	need = (need + POOL_ALIGN - 1) / POOL_ALIGN * POOL_ALIGN;
+	if (need > POOL_MAX_SIZE)
+		return 0;
+	return need < FZGW_POOL_DEFAULT_SIZE ? FZGW_POOL_DEFAULT_SIZE : (uint32_t)need;
+}
+
 int fzgw_pool_create(struct fzgw_pool **out, uint32_t count, uint32_t size)
 {
 	struct fzgw_pool *pool;

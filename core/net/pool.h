@@ -22,6 +22,14 @@
 #define FZGW_POOL_DEFAULT_SIZE 2048u /* whole buffer, headroom and tailroom included */
 
 /*
+ * The buffer size for a TUN MTU of @mtu: a datagram of a full-size packet (ChannelData and
+ * WireGuard headers, padding, tag) fits after the headroom, and so does the packet with its
+ * padding and tag; never below FZGW_POOL_DEFAULT_SIZE. 0 when @mtu is beyond what a pool
+ * buffer can be.
+ */
+uint32_t fzgw_pool_size_for_mtu(uint32_t mtu);
+
+/*
  * A pool belongs to one thread (one per worker later): nothing here locks. Every
  * buffer embeds a struct fzgw_packet whose core_priv points back at the buffer, so a
  * packet handed to a module and freed through the core returns to its own pool.

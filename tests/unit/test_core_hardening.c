@@ -262,6 +262,51 @@ static void test_held_peer_alive(void **st)
 	dph_gw_free(g);
 }
 
+/* ------------------------------------------------------------ finding 13: MTU */
+
+/* tun.mtu = 9000: the pool's buffers fit a full-size packet and its datagram, so a client's
+ * 9000-byte packet reaches the site, and the site's can be built for the client. */
+static void test_jumbo_mtu(void **st)
+{
+	struct dph_gw *g = dph_gw_new();
+	struct dph_client c;
+	uint32_t mtu = 9000, size = fzgw_pool_size_for_mtu(mtu);
+	uint8_t *buf = calloc(1, 16384);
+	uint8_t l4[9000 - 20]; /* UDP header and payload */
+	struct fzgw_addr src = pkt_addr4(100, 64, 0, 2), dst = pkt_addr4(10, 0, 0, 1);
+	const struct fzgw_wg_endpoint *ep;
+	struct fzgw_packet *pkt;
+	size_t n, out;
+
+	(void)st;
+	assert_non_null(buf);
+	assert_int_equal(fzgw_pool_size_for_mtu(1280), FZGW_POOL_DEFAULT_SIZE);
+	g->dp->pool = fzgw_pool_destroy(g->dp->pool);
+	assert_int_equal(fzgw_pool_create(&g->dp->pool, 512, size), 0);
+	g->dp->mtu = mtu;
+	handshake(g, &c, "c1", 2);
+	/* a 9000-byte UDP packet from the client, padded and encrypted as its engine does */
+	memset(l4, 0xab, sizeof(l4));
+	l4[0] = 0x30, l4[1] = 0x39, l4[2] = 0x00, l4[3] = 0x35;
+	l4[4] = (uint8_t)(sizeof(l4) >> 8), l4[5] = (uint8_t)sizeof(l4), l4[6] = l4[7] = 0;
+	n = pkt_build(buf + FZGW_WG_HEADROOM, 4, 17, &src, &dst, l4, sizeof(l4));
+	assert_int_equal(n, mtu);
+	assert_int_equal(fzgw_wg_encrypt(c.wg, c.gw, buf, n, 16384, mtu, &out, &ep), 0);
+	assert_true(sendto(c.fd, buf, out, 0, (struct sockaddr *)&g->addr, sizeof(g->addr)) == (ssize_t)out);
+	dph_gw_poll(g);
+	assert_int_equal(counter(g, "rx-udp-truncated"), 0);
+	assert_int_equal(g->n_in, 1);
+	/* towards the client: a buffer holds the packet, its padding and tag after the headroom */
+	pkt = fzgw_pool_get(g->dp->pool);
+	assert_true(pkt->cap >= mtu);
+	assert_true(fzgw_pool_tailroom(pkt) - (pkt->cap - mtu) >= FZGW_POOL_TAILROOM);
+	fzgw_pool_put(pkt);
+	free(buf);
+	assert_int_equal(fzgw_pool_in_use(g->dp->pool), 0);
+	dph_client_free(&c);
+	dph_gw_free(g);
+}
+
 /* ------------------------------------------------------------ finding 12: chain rebuilt */
 
 static int ran_a, ran_b, ran_x;
@@ -349,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_held_peer_removed),
 		cmocka_unit_test(test_held_peer_alive),
 		cmocka_unit_test(test_held_across_reload),
+		cmocka_unit_test(test_jumbo_mtu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
