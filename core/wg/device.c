@@ -64,7 +64,8 @@ int fzgw_wg_new(struct fzgw_wg **out, const uint8_t private_key[32],
 	}
 
 	if (fzgw_wg_htable_init(&wg->peers, 64) ||
-	    fzgw_wg_htable_init(&wg->indices, 256))
+	    fzgw_wg_htable_init(&wg->indices, 256) ||
+	    fzgw_wg_tsmemo_init(&wg->removed_ts, FZGW_WG_TSMEMO_MAX))
 		goto err;
 	fzgw_wg_random(wg, wg->peer_hash_key, sizeof(wg->peer_hash_key));
 	fzgw_wg_random(wg, rl_key, sizeof(rl_key));
@@ -98,6 +99,7 @@ struct fzgw_wg *fzgw_wg_free(struct fzgw_wg *wg)
 	}
 	fzgw_wg_htable_destroy(&wg->peers);
 	fzgw_wg_htable_destroy(&wg->indices);
+	fzgw_wg_tsmemo_destroy(&wg->removed_ts); /* after the peers: their removal fills it */
 	fzgw_wg_ratelimiter_destroy(&wg->rl);
 	fzgw_wg_secmem_destroy(&wg->peer_secrets);
 	fzgw_wg_secmem_destroy(&wg->keypairs);

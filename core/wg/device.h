@@ -13,6 +13,7 @@
 #include "replay.h"
 #include "secmem.h"
 #include "timers.h"
+#include "tsmemo.h"
 #include "wg.h"
 
 #define FZGW_WG_NSEC 1000000000ull
@@ -133,6 +134,7 @@ struct fzgw_wg {
 
 	struct fzgw_wg_htable peers;
 	unsigned char peer_hash_key[16];
+	struct fzgw_wg_tsmemo removed_ts; /* latest TAI64N of removed peers, by key */
 	struct fzgw_wg_htable indices;
 	struct fzgw_wg_ratelimiter rl;
 	struct fzgw_wg_secmem peer_secrets;

@@ -79,6 +79,8 @@ int fzgw_wg_peer_add(struct fzgw_wg *wg, const uint8_t pub[32],
 	if (ret)
 		goto err_sec;
 	fzgw_wg_cookie_init_peer(p);
+	/* removed and added again (revoked, then granted): replays stay refused */
+	fzgw_wg_tsmemo_take(&wg->removed_ts, key_hash(wg, pub), pub, p->hs.latest_timestamp);
 	fzgw_wg_htable_add(&wg->peers, &p->key_node, key_hash(wg, pub));
 	*out = p;
 	return 0;
@@ -92,9 +94,15 @@ err_peer:
 
 void fzgw_wg_peer_remove(struct fzgw_wg *wg, struct fzgw_wg_peer *peer)
 {
+	static const uint8_t none[FZGW_WG_TIMESTAMP_LEN];
+
 	if (!wg || !peer || peer->wg != wg)
 		return;
 	fzgw_wg_timers_stop(peer);
+	/* its greatest TAI64N outlives it, for as long as the process (bounded, oldest forgotten) */
+	if (memcmp(peer->hs.latest_timestamp, none, sizeof(none)))
+		fzgw_wg_tsmemo_put(&wg->removed_ts, key_hash(wg, peer->public_key), peer->public_key,
+				   peer->hs.latest_timestamp);
 	fzgw_wg_noise_handshake_clear(wg, peer);
 	fzgw_wg_keypairs_clear(wg, peer);
 	fzgw_wg_htable_del(&wg->peers, &peer->key_node);

@@ -18,6 +18,7 @@
 #include "dp_harness.h"
 #include "ip_parse.h"
 #include "pkt_util.h"
+#include "tsmemo.h"
 
 #define NONE (-1000)
 
@@ -307,6 +308,75 @@ static void test_jumbo_mtu(void **st)
 	dph_gw_free(g);
 }
 
+/* ------------------------------------------------------------ finding 9: replays after revocation */
+
+static void drain_client(struct dph_client *c, const struct dph_gw *g)
+{
+	while (dph_client_recv(c, g, c->fd, NULL) != NONE)
+		;
+}
+
+/* A recorded initiation of c1, replayed after c1 was revoked and granted again with the
+ * same key, is refused: its timestamp is not newer than the greatest one seen. */
+static void test_replay_after_regrant(void **st)
+{
+	struct dph_gw *g = dph_gw_new();
+	struct dph_client c;
+	uint8_t init[256];
+	size_t init_len;
+	struct fzgw_wg_stats s;
+
+	(void)st;
+	dph_client_new(&c, g);
+	dph_authorize(g, "c1", &c, 2);
+	assert_int_equal(fzgw_wg_initiate(c.wg, c.gw), 0);
+	init_len = c.out_len[0];
+	memcpy(init, c.out[0], init_len);
+	dph_client_flush_direct(&c, g);
+	assert_int_equal(dph_client_recv(&c, g, c.fd, NULL), FZGW_WG_RX_DONE);
+	dph_client_flush_direct(&c, g);
+	revoke_client(g, "c1");
+	drain_client(&c, g); /* the Goodbye */
+	dph_authorize(g, "c1", &c, 2);
+	fzgw_wg_stats(g->dp->wg, &s);
+	assert_int_equal(s.drops[FZGW_WG_DROP_HS_REPLAY], 0);
+	assert_true(sendto(c.fd, init, init_len, 0, (struct sockaddr *)&g->addr, sizeof(g->addr)) > 0);
+	dph_gw_poll(g);
+	assert_int_equal(dph_client_recv(&c, g, c.fd, NULL), NONE); /* no response */
+	fzgw_wg_stats(g->dp->wg, &s);
+	assert_int_equal(s.drops[FZGW_WG_DROP_HS_REPLAY], 1);
+	dph_client_free(&c);
+	dph_gw_free(g);
+}
+
+/* The memory is bounded: past its cap the oldest removal is forgotten; a key removed twice
+ * keeps the greater timestamp; a key taken back is gone from it. */
+static void test_tsmemo_bounds(void **st)
+{
+	struct fzgw_wg_tsmemo m;
+	uint8_t pub[32] = { 0 }, ts[12] = { 0 }, out[12];
+
+	(void)st;
+	assert_int_equal(fzgw_wg_tsmemo_init(&m, 3), 0);
+	for (uint8_t k = 1; k <= 4; k++) {
+		pub[0] = k;
+		ts[11] = (uint8_t)(10 * k);
+		fzgw_wg_tsmemo_put(&m, k, pub, ts);
+	}
+	assert_int_equal(fzgw_wg_tsmemo_count(&m), 3);
+	assert_int_equal(m.forgotten, 1);
+	pub[0] = 1;
+	assert_false(fzgw_wg_tsmemo_take(&m, 1, pub, out)); /* the oldest went */
+	pub[0] = 3;
+	ts[11] = 5; /* older than what is kept: the greater stays */
+	fzgw_wg_tsmemo_put(&m, 3, pub, ts);
+	assert_true(fzgw_wg_tsmemo_take(&m, 3, pub, out));
+	assert_int_equal(out[11], 30);
+	assert_false(fzgw_wg_tsmemo_take(&m, 3, pub, out));
+	assert_int_equal(fzgw_wg_tsmemo_count(&m), 2);
+	fzgw_wg_tsmemo_destroy(&m);
+}
+
 /* ------------------------------------------------------------ finding 12: chain rebuilt */
 
 static int ran_a, ran_b, ran_x;
@@ -395,6 +465,8 @@ int main(void)
 		cmocka_unit_test(test_held_peer_alive),
 		cmocka_unit_test(test_held_across_reload),
 		cmocka_unit_test(test_jumbo_mtu),
+		cmocka_unit_test(test_replay_after_regrant),
+		cmocka_unit_test(test_tsmemo_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
