@@ -287,8 +287,12 @@ async def run_client(a):
     p = Peer(a, controlling=True)
     turn = hostport(a.turn) if a.turn else None
     stun = hostport(a.stun) if a.stun else turn
-    cands = await p.make_conn(turn, a.turn_user, a.turn_pass, stun, a.ufrag, a.pwd,
-                              a.remote_ufrag, a.remote_pwd)
+    try:
+        cands = await p.make_conn(turn, a.turn_user, a.turn_pass, stun, a.ufrag, a.pwd,
+                                  a.remote_ufrag, a.remote_pwd)
+    except Exception as e:  # a refused allocation (401), an unreachable server...
+        p.status("error", what="gathering candidates", why=repr(e))
+        return 1
     r = await actl(a.ctl, {"cmd": "send", "event": "ice_candidates",
                            "payload": {"client_id": a.client_id, "candidates": cands}})
     p.status("sent", ok=r.get("ok"), error=r.get("error"))
@@ -356,9 +360,13 @@ async def run_gateway(a):
             r = relays[0]
             g, c = pl["gateway_ice_credentials"], pl["client_ice_credentials"]
             cid = pl["client"]["id"]
-            cands = await p.make_conn(hostport(r["addr"]), r["username"], r["password"],
-                                      hostport(r["addr"]), g["username"], g["password"],
-                                      c["username"], c["password"])
+            try:
+                cands = await p.make_conn(hostport(r["addr"]), r["username"], r["password"],
+                                          hostport(r["addr"]), g["username"], g["password"],
+                                          c["username"], c["password"])
+            except Exception as e:
+                p.status("error", what="gathering candidates", why=repr(e))
+                return 1
             await push("broadcast_ice_candidates", {"client_ids": [cid], "candidates": cands})
             await push("authorization_created", {"ref": pl["ref"]})
             await p.add_remote(early)

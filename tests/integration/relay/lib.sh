@@ -10,10 +10,10 @@
 #   fzi-ID-gw     198.51.100.1       the gateway (inet0)
 #   fzi-ID-c0     198.51.100.2       the client (inet0)
 #   nat (RT_TOPO=nat): each behind its own NAT namespace (nftables masquerade)
-#   fzi-ID-natg   198.51.100.21 ── 192.168.21.1/24 ── fzi-ID-gw 192.168.21.2 (default via .1)
-#   fzi-ID-natc   198.51.100.20 ── 192.168.20.1/24 ── fzi-ID-c0 192.168.20.2 (default via .1)
-#                 natg forwards inward only what conntrack knows (established/related): every
-#                 unsolicited packet is dropped ("no open port"); natc is an ordinary home NAT
+#   fzi-ID-natgw  198.51.100.21 ── 192.168.21.1/24 ── fzi-ID-gw 192.168.21.2 (default via .1)
+#   fzi-ID-natc0  198.51.100.20 ── 192.168.20.1/24 ── fzi-ID-c0 192.168.20.2 (default via .1)
+#                 natgw forwards inward only what conntrack knows (established/related): every
+#                 unsolicited packet is dropped ("no open port"); natc0 is an ordinary home NAT
 #                 (masquerade, same rule: the inside host is not reachable unsolicited either)
 #   both:
 #   fzi-ID-gw     lan0 10.200.0.1/24 ── lan0 10.200.0.10/24  fzi-ID-res: HTTP :8080 (/1M.bin)
@@ -83,13 +83,13 @@ rt_nat() {
   ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1
   ip netns exec "$nat" nft -f - <<NFT
 table ip rtnat {
-  chain post { type nat hook postrouting priority srcnat; oifname "inet0" masquerade; }
-  chain fwd { type filter hook forward priority filter; policy drop;
+  chain nat_out { type nat hook postrouting priority srcnat; oifname "inet0" masquerade; }
+  chain from_out { type filter hook forward priority filter; policy drop;
     ct state established,related accept
     iifname "in0" oifname "inet0" accept
     counter comment "unsolicited"
   }
-  chain in { type filter hook input priority filter; policy drop;
+  chain to_nat { type filter hook input priority filter; policy drop;
     ct state established,related accept
     iifname "in0" accept
     counter comment "unsolicited"
@@ -110,8 +110,8 @@ rt_topo_up() {
     fzi_attach_inet gw "$FZI_GW_INET/24"
     fzi_attach_inet c0 "198.51.100.2/24"
   else
-    rt_nat gw 198.51.100.21 192.168.21
-    rt_nat c0 198.51.100.20 192.168.20
+    rt_nat gw 198.51.100.21 192.168.21 || return 1
+    rt_nat c0 198.51.100.20 192.168.20 || return 1
   fi
   ip link add lan0 netns "$(fzi_ns gw)" type veth peer name lan0r netns "$(fzi_ns res)"
   ip -n "$(fzi_ns res)" link set lan0r name lan0
@@ -133,7 +133,7 @@ rt_block_udp() {
   c=$(rt_client_pub); g=$(rt_gw_pub)
   ip netns exec "$(fzi_ns inet)" nft -f - <<NFT
 table bridge rtcut {
-  chain fwd { type filter hook forward priority filter;
+  chain cut { type filter hook forward priority filter;
     ip saddr $c ip daddr $g meta l4proto udp counter drop
     ip saddr $g ip daddr $c meta l4proto udp counter drop
   }
