@@ -350,8 +350,15 @@ err_free:
 	return rc;
 }
 
+void fzgw_config_wipe_secrets(struct fzgw_config *c)
+{
+	if (c->cfg_live)
+		fzgw_settings_wipe_secrets(config_lookup(&c->cfg, "modules"));
+}
+
 void fzgw_config_free(struct fzgw_config *c)
 {
+	fzgw_config_wipe_secrets(c);
 	if (c->cfg_live)
 		config_destroy(&c->cfg);
 	c->cfg_live = false;

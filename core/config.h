@@ -65,6 +65,9 @@ struct fzgw_overrides {
 int fzgw_config_load(struct fzgw_config *c, const char *path, const struct fzgw_overrides *ov,
 		     char *err, size_t errlen) __attribute__((warn_unused_result));
 void fzgw_config_free(struct fzgw_config *c);
+/* Overwrites the secrets of the modules' settings in the tree (after the modules took their
+ * copies: at the end of a start or a reload; fzgw_config_free() does it too). */
+void fzgw_config_wipe_secrets(struct fzgw_config *c);
 /* The default gateway.module_path: the installed binary's own module directory when it
  * exists (found from /proc/self/exe), else the configure-time one. */
 void fzgw_config_default_module_path(char *out, size_t len);

@@ -36,7 +36,7 @@ struct fzgw_ctx {
 	struct fzgw_hook_prio hook_prio[FZGW_MAX_HOOKS];
 	int order;
 	const config_setting_t *entry_cs;    /* the config entry, for errors without settings (borrowed) */
-	char *settings_text;                 /* settings as text, to tell whether they changed */
+	char *settings_text;                 /* digest of the settings, to tell whether they changed */
 	char last_err[512];                  /* the module's last settings error (one line) */
 	bool in_init;                        /* errors are kept for the caller, not logged */
 	struct fzgw_counters counters;

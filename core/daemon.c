@@ -56,6 +56,8 @@ static void core_shutdown(struct fzgw_core *core, int exit_code)
 
 static int check_token(const struct fzgw_config *c, char *err, size_t errlen)
 {
+	/* the portal module removes FIREZONE_TOKEN once read, and keeps the token for reloads */
+	static bool token_seen;
 	const char *cred = getenv("CREDENTIALS_DIRECTORY");
 	char path[PATH_MAX];
 
@@ -64,7 +66,11 @@ static int check_token(const struct fzgw_config *c, char *err, size_t errlen)
 
 		if (!me->active || strcmp(me->name, "portal"))
 			continue;
-		if (getenv("FIREZONE_TOKEN") && *getenv("FIREZONE_TOKEN"))
+		if (getenv("FIREZONE_TOKEN") && *getenv("FIREZONE_TOKEN")) {
+			token_seen = true;
+			return 0;
+		}
+		if (token_seen)
 			return 0;
 		if (cred && (size_t)snprintf(path, sizeof(path), "%s/FIREZONE_TOKEN", cred) < sizeof(path) &&
 		    access(path, R_OK) == 0)
@@ -125,6 +131,7 @@ int fzgw_daemon_start(struct fzgw_daemon *d, const char *config_path, const stru
 			snprintf(err, errlen, "%s:1: %s", d->cfg->file, why);
 		goto err_mods;
 	}
+	fzgw_config_wipe_secrets(d->cfg); /* the modules took their copies */
 	return 0;
 
 err_mods:
@@ -356,6 +363,7 @@ int fzgw_daemon_reload(struct fzgw_daemon *d, char *err, size_t errlen)
 	fzgw_config_free(d->cfg);
 	free(d->cfg);
 	d->cfg = n;
+	fzgw_config_wipe_secrets(n);
 	fzgw_info("reloaded %s: site \"%s\", %d module(s)", d->config_path, d->cfg->site, d->core.n_mods);
 	fzgw_chains_log(&d->core.chains);
 	return 0;

@@ -12,41 +12,12 @@
 #include "dp.h"
 #include "icmp_build.h"
 #include "ip_parse.h"
+#include "keyfile.h"
 #include "log.h"
 #include "loop.h"
 #include "netlink.h"
 
 /* ------------------------------------------------------------ life */
-
-static int load_key(const char *file, uint8_t key[32], char *err, size_t errlen)
-{
-	char text[128];
-	size_t n, klen = 0;
-	FILE *f;
-	int rc = 0;
-
-	if (!file[0]) {
-		randombytes_buf(key, 32); /* X25519 clamps: any 32 bytes are a key */
-		return 0;
-	}
-	if (!(f = fopen(file, "r"))) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: cannot read private key: %s", file, strerror(errno));
-		return rc;
-	}
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	while (n && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
-		text[--n] = '\0';
-	if (sodium_base642bin(key, 32, text, n, NULL, &klen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    klen != 32) {
-		snprintf(err, errlen, "%s: not a WireGuard private key (base64 of 32 bytes)", file);
-		rc = -EINVAL;
-	}
-	sodium_memzero(text, sizeof(text));
-	return rc;
-}
 
 /* The TUN, with offloads when configured and the kernel agrees to them, else without. */
 static int open_tun(struct fzgw_dataplane *dp, const struct fzgw_config *cfg)
@@ -116,7 +87,7 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 	if (bufsize != FZGW_POOL_DEFAULT_SIZE)
 		fzgw_info("packet buffers: %u x %u bytes for MTU %u", FZGW_POOL_DEFAULT_COUNT, bufsize,
 			  dp->mtu);
-	if ((rc = load_key(cfg->private_key_file, key, err, errlen)) < 0)
+	if ((rc = fzgw_key_load(cfg->private_key_file, key, err, errlen)) < 0)
 		goto err;
 	rc = fzgw_wg_new(&dp->wg, key, &ops);
 	sodium_memzero(key, sizeof(key));

@@ -3,7 +3,9 @@
 #include "settings.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,11 +195,17 @@ static void sb_put(struct sbuf *b, const char *s)
 		return;
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = (b->cap ? b->cap * 2 : 256) + n;
-		char *p = realloc(b->p, cap);
+		char *p = malloc(cap);
 
 		if (!p) {
 			b->oom = true;
 			return;
+		}
+		/* the text holds secrets (preshared keys): no copy is left behind unwiped */
+		if (b->p) {
+			memcpy(p, b->p, b->len + 1);
+			sodium_memzero(b->p, b->cap);
+			free(b->p);
 		}
 		b->p = p;
 		b->cap = cap;
@@ -248,14 +256,48 @@ static void to_text(struct sbuf *b, const config_setting_t *s)
 
 char *fzgw_settings_to_text(const config_setting_t *s)
 {
+	unsigned char h[crypto_generichash_BYTES];
 	struct sbuf b = { 0 };
+	char *hex = NULL;
 
 	sb_put(&b, "");
 	if (s)
 		to_text(&b, s);
-	if (b.oom) {
-		free(b.p);
-		return NULL;
+	if (!b.oom && (hex = malloc(2 * sizeof(h) + 1))) {
+		crypto_generichash(h, sizeof(h), (const unsigned char *)b.p, b.len, NULL, 0);
+		sodium_bin2hex(hex, 2 * sizeof(h) + 1, h, sizeof(h));
 	}
-	return b.p;
+	if (b.p) {
+		sodium_memzero(b.p, b.cap);
+		free(b.p);
+	}
+	return hex;
+}
+
+/* Key names whose string values are secrets, wherever they sit in module settings. */
+static bool secret_name(const char *name)
+{
+	static const char *const names[] = { "preshared_key", "private_key", "psk", "token" };
+
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+void fzgw_settings_wipe_secrets(const config_setting_t *s)
+{
+	if (!s)
+		return;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		const char *v = config_setting_get_string(s);
+
+		/* libconfig's own heap copy: overwritten in place, the length kept */
+		if (v && secret_name(config_setting_name(s)))
+			memset((char *)(uintptr_t)v, '*', strlen(v));
+		return;
+	}
+	if (config_setting_is_aggregate(s))
+		for (int i = 0, n = config_setting_length(s); i < n; i++)
+			fzgw_settings_wipe_secrets(config_setting_get_elem(s, (unsigned)i));
 }

@@ -35,6 +35,10 @@ void fzgw_settings_path(const config_setting_t *s, char *buf, size_t len);
 
 
 
-/* A canonical text form of a setting (for "did it change?"). Caller frees; NULL on ENOMEM. */
+/* A digest (hex BLAKE2b) of a canonical text form of a setting, for "did it change?": the
+ * text itself, which holds secrets, is wiped. Caller frees; NULL on ENOMEM. */
 char *fzgw_settings_to_text(const config_setting_t *s);
+/* Overwrites, in the libconfig tree below @s, the string values of keys named
+ * preshared_key, private_key, psk or token (the modules have their copies by then). */
+void fzgw_settings_wipe_secrets(const config_setting_t *s);
 #endif

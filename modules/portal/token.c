@@ -75,6 +75,34 @@ static int from_file(const char *path, char **out)
 	return rc;
 }
 
+/*
+ * FIREZONE_TOKEN as first read, for the process's life: the variable itself is wiped and
+ * removed once read, and a reload or a restart of the module needs the token again. The
+ * module's object stays mapped until exit, so this outlives a module restart.
+ */
+static char *env_token;
+
+/*
+ * Hardening 7: the variable is removed, then its "NAME=value" text is overwritten where it
+ * lives (the initial environment block is what /proc/PID/environ shows; glibc never frees
+ * what setenv() made, so that text stays valid memory too).
+ */
+static void env_wipe(const char *name)
+{
+	char *v = getenv(name);
+	size_t n = strlen(name) + 1, len = v ? strlen(v) : 0;
+
+	unsetenv(name);
+	if (v)
+		sodium_memzero(v - n, n + len); /* getenv() points just after "NAME=" */
+}
+
+void pz_token_forget(void)
+{
+	pz_token_free(env_token);
+	env_token = NULL;
+}
+
 int pz_token_load(char **out, char *err, size_t errlen)
 {
 	const char *env = getenv("FIREZONE_TOKEN");
@@ -83,13 +111,22 @@ int pz_token_load(char **out, char *err, size_t errlen)
 	int rc;
 
 	if (env && *env) {
-		if ((rc = pz_token_clean(env, strlen(env), out)) < 0)
+		if ((rc = pz_token_clean(env, strlen(env), out)) < 0) {
 			snprintf(err, errlen, "FIREZONE_TOKEN is %s",
 				 rc == -E2BIG	  ? "too long (over 8 KiB)"
 				 : rc == -ENODATA ? "only whitespace"
 						  : "unusable (control or non-ASCII characters)");
-		return rc;
+			return rc;
+		}
+		pz_token_free(env_token);
+		env_token = NULL;
+		if (pz_token_clean(*out, strlen(*out), &env_token) < 0)
+			env_token = NULL; /* no memory: a later reload reads what is left */
+		env_wipe("FIREZONE_TOKEN");
+		return 0;
 	}
+	if (env_token)
+		return pz_token_clean(env_token, strlen(env_token), out);
 	if (!cred || !*cred) {
 		snprintf(err, errlen,
 			 "no token: set FIREZONE_TOKEN or the systemd credential FIREZONE_TOKEN");

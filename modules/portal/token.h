@@ -11,10 +11,14 @@
  * FIREZONE_TOKEN, else $CREDENTIALS_DIRECTORY/FIREZONE_TOKEN; surrounding whitespace
  * trimmed and inner whitespace removed, as the original. *@out is sodium_malloc()ed (free it
  * with pz_token_free). 0, or -errno with @err set (never quoting the token).
+ * FIREZONE_TOKEN is overwritten and removed from the environment once read; later calls
+ * get that token again (from locked memory) unless the variable is set anew.
  */
 int pz_token_load(char **out, char *err, size_t errlen);
 /* Same cleaning of @text into a new sodium_malloc()ed token: for tests and for the above. */
 int pz_token_clean(const char *text, size_t len, char **out);
 void pz_token_free(char *token);
+/* Forgets the FIREZONE_TOKEN read before (tests). */
+void pz_token_forget(void);
 
 #endif

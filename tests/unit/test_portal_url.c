@@ -145,7 +145,7 @@ static void test_id_file(void **state)
 
 static void test_token(void **state)
 {
-	char *t, err[256], dir[512], path[600];
+	char *t, *v, err[256], dir[512], path[600];
 	FILE *f;
 
 	(void)state;
@@ -156,11 +156,26 @@ static void test_token(void **state)
 	assert_int_equal(pz_token_clean("a\x01" "b", 3, &t), -EINVAL);
 
 	setenv("FIREZONE_TOKEN", "  secret-token\n", 1);
+	v = getenv("FIREZONE_TOKEN");
 	assert_int_equal(pz_token_load(&t, err, sizeof(err)), 0);
 	assert_string_equal(t, "secret-token");
 	pz_token_free(t);
+	/* hardening 7: read once, the variable is overwritten in place and gone */
+	assert_null(getenv("FIREZONE_TOKEN"));
+	for (size_t i = 0; i < strlen("  secret-token\n"); i++)
+		assert_int_equal(v[i], 0); /* glibc keeps setenv()'s copies: still readable */
+	/* a reload (or a module restart) gets it again */
+	assert_int_equal(pz_token_load(&t, err, sizeof(err)), 0);
+	assert_string_equal(t, "secret-token");
+	pz_token_free(t);
+	/* set anew, the new one wins */
+	setenv("FIREZONE_TOKEN", "newer", 1);
+	assert_int_equal(pz_token_load(&t, err, sizeof(err)), 0);
+	assert_string_equal(t, "newer");
+	pz_token_free(t);
+	assert_null(getenv("FIREZONE_TOKEN"));
+	pz_token_forget();
 
-	unsetenv("FIREZONE_TOKEN");
 	snprintf(dir, sizeof(dir), "%s", tmp_dir());
 	snprintf(path, sizeof(path), "%s/FIREZONE_TOKEN", dir);
 	assert_non_null(f = fopen(path, "w"));
