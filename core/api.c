@@ -75,32 +75,27 @@ void fzgw_core_drop(struct fzgw_core *core, struct fzgw_packet *pkt, const char 
 	release(core, pkt);
 }
 
-/* Which hook of which chain took the packet: its index means nothing in another chain. */
-static void stamp_stolen(struct fzgw_core *core, struct fzgw_packet *pkt)
-{
-	struct fzgw_pool_meta *m = fzgw_pool_meta(pkt);
-	const struct fzgw_chain_entry *e;
-
-	if (!m || pkt->phase >= FZGW_PHASE_COUNT || pkt->hook >= core->chains.phase[pkt->phase].n)
-		return;
-	e = &core->chains.phase[pkt->phase].e[pkt->hook];
-	m->chain_gen = core->chains.gen;
-	m->hook_ctx = e->ctx;
-	m->hook_index = e->index;
-}
-
-/* Where a held packet goes on in its phase: after the hook that took it, found again in the
- * chains of today when they were rebuilt meanwhile (a reload), else from the phase's start. */
+/*
+ * Where a held packet goes on in its phase: after the hook that took it. Its index is of the
+ * chains the packet last entered (stamped then: after STOLEN the packet is the module's, maybe
+ * freed already); when they were rebuilt since (a reload), that hook is found again in
+ * today's chains by module and index, else the phase starts over.
+ */
 static int resume_at(struct fzgw_core *core, struct fzgw_packet *pkt)
 {
 	const struct fzgw_pool_meta *m = fzgw_pool_meta(pkt);
-	const struct fzgw_chain *c = &core->chains.phase[pkt->phase];
+	const struct fzgw_chains *ch = &core->chains;
+	const struct fzgw_chain *c = &ch->phase[pkt->phase];
+	const struct fzgw_chain_id *id;
 
-	if (!m || m->chain_gen == core->chains.gen)
+	if (!m || m->chain_gen == ch->gen)
 		return pkt->hook + 1;
 	fzgw_counter_bump(&core->counters, "held-chain-changed", 1);
+	if (m->chain_gen + 1 != ch->gen || pkt->hook >= ch->prev_n[pkt->phase])
+		return 0;
+	id = &ch->prev[pkt->phase][pkt->hook];
 	for (int i = 0; i < c->n; i++)
-		if (c->e[i].ctx == m->hook_ctx && c->e[i].index == m->hook_index)
+		if (c->e[i].ctx == id->ctx && c->e[i].index == id->index)
 			return i + 1;
 	return 0;
 }
@@ -108,14 +103,15 @@ static int resume_at(struct fzgw_core *core, struct fzgw_packet *pkt)
 void fzgw_core_pipeline(struct fzgw_core *core, struct fzgw_packet *pkt, int phase, int hook)
 {
 	int last = pkt->dir == FZGW_DIR_IN ? FZGW_PHASE_IN_NAT : FZGW_PHASE_OUT_FILTER;
+	struct fzgw_pool_meta *m = fzgw_pool_meta(pkt);
 
+	if (m)
+		m->chain_gen = core->chains.gen; /* the hook indexes it gets are of these chains */
 	for (int p = phase; p <= last; p++, hook = 0) {
 		enum fzgw_verdict v = fzgw_chain_run(&core->chains.phase[p], p, pkt, hook);
 
-		if (v == FZGW_STOLEN) {
-			stamp_stolen(core, pkt);
+		if (v == FZGW_STOLEN)
 			return;
-		}
 		if (v == FZGW_DROP) {
 			/* per-hook reasons are counted in the chain; the core counts the total */
 			const char *why = "hook-dropped";

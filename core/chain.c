@@ -200,10 +200,22 @@ int fzgw_chains_build_err(struct fzgw_chains *ch, struct fzgw_ctx *const *ctxs, 
 			return -ELOOP;
 		}
 	}
-	next->gen = ch->gen + 1;
+	fzgw_chains_retire(next, ch);
 	*ch = *next;
 	free(next);
 	return 0;
+}
+
+void fzgw_chains_retire(struct fzgw_chains *next, const struct fzgw_chains *old)
+{
+	next->gen = old->gen + 1;
+	for (int p = 0; p < FZGW_PHASE_COUNT; p++) {
+		next->prev_n[p] = old->phase[p].n;
+		for (int i = 0; i < old->phase[p].n; i++) {
+			next->prev[p][i].ctx = old->phase[p].e[i].ctx;
+			next->prev[p][i].index = old->phase[p].e[i].index;
+		}
+	}
 }
 
 int fzgw_chains_build(struct fzgw_chains *ch, struct fzgw_ctx *const *ctxs, int n)

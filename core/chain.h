@@ -37,9 +37,18 @@ struct fzgw_chain {
 	struct fzgw_chain_entry e[FZGW_CHAIN_MAX];
 };
 
+/* A hook by identity: its module and its index there. */
+struct fzgw_chain_id {
+	const void *ctx;
+	int index;
+};
+
 struct fzgw_chains {
 	struct fzgw_chain phase[FZGW_PHASE_COUNT];
 	uint32_t gen; /* bumped by every build: a held packet's hook index is of one generation */
+	/* the hooks of generation gen - 1 by position, to find a held packet's hook again */
+	int prev_n[FZGW_PHASE_COUNT];
+	struct fzgw_chain_id prev[FZGW_PHASE_COUNT][FZGW_CHAIN_MAX];
 };
 
 const char *fzgw_phase_name(int phase);
@@ -57,6 +66,9 @@ int fzgw_chains_build_err(struct fzgw_chains *ch, struct fzgw_ctx *const *ctxs, 
 			  size_t errlen);
 /* True if @after is "module" or "module/hook" (non-empty parts, one slash at most). */
 bool fzgw_chain_after_ok(const char *after);
+
+/* Makes @next the generation after @old (remembering @old's hooks by position). */
+void fzgw_chains_retire(struct fzgw_chains *next, const struct fzgw_chains *old);
 
 /* Runs one phase from hook index @start. Returns the phase's verdict: ACCEPT (go on),
  * DROP (pkt->drop_reason set) or STOLEN. FILTER phases are default-deny. */

@@ -72,9 +72,7 @@ struct fzgw_pool_meta {
 	uint64_t peer_gen;      /* generation of the client pkt->peer was set to; 0: none */
 	uint32_t peer_index;    /* that client's index */
 	const void *peer_ptr;   /* pkt->peer as the core set it (compared, never followed) */
-	uint32_t chain_gen;     /* generation of the hook chains when the packet was STOLEN */
-	const void *hook_ctx;   /* the module whose hook stole it (compared, never followed) */
-	int hook_index;         /* that hook's index in its module */
+	uint32_t chain_gen;     /* generation of the hook chains the packet last entered */
 	struct fzgw_packet *prev, *next; /* in the data plane's list of staged packets */
 	void *owner;            /* the client it is staged for */
 };
