@@ -197,14 +197,21 @@ static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct pz_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	uint8_t buf[16384];
-	int n;
+	struct evbuffer_iovec v;
+	int rc;
 
 	enter(c);
 	if (!gone(c) && !c->ws)
 		upgrade(c, in);
-	while (!gone(c) && c->ws && (n = evbuffer_remove(in, buf, sizeof(buf))) > 0) {
-		if (pz_ws_feed(c->ws, buf, (size_t)n) < 0) {
+	/*
+	 * Fed from the buffer's own memory, which is wiped before it is drained: portal messages
+	 * carry preshared keys (hardening 7), and libevent frees its chains without wiping.
+	 */
+	while (!gone(c) && c->ws && evbuffer_peek(in, -1, NULL, &v, 1) == 1 && v.iov_len) {
+		rc = pz_ws_feed(c->ws, v.iov_base, v.iov_len);
+		sodium_memzero(v.iov_base, v.iov_len);
+		evbuffer_drain(in, v.iov_len);
+		if (rc < 0) {
 			end(c, PZ_END_ERROR, "WebSocket error (%s)",
 			    pz_ws_sent_code(c->ws) ? "closed by us" : "write failed");
 			break;

@@ -114,6 +114,8 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 			return;
 		}
 		ws->ops->text(ws->user, (const char *)arg->msg, arg->msg_length);
+		/* wslay's copy, freed after this call: preshared keys travel in these messages */
+		sodium_memzero((uint8_t *)(uintptr_t)arg->msg, arg->msg_length);
 		break;
 	case WSLAY_BINARY_FRAME:
 		if (!wslay_event_get_close_sent(ctx))
