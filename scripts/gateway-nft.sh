@@ -12,6 +12,8 @@
 #     net.ipv6.conf.default.forwarding=1, net.ipv4.conf.all.src_valid_mark=1
 #     (their previous values are saved once, for --remove);
 #   - one nftables table, "inet firezone-gateway", replaced atomically on every run (idempotent):
+#     input: from the TUN only ICMP echo requests and replies to the host's own connections
+#     reach the host (clients never reach its services, on any of its addresses);
 #     forward: accept packets coming in from or going out to the TUN;
 #     postrouting: masquerade 100.64.0.0/11 and fd00:2021:1111::/107 leaving through any
 #     interface other than the TUN.
@@ -79,6 +81,13 @@ setup() {
 table inet $TABLE
 delete table inet $TABLE
 table inet $TABLE {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    iifname "$TUN" ct state established,related accept
+    iifname "$TUN" icmp type echo-request accept
+    iifname "$TUN" icmpv6 type echo-request accept
+    iifname "$TUN" counter drop
+  }
   chain forward {
     type filter hook forward priority filter; policy accept;
     iifname "$TUN" accept
@@ -97,7 +106,7 @@ EOF
     echo "gateway-nft.sh: warning: iptables FORWARD policy is DROP; also run:" >&2
     echo "  iptables -I FORWARD -i $TUN -j ACCEPT; iptables -I FORWARD -o $TUN -j ACCEPT" >&2
   fi
-  echo "gateway-nft.sh: table inet $TABLE set up for TUN $TUN (forward + masquerade of $V4_TUNNEL, $V6_TUNNEL)"
+  echo "gateway-nft.sh: table inet $TABLE set up for TUN $TUN (input: echo only; forward + masquerade of $V4_TUNNEL, $V6_TUNNEL)"
 }
 
 remove() {
