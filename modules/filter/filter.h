@@ -208,6 +208,8 @@ void filter_index_del(struct filter_index *ix, const struct fzgw_addr *a, unsign
 unsigned filter_index_path(const struct filter_index *ix, const struct fzgw_addr *a,
 			   const struct filter_tnode **path);
 void filter_index_free(struct filter_index *ix);
+/* The secret seed of every client's index (set on first use; for tests). */
+uint64_t filter_index_seed(void);
 
 /* policy.c: clients, grants and resources as the control plane set them */
 struct filter_client *filter_client_find(const struct filter_state *st, const char *id);

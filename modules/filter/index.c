@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A per-client table of the prefixes its grants cover, probed once per prefix length in use. */
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "filter.h"
 
@@ -19,9 +19,18 @@ static uint64_t seed;
 
 static void seed_once(void)
 {
-	while (!seed)
-		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-			seed = (uint64_t)(uintptr_t)&seed * 0x9e3779b97f4a7c15ull | 1;
+	/* libsodium's generator blocks until the kernel's is ready: never a guessable fallback */
+	while (!seed) {
+		if (sodium_init() < 0)
+			abort();
+		randombytes_buf(&seed, sizeof(seed));
+	}
+}
+
+uint64_t filter_index_seed(void)
+{
+	seed_once();
+	return seed;
 }
 
 /* The address as two host-order halves; IPv4 fills the top 32 bits. */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The nat module: DNS-resource NAT and the in-tunnel control messages that set it up. */
 #include <errno.h>
+#include <sodium.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "nat.h"
 
@@ -132,8 +132,12 @@ static int nat_init(struct fzgw_ctx *ctx, const struct fzgw_api *api,
 		free(st);
 		return rc;
 	}
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		seed = (uint32_t)(uintptr_t)st ^ (uint32_t)api->now_ms(ctx);
+	/* libsodium's generator blocks until the kernel's is ready: never a guessable fallback */
+	if (sodium_init() < 0) {
+		free(st);
+		return -EIO;
+	}
+	randombytes_buf(&seed, sizeof(seed));
 	table_params(&st->conf, &lim, &to);
 	st->cmask = 1023;
 	if (!(st->cb = calloc(st->cmask + 1, sizeof(*st->cb))) ||

@@ -13,7 +13,7 @@ target_include_directories(test_static PRIVATE ${fzgw_static_dir})
 
 set(fzgw_filter_dir ${PROJECT_SOURCE_DIR}/modules/filter)
 fzgw_add_unit_test(test_filter
-  SOURCES test_filter.c ${fzgw_filter_dir}/filter.c ${fzgw_filter_dir}/events.c
+  SOURCES test_filter.c seedtest.c ${fzgw_filter_dir}/filter.c ${fzgw_filter_dir}/events.c
           ${fzgw_filter_dir}/policy.c ${fzgw_filter_dir}/proxy.c ${fzgw_filter_dir}/index.c
           ${fzgw_filter_dir}/classify.c ${fzgw_filter_dir}/cache.c
           ${fzgw_filter_dir}/hooks.c ${fzgw_filter_dir}/addr.c ${fzgw_filter_dir}/htab.c

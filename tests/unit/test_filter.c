@@ -17,6 +17,7 @@
 #include "log.h"
 #include "filter.h"
 #include "modtest.h"
+#include "seedtest.h"
 
 extern const struct fzgw_module fzgw_module;
 
@@ -431,6 +432,34 @@ static void test_table(void **state)
 	assert_true(fzgw_counter_get(&t->ctx.counters, "out-port-denied") >= 2);
 	assert_true(fzgw_counter_get(&t->ctx.counters, "icmp-answers") >= 50);
 	modtest_free(t);
+}
+
+/* ------------------------------------------------------------- hash seeds */
+
+static uint64_t filter_seed_pick(void)
+{
+	struct modtest *t;
+	struct fzgw_resource lan = mkres("lan", FZGW_RES_CIDR, "10.200.0.0/24", "");
+
+	t = start("{ }");
+	grant(t, "alice", &lan, 0); /* the first index entry seeds */
+	return filter_index_seed();
+}
+
+/*
+ * Hardening 8: the index's secret seed is random even when a non-blocking getrandom() fails:
+ * two processes forked from one (same addresses, same clock) get different seeds. Runs first,
+ * before anything in this process has seeded.
+ */
+static void test_hash_seed(void **state)
+{
+	uint64_t a, b;
+
+	(void)state;
+	a = seedtest_child(filter_seed_pick);
+	b = seedtest_child(filter_seed_pick);
+	if (a == b)
+		fail_msg("two processes got the same seed %#llx", (unsigned long long)a);
 }
 
 /* ------------------------------------------------------------ ICMP errors */
@@ -1690,6 +1719,7 @@ static void test_ranges(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hash_seed), /* first: nothing has seeded yet */
 		cmocka_unit_test(test_descriptor),
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_table),

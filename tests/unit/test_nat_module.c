@@ -20,6 +20,7 @@
 #include "dest.h"
 #include "ip_parse.h"
 #include "modtest.h"
+#include "seedtest.h"
 #include "nat.h"
 
 extern const struct fzgw_module fzgw_module;
@@ -497,6 +498,31 @@ static void test_translate_tcp(void **state)
 	assert_true(addr_is(&W->out[4].ip.src, "10.200.0.10"));
 	from_client("alice", "100.64.0.2", "10.200.0.20", TCP, 41000, 80);
 	assert_true(addr_is(&W->in[4].ip.dst, "10.200.0.20"));
+}
+
+/* ------------------------------------------------------------- hash seeds */
+
+static uint64_t nat_seed_pick(void)
+{
+	void *state;
+
+	start(&state, "{ }");
+	return nat()->table.seed;
+}
+
+/*
+ * Hardening 8: the session table's seed is random even when a non-blocking getrandom()
+ * fails: two processes forked from one (same addresses, same fake clock) get different seeds.
+ */
+static void test_hash_seed(void **state)
+{
+	uint64_t a, b;
+
+	(void)state;
+	a = seedtest_child(nat_seed_pick);
+	b = seedtest_child(nat_seed_pick);
+	if (a == b)
+		fail_msg("two processes got the same seed %#llx", (unsigned long long)a);
 }
 
 /* Hardening 11: the ranges a proxy IP never maps onto, and their edges. */
@@ -1316,6 +1342,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_removed_and_fini, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_pattern, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_domains_cap, setup, teardown),
+		cmocka_unit_test(test_hash_seed),
 		cmocka_unit_test(test_dest_ranges),
 		cmocka_unit_test_setup_teardown(test_dest_refused, setup, teardown),
 		cmocka_unit_test(test_settings),
