@@ -90,19 +90,18 @@ void rl_agent_event(struct relay_mod *m, struct rl_conn *c, const struct ice_eve
 	switch (ev->type) {
 	case ICE_EV_NOMINATED:
 	case ICE_EV_PATH_CHANGED:
+		/* the original's four kinds: our side (peer: the host socket, relay: our
+		 * allocation), then the client's (relay: its relayed candidate) */
 		rl_addr_str(&ev->local, l, sizeof(l));
 		rl_addr_str(&ev->remote, r, sizeof(r));
-		if (ev->base.kind == ICE_BASE_HOST)
-			m->api->log(m->ctx, FZGW_LOG_INFO,
-				    "client %s: path %s peer-to-peer %s (%s) -> %s (%s)", c->client_id,
-				    ev->type == ICE_EV_NOMINATED ? "nominated" : "changed to", l,
-				    kind_name(ev->local_type), r, kind_name(ev->remote_type));
-		else
-			m->api->log(m->ctx, FZGW_LOG_INFO,
-				    "client %s: path %s via relay %s: %s -> %s (%s)", c->client_id,
-				    ev->type == ICE_EV_NOMINATED ? "nominated" : "changed to",
-				    (rel = rl_relay_slot(m, ev->base.relay)) ? rel->id : "?", l, r,
-				    kind_name(ev->remote_type));
+		rel = ev->base.kind == ICE_BASE_RELAY ? rl_relay_slot(m, ev->base.relay) : NULL;
+		m->api->log(m->ctx, FZGW_LOG_INFO, "client %s: path %s %s-to-%s%s%s: %s (%s) -> %s (%s)",
+			    c->client_id, ev->type == ICE_EV_NOMINATED ? "nominated" : "changed",
+			    ev->base.kind == ICE_BASE_RELAY ? "relay" : "peer",
+			    ev->remote_type == ICE_RELAY ? "relay" : "peer",
+			    ev->base.kind == ICE_BASE_RELAY ? " via relay " : "",
+			    ev->base.kind == ICE_BASE_RELAY ? (rel ? rel->id : "?") : "", l,
+			    kind_name(ev->local_type), r, kind_name(ev->remote_type));
 		rl_path_from_agent(m, c);
 		break;
 	case ICE_EV_PATH_LOST:
