@@ -52,8 +52,11 @@ static void drain(struct turn_alloc *a)
 		r.len = n;
 		CHECK(stun_parse(&m, r.buf, n) == STUN_OK && m.cls == STUN_REQUEST);
 		CHECK(stun_addr_equal(&r.to, &srv[0]) || stun_addr_equal(&r.to, &srv[1]));
-		if (m.method != STUN_BINDING)
+		/* signed once a nonce is known, never signed wrongly */
+		if (m.method != STUN_BINDING && stun_has(&m, STUN_A_MESSAGE_INTEGRITY))
 			CHECK(stun_check_integrity(&m, key, sizeof(key)) == STUN_OK);
+		if (stun_has(&m, STUN_A_MESSAGE_INTEGRITY))
+			CHECK(stun_has(&m, STUN_A_NONCE) && stun_has(&m, STUN_A_USERNAME));
 		if (n_pending == MAX_PENDING) /* the oldest goes */
 			memmove(&pending[0], &pending[1], --n_pending * sizeof(pending[0]));
 		pending[n_pending++] = r;

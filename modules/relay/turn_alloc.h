@@ -6,10 +6,10 @@
  *  - BINDING to every address of the relay; the first to answer becomes the one used, and a
  *    BINDING every 25 s keeps the NAT mapping; requests are resent after 1, 2 and 4 s and
  *    given up 8 s after the first send;
- *  - ALLOCATE with REQUESTED-TRANSPORT UDP, ADDITIONAL-ADDRESS-FAMILY IPv6 and SOFTWARE, signed
- *    with the long-term credentials of realm "firezone" (another realm is refused); the nonce
- *    of a 401 or 438 is taken and the request resent; a 401 to a request that carried a nonce
- *    ends the allocation;
+ *  - ALLOCATE with REQUESTED-TRANSPORT UDP, ADDITIONAL-ADDRESS-FAMILY IPv6 and SOFTWARE, first
+ *    unsigned, then signed with the long-term credentials of realm "firezone" (another realm is
+ *    refused) and the nonce of the server's 401 or 438; a 401 to a request that carried a
+ *    nonce ends the allocation;
  *  - REFRESH at half the lifetime; 437 on ALLOCATE deletes the server's allocation and
  *    allocates again; 437 on REFRESH or CHANNEL-BIND allocates again and queues every channel
  *    binding again;

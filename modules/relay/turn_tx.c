@@ -64,13 +64,20 @@ void turn_tx_cancel(struct turn_alloc *a, uint16_t method)
 			turn_tx_end(&a->tx[i]);
 }
 
+/*
+ * Long-term credentials (RFC 8489 §9.2) once the server gave a nonce. Before that the request
+ * goes unsigned and the server's 401 brings realm and nonce: the original signs its first
+ * request without a nonce, which Firezone's relays accept but coturn refuses with 400 (a
+ * MESSAGE-INTEGRITY without NONCE is a bad request for it); unsigned works with both.
+ */
 static void sign(struct turn_alloc *a, struct turn_tx *t, struct stun_builder *b)
 {
+	t->with_nonce = a->nonce_len > 0;
+	if (!t->with_nonce)
+		return;
 	stun_add_text(b, STUN_A_USERNAME, a->username);
 	stun_add_text(b, STUN_A_REALM, TURN_REALM);
-	t->with_nonce = a->nonce_len > 0;
-	if (t->with_nonce)
-		stun_add(b, STUN_A_NONCE, a->nonce, a->nonce_len);
+	stun_add(b, STUN_A_NONCE, a->nonce, a->nonce_len);
 	stun_add_integrity(b, a->key, sizeof(a->key));
 }
 

@@ -282,7 +282,10 @@ static void test_binding_first_answer_wins(void **state)
 	assert_int_equal(stun_get_family(&s.m, STUN_A_ADDITIONAL_ADDRESS_FAMILY, &fam), STUN_OK);
 	assert_int_equal(fam, 6);
 	assert_int_equal(stun_get_text(&s.m, STUN_A_SOFTWARE, &v, &n), STUN_OK);
-	check_signed(f, &s, NULL); /* the first request is signed, without a nonce */
+	/* unsigned until the server's 401 gives the nonce: coturn refuses a signed request
+	 * without one (400), the original's relays take both */
+	assert_false(stun_has(&s.m, STUN_A_USERNAME));
+	assert_false(stun_has(&s.m, STUN_A_MESSAGE_INTEGRITY));
 }
 
 static void test_binding_retransmit_then_give_up(void **state)
