@@ -35,6 +35,22 @@ static int copy_ips(const struct fzgw_ev_proxy_ips *e, struct filter_proxy *out)
 	return 0;
 }
 
+/* Whether @a and @b hold the same addresses (each without duplicates). */
+static bool same_set(const struct filter_proxy *a, const struct filter_proxy *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (uint8_t i = 0; i < b->n; i++) {
+		bool found = false;
+
+		for (uint8_t k = 0; k < a->n && !found; k++)
+			found = filter_addr_equal(&a->ips[k], &b->ips[i]);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 static struct filter_proxy **proxy_find(struct filter_grant *g, const char *domain)
 {
 	struct filter_proxy **pp = &g->proxies;
@@ -71,6 +87,9 @@ int filter_proxy_set(struct filter_state *st, const struct fzgw_ev_proxy_ips *e)
 	indexed = g->res->def.type == FZGW_RES_DNS;
 	pp = proxy_find(g, e->domain);
 	if (!*pp && !next.n)
+		return 0;
+	/* the same set again changes nothing: the cache of every client stays (hardening 4) */
+	if (*pp && same_set(*pp, &next))
 		return 0;
 	if (!*pp) {
 		if (c->n_domains >= FILTER_MAX_DOMAINS)

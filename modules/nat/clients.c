@@ -87,7 +87,29 @@ void nat_client_free(struct nat_state *st, struct nat_client *c)
 	}
 	free(c->gb);
 	free(c->proxies);
+	free(c->lk_until);
 	free(c);
+}
+
+bool nat_control_allowed(struct nat_state *st, struct nat_client *c)
+{
+	uint64_t now = st->api->now_ms(st->ctx), rate = (uint64_t)st->conf.control_rate;
+	uint64_t cap = (uint64_t)st->conf.control_burst * 1000;
+
+	if (!c->ctl_ms) {
+		c->ctl_tokens = cap; /* a new client starts with a full burst */
+	} else if (now > c->ctl_ms) {
+		uint64_t add = (now - c->ctl_ms) * rate;
+
+		c->ctl_tokens = add >= cap || c->ctl_tokens + add >= cap ? cap : c->ctl_tokens + add;
+	}
+	c->ctl_ms = now ? now : 1;
+	if (c->ctl_tokens > cap)
+		c->ctl_tokens = cap; /* the burst went down on reload */
+	if (c->ctl_tokens < 1000)
+		return false;
+	c->ctl_tokens -= 1000;
+	return true;
 }
 
 void nat_clients_free(struct nat_state *st)

@@ -300,6 +300,7 @@ static void on_resolved(void *arg, uint64_t id, const struct dns_result *res)
 	struct nat_state *st = d->st;
 	struct nat_client *c = d->client;
 	char resource[NAT_ID_MAX], name[DNS_NAME_MAX + 1], client[NAT_ID_MAX];
+	bool was_active;
 
 	if (d->query != id)
 		return;
@@ -315,6 +316,7 @@ static void on_resolved(void *arg, uint64_t id, const struct dns_result *res)
 			d->last.n = 0;
 		refuse_dests(st, client, name, &d->last);
 		map(d);
+		was_active = d->active;
 		d->active = true;
 		index_proxies(c);
 		st->api->log(st->ctx, FZGW_LOG_DEBUG,
@@ -322,8 +324,13 @@ static void on_resolved(void *arg, uint64_t id, const struct dns_result *res)
 			     name, d->n, d->last.n, d->last.n ? "" : ": no address, unreachable");
 		if (!d->last.n)
 			nat_count(st, NAT_CNT_ACTIVE_EMPTY, 1);
-		/* the filter learns the proxy IPs before the held packets reach it */
-		publish(st, c, d, d->n);
+		/*
+		 * The filter learns the proxy IPs before the held packets reach it. A refresh of an
+		 * active name changes real addresses only: its proxy IPs were published with their
+		 * last change (hardening 4: every event flushes the filter's cache for all clients).
+		 */
+		if (!was_active)
+			publish(st, c, d, d->n);
 		release_held(st, c, d, true);
 		send_status(st, client, resource, name, true);
 		return;
@@ -336,22 +343,72 @@ static void on_resolved(void *arg, uint64_t id, const struct dns_result *res)
 	send_status(st, client, resource, name, false);
 }
 
+/*
+ * Hardening 4: a slot of the client's share of lookups (max_lookups), busy until the dns
+ * module answers, or for pending_timeout after the start when we give up first (the dns
+ * module may still count it in flight then). Its index, or -1 when every slot is busy.
+ */
+static int lk_take(struct nat_state *st, struct nat_client *c, uint64_t now)
+{
+	uint32_t want = (uint32_t)st->conf.max_lookups;
+
+	if (c->n_lk != want) { /* first use, or a reload changed the share */
+		uint64_t *n = realloc(c->lk_until, want * sizeof(*n));
+
+		if (!n)
+			return -1;
+		for (uint32_t i = c->n_lk; i < want; i++)
+			n[i] = 0;
+		c->lk_until = n;
+		c->n_lk = want;
+	}
+	for (uint32_t i = 0; i < c->n_lk; i++) {
+		if (c->lk_until[i] <= now) {
+			c->lk_until[i] = now + (uint64_t)st->conf.pending_timeout * 1000;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+static void lk_release(struct nat_client *c, uint32_t slot)
+{
+	if (slot < c->n_lk)
+		c->lk_until[slot] = 0;
+}
+
+/* The dns module's answer: the lookup left its cap, so it leaves the client's share too. */
+static void on_dns_answer(void *arg, uint64_t id, const struct dns_result *res)
+{
+	struct nat_domain *d = arg;
+
+	if (d->query == id)
+		lk_release(d->client, d->lk_slot);
+	on_resolved(arg, id, res);
+}
+
 static void lookup(struct nat_state *st, struct nat_domain *d)
 {
 	const struct dns_service *s = dns_svc(st);
+	uint64_t now = st->api->now_ms(st->ctx);
 	struct dns_result fail;
-	int rc;
+	int rc, slot = -1;
 
 	memset(&fail, 0, sizeof(fail));
 	if (!s) {
 		nat_count(st, NAT_CNT_DNS_MISSING, 1);
 		fail.status = -ENOTCONN;
-	} else if ((rc = s->resolve(s->self, d->name, on_resolved, d, &d->query)) < 0) {
+	} else if ((slot = lk_take(st, d->client, now)) < 0) {
+		nat_count(st, NAT_CNT_LOOKUPS_FULL, 1);
+		fail.status = -EBUSY;
+	} else if ((rc = s->resolve(s->self, d->name, on_dns_answer, d, &d->query)) < 0) {
+		lk_release(d->client, (uint32_t)slot);
 		nat_count(st, NAT_CNT_DNS_REFUSED, 1);
 		fail.status = rc;
 	} else {
+		d->lk_slot = (uint32_t)slot;
 		d->state = NAT_DOM_RESOLVING;
-		d->started_ms = st->api->now_ms(st->ctx);
+		d->started_ms = now;
 		return;
 	}
 	d->query = 0;

@@ -25,10 +25,21 @@ static enum fzgw_verdict control(struct nat_state *st, struct fzgw_packet *pkt)
 	struct p2p_assigned_ips a;
 	enum p2p_error e;
 
+	struct nat_client *c;
+
 	if (!pkt->peer)
 		return drop(pkt, "control-no-peer");
 	switch (p2p_event_type(payload, len)) {
 	case P2P_ASSIGNED_IPS:
+		/*
+		 * Hardening 4: each message may start a lookup and answers with a DomainStatus, so
+		 * each client has a budget; clients without DNS grants share one.
+		 */
+		c = client_of(st, pkt);
+		if (!nat_control_allowed(st, c ? c : &st->anon)) {
+			nat_count(st, NAT_CNT_CONTROL_LIMITED, 1);
+			return drop(pkt, "control-rate-limited");
+		}
 		if ((e = p2p_parse_assigned_ips(payload, len, &a)) != P2P_OK) {
 			if (st->cnt_bad[e] >= 0)
 				st->api->counter_add(st->ctx, st->cnt_bad[e], 1);

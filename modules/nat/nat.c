@@ -31,6 +31,8 @@ static const char *const counter_names[NAT_CNT_COUNT] = {
 	[NAT_CNT_NO_BUFFER] = "no-buffer",
 	[NAT_CNT_PUBLISHED] = "proxy-ips-published",
 	[NAT_CNT_DEST_REFUSED] = "destinations-refused",
+	[NAT_CNT_CONTROL_LIMITED] = "control-rate-limited",
+	[NAT_CNT_LOOKUPS_FULL] = "lookups-client-full",
 };
 
 #define DAY 86400
@@ -54,6 +56,11 @@ static const struct fzgw_key keys[] = {
 	  0, 1048576 },
 	{ "pending_timeout", FZGW_KEY_INT, false, offsetof(struct nat_conf, pending_timeout), 0, 1,
 	  600 },
+	{ "control_rate", FZGW_KEY_INT, false, offsetof(struct nat_conf, control_rate), 0, 1,
+	  100000 },
+	{ "control_burst", FZGW_KEY_INT, false, offsetof(struct nat_conf, control_burst), 0, 1,
+	  100000 },
+	{ "max_lookups", FZGW_KEY_INT, false, offsetof(struct nat_conf, max_lookups), 0, 1, 65536 },
 	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
 };
 
@@ -79,6 +86,9 @@ static int parse_conf(struct nat_state *st, const struct fzgw_settings *s, struc
 	c->max_pending = 32;
 	c->max_pending_total = 1024; /* a quarter of the core's pool, which stages another quarter */
 	c->pending_timeout = 15;
+	c->control_rate = 50;
+	c->control_burst = 200;
+	c->max_lookups = 32; /* of the dns module's 1000 by default */
 	return st->api->settings_parse(st->ctx, s, keys, c);
 }
 

@@ -39,6 +39,8 @@ enum nat_counter {
 	NAT_CNT_NO_BUFFER,       /* no packet buffer for an answer */
 	NAT_CNT_PUBLISHED,       /* FZGW_EV_PROXY_IPS events */
 	NAT_CNT_DEST_REFUSED,    /* resolved addresses never mapped onto (see dest.h) */
+	NAT_CNT_CONTROL_LIMITED, /* control messages over the client's rate */
+	NAT_CNT_LOOKUPS_FULL,    /* a lookup refused: the client's share of lookups is in use */
 	NAT_CNT_COUNT
 };
 
@@ -49,6 +51,9 @@ struct nat_conf {
 	int64_t max_pending;       /* held packets per client */
 	int64_t max_pending_total; /* held packets, all clients */
 	int64_t pending_timeout;   /* s: a name still resolving then is given up */
+	int64_t control_rate;      /* control messages per second and client (burst: control_burst) */
+	int64_t control_burst;
+	int64_t max_lookups;       /* lookups a client may have in flight (its share of the dns cap) */
 };
 
 enum nat_dom_state { NAT_DOM_RESOLVING = 1, NAT_DOM_ACTIVE = 2 };
@@ -70,6 +75,7 @@ struct nat_domain {
 	struct fzgw_addr real[FZGW_MAX_PROXY_IPS]; /* family 0: no address of that family */
 	uint64_t query;               /* the lookup while resolving, else 0 */
 	uint64_t started_ms;
+	uint32_t lk_slot;             /* its slot in the client's lk_until[] while resolving */
 	struct dns_result last;       /* the last answer with addresses (while active) */
 };
 
@@ -105,6 +111,15 @@ struct nat_client {
 	uint32_t n_proxies;
 	struct nat_held *held, *held_tail;
 	uint32_t n_held;
+	uint64_t ctl_tokens, ctl_ms; /* control messages: thousandths of one, time of the refill */
+	/*
+	 * Its lookups: each slot is busy until the time in it (0: free). A lookup's slot frees
+	 * when the dns module answers; one given up (cancelled, timed out on our side) may still
+	 * count in the dns module's cap, so its slot stays busy until pending_timeout after its
+	 * start. n_lk slots, allocated on the first lookup.
+	 */
+	uint64_t *lk_until;
+	uint32_t n_lk;
 };
 
 struct nat_state {
@@ -116,6 +131,7 @@ struct nat_state {
 	uint32_t cmask, n_clients;
 	uint32_t next_client_id;
 	uint32_t n_held;
+	struct nat_client anon;      /* the control budget of clients without DNS grants */
 	struct fzgw_timer *tick;
 	int cnt[NAT_CNT_COUNT];
 	int cnt_bad[P2P_ERR_COUNT];
@@ -153,6 +169,9 @@ void nat_domains_tick(struct nat_state *st, uint64_t now);
 /* Sends a control packet of @type with @json to the client @client_id. 0 or -errno. */
 int nat_send_control(struct nat_state *st, const char *client_id, uint8_t type, const char *json,
 		     size_t len);
+
+/* Whether the client may send one more control message now (its token bucket). */
+bool nat_control_allowed(struct nat_state *st, struct nat_client *c);
 
 /* hooks.c */
 enum fzgw_verdict nat_hook_control(void *state, struct fzgw_packet *pkt);

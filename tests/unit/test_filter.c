@@ -854,6 +854,7 @@ static void test_proxy_ips(void **state)
 	struct fzgw_resource web = mkres("web", FZGW_RES_DNS, NULL, "tcp=443 icmp");
 	struct fzgw_resource inet = mkres("inet", FZGW_RES_INTERNET, NULL, "");
 	const char *why;
+	uint32_t gen;
 
 	(void)state;
 	web.pattern = "*.corp.example";
@@ -914,6 +915,17 @@ static void test_proxy_ips(void **state)
 	/* removing what is not there changes nothing */
 	proxy_ips(t, "alice", "web", "nothing.corp.example", "");
 	assert_int_equal(counter(t, "proxy-ips-ignored"), 0);
+	/* hardening 4: the same set again (any order) keeps the policy generation, so every
+	 * client's cached decisions stay; a different set does not */
+	proxy_ips(t, "alice", "web", "app.corp.example", P1 " " P2);
+	gen = fst(t)->gen;
+	proxy_ips(t, "alice", "web", "app.corp.example", P2 " " P1);
+	proxy_ips(t, "alice", "web", "app.corp.example", P1 " " P2 " " P1);
+	assert_int_equal(fst(t)->gen, gen);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P2, MT_TCP, 1, 443, &why), FZGW_ACCEPT);
+	proxy_ips(t, "alice", "web", "app.corp.example", P1);
+	assert_int_not_equal(fst(t)->gen, gen);
+	assert_int_equal(run(t, FZGW_DIR_IN, "alice", A4, P2, MT_TCP, 1, 443, &why), FZGW_DROP);
 	modtest_free(t);
 }
 

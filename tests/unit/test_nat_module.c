@@ -525,6 +525,108 @@ static void test_hash_seed(void **state)
 		fail_msg("two processes got the same seed %#llx", (unsigned long long)a);
 }
 
+/* AssignedIps of @domain with one proxy IP of its own (100.96.@i/256.@i%256+1). */
+static void assign_nth(const char *client, const char *domain, int i)
+{
+	char ip[64];
+
+	snprintf(ip, sizeof(ip), "\"100.96.%d.%d\"", i / 250, i % 250 + 1);
+	assigned(client, "web", domain, ip);
+}
+
+/*
+ * Hardening 4: control messages have a per-client budget (a client looping AssignedIps over
+ * one name, answered each time); another client keeps its own.
+ */
+static void test_control_rate(void **state)
+{
+	teardown(state);
+	start(state, "{ control_rate = 10; control_burst = 20; }");
+	grant("alice", "web", FZGW_RES_DNS, "*.corp.example");
+	grant("bob", "web", FZGW_RES_DNS, "*.corp.example");
+	for (int i = 0; i < 30; i++)
+		assign_nth("alice", "n.corp.example", 1);
+	assert_int_equal(counter("assigned-ips"), 20);
+	assert_int_equal(counter("control-rate-limited"), 10);
+	/* bob is not held back by alice */
+	for (int i = 0; i < 5; i++)
+		assign_nth("bob", "b.corp.example", 2);
+	assert_int_equal(counter("assigned-ips"), 25);
+	/* a second later alice has 10 more */
+	modtest_now_ms += 1000;
+	for (int i = 0; i < 15; i++)
+		assign_nth("alice", "n.corp.example", 1);
+	assert_int_equal(counter("assigned-ips"), 35);
+	assert_int_equal(counter("control-rate-limited"), 15);
+	/* a Goodbye always goes through */
+	control("alice", P2P_GOODBYE, NULL);
+	assert_int_equal(counter("goodbye-received"), 1);
+}
+
+/*
+ * Hardening 4: a client's share of lookups. Only max_lookups of its names resolve at once;
+ * a lookup given up on our side keeps its slot until pending_timeout after its start (the
+ * dns module may still count it); another client is not held back.
+ */
+static void test_lookup_share(void **state)
+{
+	teardown(state);
+	start(state, "{ max_lookups = 2; pending_timeout = 15; }");
+	grant("alice", "web", FZGW_RES_DNS, "*.corp.example");
+	grant("bob", "web", FZGW_RES_DNS, "*.corp.example");
+	assign_nth("alice", "a.corp.example", 1);
+	assign_nth("alice", "b.corp.example", 2);
+	assign_nth("alice", "c.corp.example", 3);
+	assert_int_equal(n_pending(), 2);
+	assert_null(pending("c.corp.example"));
+	assert_int_equal(counter("lookups-client-full"), 1);
+	assert_status("alice", "web", "c.corp.example", "Inactive");
+	assign_nth("bob", "x.corp.example", 10);
+	assert_non_null(pending("x.corp.example"));
+	/* an answer frees its slot */
+	dns_answer("a.corp.example", 0, "10.200.0.10", NULL);
+	assign_nth("alice", "c.corp.example", 3);
+	assert_non_null(pending("c.corp.example"));
+	/* renumbering resets alice: b and c are cancelled, their slots stay busy */
+	assigned("alice", "web", "d.corp.example", "\"100.96.0.2\"");
+	assert_null(pending("b.corp.example"));
+	assert_null(pending("c.corp.example"));
+	assert_null(pending("d.corp.example"));
+	assert_int_equal(counter("lookups-client-full"), 2);
+	modtest_now_ms += 14000;
+	assign_nth("alice", "e.corp.example", 5);
+	assert_null(pending("e.corp.example"));
+	assert_int_equal(counter("lookups-client-full"), 3);
+	modtest_now_ms += 1000;
+	assign_nth("alice", "e.corp.example", 5);
+	assert_non_null(pending("e.corp.example"));
+}
+
+/*
+ * Hardening 4: a refresh that changes nothing the filter knows publishes nothing (each
+ * FZGW_EV_PROXY_IPS flushes the filter's cache for every client); the new real addresses
+ * still serve.
+ */
+static void test_no_republish(void **state)
+{
+	(void)state;
+	activate();
+	assert_int_equal(modtest_count(W->t, FZGW_EV_PROXY_IPS), 1);
+	assigned("alice", "web", "app.corp.example", PROXIES8);
+	dns_answer("app.corp.example", 0, "10.200.0.20", NULL);
+	assigned("alice", "web", "app.corp.example", PROXIES8);
+	dns_answer("app.corp.example", 0, "10.200.0.20", NULL);
+	assert_int_equal(modtest_count(W->t, FZGW_EV_PROXY_IPS), 1);
+	clear();
+	from_client("alice", "100.64.0.2", "100.96.0.1", TCP, 40000, 80);
+	assert_int_equal(W->n_in, 1);
+	assert_true(addr_is(&W->in[0].ip.dst, "10.200.0.20"));
+	/* new proxy IPs are published */
+	assigned("alice", "web", "app.corp.example", "\"100.96.0.1\"");
+	assert_int_equal(modtest_count(W->t, FZGW_EV_PROXY_IPS), 1);
+	assert_int_equal(last_proxy_ips()->n, 1);
+}
+
 /* Hardening 11: the ranges a proxy IP never maps onto, and their edges. */
 static void test_dest_ranges(void **state)
 {
@@ -1343,6 +1445,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_pattern, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_domains_cap, setup, teardown),
 		cmocka_unit_test(test_hash_seed),
+		cmocka_unit_test_setup_teardown(test_control_rate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_share, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_republish, setup, teardown),
 		cmocka_unit_test(test_dest_ranges),
 		cmocka_unit_test_setup_teardown(test_dest_refused, setup, teardown),
 		cmocka_unit_test(test_settings),
