@@ -23,6 +23,9 @@
       Liveness: a BINDING check on the nominated pair every --probe-interval s; after
       --fail-after misses in a row, every other pair is checked at once and the best one that
       answers is nominated (USE-CANDIDATE): the path fails over, as a Firezone client does.
+      aioice nominates the first pair that answers; for --upgrade-secs after that, a pair of
+      higher priority that answers (e.g. server-reflexive, once the gateway's own checks opened
+      its NAT) is nominated instead.
 
   ice_peer.py gateway --url WS_URL --token T --public-key PK --ca FILE --host-ip IP
                       --listen 127.0.0.1:PORT --wg 127.0.0.1:PORT --status FILE
@@ -33,7 +36,8 @@
       and the stand-in plumbing work without our gateway. It is not a model of our gateway.
 
 Status file: one JSON object per line, {"t": unix time, "event": ...}: gathered, sent,
-remote, invalidated, connected (path, pair), probe_fail, failover (path, pair, gap),
+remote, invalidated, connected (path, pair), upgrade (path, pair: a better pair answered
+within --upgrade-secs of connecting), probe_fail, failover (path, pair, gap),
 failover_failed, closed, error.
 """
 import argparse
@@ -227,8 +231,29 @@ class Peer:
             return False
         return addr == pair.remote_addr
 
+    def prio(self, pair):
+        from aioice.ice import candidate_pair_priority
+        return candidate_pair_priority(pair.local_candidate, pair.remote_candidate,
+                                       self.conn.ice_controlling)
+
+    async def upgrade(self, cur):
+        """aioice nominates the first pair that answers; a pair of higher priority may answer
+        only later (a NAT opened by the gateway's own checks): nominate it then."""
+        better = [p for p in self.conn._check_list
+                  if self.prio(p) > self.prio(cur) and p.protocol in self.conn._protocols
+                  and (p.remote_candidate.host, p.remote_candidate.port) not in self.invalid]
+        if not better:
+            return
+        oks = await asyncio.gather(*[self.check(p, False, 1) for p in better])
+        good = sorted([p for p, ok in zip(better, oks) if ok], key=self.prio, reverse=True)
+        for p in good:
+            if await self.check(p, True, 2):
+                self.conn._nominated[1] = p
+                self.status("upgrade", path=path_of(p), pair=pair_info(p), old=pair_info(cur))
+                return
+
     async def monitor(self):
-        misses, last_ok = 0, time.time()
+        misses, last_ok, t0 = 0, time.time(), time.time()
         while True:
             await asyncio.sleep(self.args.probe_interval)
             pair = self.conn._nominated.get(1)
@@ -236,6 +261,8 @@ class Peer:
                 return
             if await self.check(pair, False, 0):
                 misses, last_ok = 0, time.time()
+                if time.time() - t0 < self.args.upgrade_secs:
+                    await self.upgrade(pair)
                 continue
             misses += 1
             self.status("probe_fail", pair=pair_info(pair), misses=misses)
@@ -404,6 +431,8 @@ def main():
         s.add_argument("--connect-timeout", type=float, default=20)
         s.add_argument("--probe-interval", type=float, default=0.5 if name == "client" else 0)
         s.add_argument("--fail-after", type=int, default=3)
+        s.add_argument("--upgrade-secs", type=float, default=15,
+                       help="after connecting, this long: a better pair that answers is nominated")
     s = sub.choices["client"]
     for k in ("ctl", "client-id", "ufrag", "pwd", "remote-ufrag", "remote-pwd"):
         s.add_argument("--" + k, required=True)

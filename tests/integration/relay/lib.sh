@@ -34,6 +34,7 @@
 #                             through the ICE forwarder at 127.0.0.1:$RT_FWD_PORT
 #   rt_status_wait FILE EVENT [S]   until ice_peer.py's status file has that event
 #   rt_status_get FILE EVENT KEY    a field of the last such event
+#   rt_path FILE / rt_path_wait FILE direct|relay [S]   the client's current path
 #
 # Names: everything is fzi-$FZI_ID-*, so it shares the sweeping and cleanup of topo.sh.
 RT_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -259,6 +260,22 @@ rt_status_get() { # FILE EVENT KEY: the field of the last such line
   grep "\"event\": \"$2\"" "$1" 2>/dev/null | tail -n 1 |
     "$PZ_PY" -c "import json, sys
 for l in sys.stdin: print(json.loads(l).get('$3', ''))"
+}
+
+# rt_path FILE: the client's path now ("direct" or "relay"): the last connected, upgrade or
+# failover event; rt_path_wait FILE WANT [SECONDS]: until it is WANT
+rt_path() {
+  grep -E '"event": "(connected|upgrade|failover)"' "$1" 2>/dev/null | tail -n 1 |
+    "$PZ_PY" -c "import json, sys
+for l in sys.stdin: print(json.loads(l)['path'], '|', json.loads(l)['pair'])"
+}
+rt_path_wait() {
+  local i
+  for i in $(seq 1 $(( ${3:-15} * 5 ))); do
+    [ "$(rt_path "$1" | cut -d' ' -f1)" = "$2" ] && return 0
+    sleep 0.2
+  done
+  return 1
 }
 
 # rt_ping [COUNT]: pings from the client through its tunnel to the resource host

@@ -16,6 +16,12 @@
 #      (RUN_SERIAL, SKIP_RETURN_CODE 77, ENVIRONMENT ${FZGW_NET_ENV}, TIMEOUT 600), so it runs
 #      in both builds (plain and ASan; pz_finish checks the gateway's log for sanitizer
 #      reports).
+#   Status of a first run against an in-progress relay.so (build of another helper): a and e
+#   pass; b passes but for the log check's old pattern (fixed since); c: the client's relayed
+#   candidate -> our host socket is logged by the module as "peer-to-peer" (this test expects a
+#   relay on either side: module or expectation to settle); d: the client fails over at once,
+#   the fetch completes, but the gateway kept its direct path ~10 s (longest ping gap 10.8 s,
+#   48/150 answered) and never logged a change to a relayed pair.
 #   4. The gaps/timings it prints go into the issue's closing note (time from authorization
 #      to the first answered ping for direct, server-reflexive and relayed paths; the gap of (d)).
 # ============================================================================================
@@ -106,14 +112,21 @@ checkif "ICE connected (client: $(rt_status_get "$FZI_STATE/client.status" conne
   'grep -q "\"event\": \"connected\"" "$FZI_STATE/client.status"'
 path=$(rt_status_get "$FZI_STATE/client.status" connected path)
 rtype=$(rt_status_get "$FZI_STATE/client.status" connected remote_type)
-checkif "client's path is $want (got '$path', gateway candidate $rtype)" '[ "$path" = "$want" ]'
+rt_path_wait "$FZI_STATE/client.status" "$want" 15
+now=$(rt_path "$FZI_STATE/client.status")
+checkif "client's path is $want (first: $path, now: $now)" '[ "${now%% *}" = "$want" ]'
 [ "$RT_CASE" = b ] && checkif "through the NATs: the gateway's candidate is srflx or prflx" \
-  '[ "$rtype" = srflx ] || [ "$rtype" = prflx ]'
+  'echo "$now" | grep -qE -- "-> (srflx|prflx) "'
 first=$(rt_first_ping "$t_auth" 20)
 checkif "first answered ping ${first}s after create_authorization ($want)" '[ "$first" != FAIL ]'
-# ASSUMED: "client X: path nominated peer-to-peer ..." / "client X: path nominated via relay ..."
-glog=peer-to-peer; [ "$want" = relay ] && glog="via relay"
-checkif "the gateway logs the path ($glog)" 'pz_wait_log "client $RT_CLIENT_ID: path nominated $glog" 5'
+# the module's log (modules/relay/paths.c): "client X: path nominated|changed KIND: ..." with
+# KIND peer-to-peer, peer-to-relay, relay-to-peer or relay-to-relay (our side first)
+gw_path() { grep -oE "client $RT_CLIENT_ID: path (nominated|changed) (peer|relay)-to-(peer|relay)" "$FZI_STATE/gateway.log" | tail -n 1 | awk '{print $NF}'; }
+gw_path_is() { # direct|relay: the gateway's latest path line says so
+  case "$(gw_path)" in peer-to-peer) [ "$1" = direct ] ;; *-to-*) [ "$1" = relay ] ;; *) false ;; esac
+}
+for i in $(seq 1 25); do gw_path_is "$want" && break; sleep 0.2; done
+checkif "the gateway logs the path as $want ($(gw_path))" 'gw_path_is "$want"'
 checkif "ping through the tunnel" 'rt_ping 5'
 sha=$(rt_fetch_sha)
 checkif "1 MiB over HTTP, sha256 matches" '[ "$sha" = "$FZI_WWW_SHA" ]'
@@ -133,14 +146,16 @@ if [ "$RT_CASE" = d ]; then
   read -r answered sent gap < <(rt_ping_gap_end)
   checkif "direct path cut mid-transfer: the client failed over to $(rt_status_get "$FZI_STATE/client.status" failover pair)" \
     '[ "$(rt_status_get "$FZI_STATE/client.status" failover path)" = relay ]'
-  # ASSUMED: a path change is logged as a new "path nominated via relay" line
-  checkif "the gateway's path changed to the relay" 'pz_wait_log "client $RT_CLIENT_ID: path nominated via relay" 10'
+  for i in $(seq 1 50); do gw_path_is relay && break; sleep 0.2; done
+  checkif "the gateway's path changed to the relay ($(gw_path))" 'gw_path_is relay'
   checkif "the slow 1 MiB fetch across the cut completed, sha256 matches" '[ "$sha" = "$FZI_WWW_SHA" ]'
   checkif "pings went on through the relay: $answered/$sent answered, longest gap ${gap}s" \
     '[ "$answered" -gt $((sent / 2)) ]'
 fi
-# ASSUMED: the counters of docs/modules/relay.md "Counters" (relay.paths-direct, relay.paths-relayed)
+# the gauges paths-direct / paths-relayed count by the gateway's own side (its host socket, or
+# its allocation): "peer-to-relay" (the client's relay, our host socket) counts as direct
 counters=$(fzi_gw_counters)
-checkif "counters: $(echo "$counters" | grep -E 'relay\.paths-(direct|relayed)' | tr '\n' ' ')" \
-  'echo "$counters" | grep -qE "relay\.paths-$([ "$RT_CASE" = c ] || [ "$RT_CASE" = d ] && echo relayed || echo direct) [1-9]"'
+gwant=direct; case "$(gw_path)" in relay-*) gwant=relayed ;; esac
+checkif "counters ($(gw_path): paths-$gwant): $(echo "$counters" | grep -E 'relay\.paths-(direct|relayed)' | tr '\n' ' ')" \
+  'echo "$counters" | grep -qE "relay\.paths-$gwant [1-9]"'
 finish

@@ -112,7 +112,9 @@ want=direct; [ "$RT_CASE" = c ] && want=relay
 checkif "ICE connected (client: $(rt_status_wait "$FZI_STATE/client.status" connected 25 && rt_status_get "$FZI_STATE/client.status" connected pair))" \
   'grep -q "\"event\": \"connected\"" "$FZI_STATE/client.status"'
 path=$(rt_status_get "$FZI_STATE/client.status" connected path)
-checkif "path is $want (got '$path')" '[ "$path" = "$want" ]'
+rt_path_wait "$FZI_STATE/client.status" "$want" 15
+now=$(rt_path "$FZI_STATE/client.status")
+checkif "path is $want (first: $path, now: $now)" '[ "${now%% *}" = "$want" ]'
 checkif "the gateway's agent got the client's ice_candidates through the stand-in" \
   'grep -q "\"event\": \"remote\"" "$FZI_STATE/gw-ice.status"'
 first=$(rt_first_ping "$t_auth" 20)
