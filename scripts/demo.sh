@@ -10,31 +10,48 @@
 # --portal: the same, but the gateway is managed by a portal: the project's stand-in portal
 #   (tests/portal/standin.py, TLS with a throw-away CA) sends init and an authorization for the
 #   client, and the gateway runs the portal and filter modules instead of static.
-# Env: FZGW_GATEWAY=wireguard-go runs wireguard-go as the gateway instead (to see the topology work).
+# --relay: the client and the gateway each behind a NAT (the gateway's dropping every unsolicited
+#   inbound packet: no open port), the stand-in portal, coturn, and the gateway with the relay
+#   module; all UDP between the two NATs is dropped, so the page is fetched through coturn. Prints
+#   the path the gateway logged and its relay counters (scripts/lib/demo_relay.sh).
+# Env: FZGW_GATEWAY=wireguard-go runs wireguard-go as the gateway instead (to see the topology work;
+#   not with --relay); DEMO_BUILD_DIR (build/plain) is where it builds.
 set -euo pipefail
 MODE=standalone
 case "${1:-}" in
   "") ;;
   --portal) MODE=portal ;;
-  *) echo "usage: $0 [--portal]" >&2; exit 64 ;;
+  --relay) MODE=relay ;;
+  *) echo "usage: $0 [--portal | --relay]" >&2; exit 64 ;;
 esac
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
 need_packages "${BUILD_PACKAGES[@]}"
 mkdir -p build
-cmake -S . -B build/plain -DFZGW_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/plain.configure.log 2>&1 ||
-  { cat build/plain.configure.log; exit 1; }
-cmake --build build/plain -j"$(nproc)" --target firezone-gateway filter static dns nat portal >/dev/null
+B=${DEMO_BUILD_DIR:-build/plain}
+cmake -S . -B "$B" -DFZGW_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$B.configure.log" 2>&1 ||
+  { cat "$B.configure.log"; exit 1; }
+cmake --build "$B" -j"$(nproc)" --target firezone-gateway filter static dns nat portal relay >/dev/null
 echo "=== firezone-gateway --check-config on the shipped conf/gateway.conf"
-build/plain/core/firezone-gateway --config conf/gateway.conf --module-path build/plain/modules --check-config
+"$B/core/firezone-gateway" --config conf/gateway.conf --module-path "$B/modules" --check-config
 
 if [ "$(id -u)" != 0 ]; then
   echo "=== the live part (namespaces, a WireGuard client, a fetch through the tunnel) needs root: skipped"
   exit 0
 fi
 need_packages "${NET_PACKAGES[@]}"
-export FZGW_BIN=$PWD/build/plain/core/firezone-gateway MOD_DIR=$PWD/build/plain/modules
+B=$(cd "$B" && pwd)
+export FZGW_BIN=$B/core/firezone-gateway MOD_DIR=$B/modules
 export FZI_PSK_CLIENTS=""
+if [ $MODE = relay ]; then
+  source tests/integration/relay/lib.sh # sources topo.sh and the portal tests' helpers
+  source scripts/lib/demo_relay.sh
+  rt_require  # exits 77 with a reason if this machine cannot do namespaces or lacks coturn/aioice
+  fzi_init    # everything below is removed on exit, whatever happens
+  set +e      # demo_relay checks each step itself
+  demo_relay
+  exit $?
+fi
 source tests/integration/lib/topo.sh
 fzi_require # exits 77 with a reason if this machine cannot do namespaces
 fzi_init    # everything below is removed on exit, whatever happens
