@@ -77,6 +77,8 @@ static void conn_free(struct relay_mod *m, struct rl_conn *c)
 		rl_count(m, RL_C_PATHS_DIRECT, -1);
 	else if (c->path == FZGW_PATH_RELAY)
 		rl_count(m, RL_C_PATHS_RELAYED, -1);
+	if (c->kind4)
+		rl_count(m, c->kind4, -1);
 	rl_count(m, RL_C_CONNECTIONS, -1);
 	m->n_conns--;
 	ice_agent_free(c->agent);

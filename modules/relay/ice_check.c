@@ -128,6 +128,15 @@ static enum ice_input drop(uint64_t *counter)
 	return ICE_IN_DROPPED;
 }
 
+/* The client's nomination takes effect: the latest one wins (the controlling client moves
+ * the path by nominating another pair, as a Firezone client does when its pair stops
+ * answering); earlier nominated pairs stay nominated, as fallbacks in the order made. */
+static void nominate(struct ice_agent *a, struct ice_pair *p)
+{
+	p->nom = ICE_NOM_YES;
+	p->nom_seq = ++a->nom_seq;
+}
+
 static enum ice_input on_request(struct ice_agent *a, const struct stun_msg *m,
 				 const struct ice_base *base, const struct stun_addr *from,
 				 uint64_t now)
@@ -182,9 +191,11 @@ static enum ice_input on_request(struct ice_agent *a, const struct stun_msg *m,
 	p->last_remote_req = now;
 	if (stun_has(m, STUN_A_USE_CANDIDATE)) {
 		if (p->state == ICE_P_SUCCEEDED)
-			p->nom = ICE_NOM_YES;
-		else if (p->nom == ICE_NOM_NONE)
+			nominate(a, p);
+		else
 			p->nom = ICE_NOM_PENDING; /* nominated when our check succeeds */
+		if (p->unans && now - p->unans_since >= a->t.initial_rto)
+			p->triggered = true; /* silent lately: confirm it at once */
 	}
 	if (p->state != ICE_P_SUCCEEDED)
 		p->triggered = true;
@@ -251,7 +262,7 @@ static enum ice_input on_response(struct ice_agent *a, const struct stun_msg *m,
 	p->unans = 0;
 	p->last_ok = now;
 	if (p->nom == ICE_NOM_PENDING)
-		p->nom = ICE_NOM_YES;
+		nominate(a, p);
 	ice_evaluate(a, now);
 	return ICE_IN_HANDLED;
 }

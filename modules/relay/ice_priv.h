@@ -36,6 +36,7 @@ struct ice_pair {
 	uint8_t local, remote; /* indexes; ICE_NONE: slot free */
 	uint8_t state, nom;
 	bool triggered;
+	uint64_t nom_seq; /* ICE_NOM_YES: when (the agent's nomination count); the latest wins */
 	uint32_t id; /* unique within the agent, never 0 */
 	uint64_t prio;
 	uint32_t sent;   /* requests sent, counted up to the max retransmits */
@@ -76,6 +77,7 @@ struct ice_agent {
 	int selected;         /* index into pairs, -1: none */
 	uint32_t selected_id; /* the id of the pair in use when events were last emitted */
 	uint32_t pair_seq;
+	uint64_t nom_seq; /* nominations taking effect, counted (never wraps in practice) */
 	unsigned prflx_seq;
 
 	uint64_t created, now, last_check, disconnected_at;

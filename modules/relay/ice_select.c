@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The ICE agent's choice of path and its failure: the best nominated pair that answers, else
+/* The ICE agent's choice of path and its failure: the latest nominated pair that answers, else
  * (after a first path) the best succeeded pair that answers; failure without candidates or
  * without pairs. */
 #include <string.h>
@@ -22,7 +22,8 @@ static int best_pair(const struct ice_agent *a, bool nominated, uint64_t now)
 
 		if (!ice_pair_used(p) || (nominated && p->nom != ICE_NOM_YES) || !answering(a, p, now))
 			continue;
-		if (best < 0 || p->prio > a->pairs[best].prio)
+		if (best < 0 || (nominated ? p->nom_seq > a->pairs[best].nom_seq
+					   : p->prio > a->pairs[best].prio))
 			best = (int)i;
 	}
 	return best;

@@ -31,8 +31,28 @@ static void apply(struct relay_mod *m, struct rl_conn *c)
 				    c->client_id, strerror(-rc));
 }
 
+/* The original's four kinds, our side first: DIRECT is our WireGuard socket ("peer"), RELAY
+ * our allocation; the client's side is "relay" when the pair ends on its relayed candidate. */
+static uint8_t kind4_of(const struct rl_conn *c, uint8_t kind)
+{
+	if (kind == FZGW_PATH_DIRECT)
+		return c->remote_relay ? RL_C_PATHS_P2R : RL_C_PATHS_P2P;
+	if (kind == FZGW_PATH_RELAY)
+		return c->remote_relay ? RL_C_PATHS_R2R : RL_C_PATHS_R2P;
+	return 0;
+}
+
 void rl_path_set(struct relay_mod *m, struct rl_conn *c, const struct fzgw_path *p)
 {
+	uint8_t k4 = kind4_of(c, p->kind);
+
+	if (k4 != c->kind4) {
+		if (c->kind4)
+			rl_count(m, c->kind4, -1);
+		if (k4)
+			rl_count(m, k4, 1);
+		c->kind4 = k4;
+	}
 	if (same_path(&c->want, p) && c->path == p->kind)
 		return;
 	gauge(m, c->path, -1);
@@ -95,6 +115,7 @@ void rl_agent_event(struct relay_mod *m, struct rl_conn *c, const struct ice_eve
 		rl_addr_str(&ev->local, l, sizeof(l));
 		rl_addr_str(&ev->remote, r, sizeof(r));
 		rel = ev->base.kind == ICE_BASE_RELAY ? rl_relay_slot(m, ev->base.relay) : NULL;
+		c->remote_relay = ev->remote_type == ICE_RELAY;
 		m->api->log(m->ctx, FZGW_LOG_INFO, "client %s: path %s %s-to-%s%s%s: %s (%s) -> %s (%s)",
 			    c->client_id, ev->type == ICE_EV_NOMINATED ? "nominated" : "changed",
 			    ev->base.kind == ICE_BASE_RELAY ? "relay" : "peer",

@@ -35,6 +35,10 @@ enum rl_counter {
 	RL_C_CONNECTIONS,       /* gauge: connections (clients accepted) */
 	RL_C_PATHS_DIRECT,      /* gauge: connections on a direct path */
 	RL_C_PATHS_RELAYED,     /* gauge: connections on a relayed path */
+	RL_C_PATHS_P2P,         /* gauges by the original's four kinds (our side first): */
+	RL_C_PATHS_P2R,         /*   our WireGuard socket to the client's relayed address */
+	RL_C_PATHS_R2P,         /*   our allocation to the client's host/srflx/prflx address */
+	RL_C_PATHS_R2R,         /*   our allocation to the client's relayed address */
 	RL_C_PATH_CHANGES,
 	RL_C_ALLOC_LOST,
 	RL_C_ALLOC_FAILED,
@@ -94,6 +98,8 @@ struct rl_conn {
 	struct rl_local local[RL_MAX_LOCAL];
 	unsigned n_local;
 	uint8_t path;                  /* enum fzgw_path_kind the core was told (or will be) */
+	uint8_t kind4;                 /* RL_C_PATHS_P2P..R2R counted for it, 0: none */
+	bool remote_relay;             /* the pair in use ends on the client's relayed candidate */
 	bool path_due;                 /* the first path waits for the 0 ms timer */
 	bool path_channel_wait;        /* nominated over a relay whose channel is not bound yet */
 	struct fzgw_path want;         /* the path to set */

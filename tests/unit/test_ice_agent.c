@@ -496,6 +496,79 @@ static void test_path_switch_then_fail(void **state)
 	teardown_agent(f);
 }
 
+/* The controlling client moves the path by nominating another pair (its failover, or a better
+ * pair found later): the latest nomination wins, at once when the pair has succeeded, else when
+ * our triggered check to it succeeds, whatever the pairs' priorities. (Before: the
+ * highest-priority nominated pair stayed in use until it went silent for max RTO / 2, e.g. a
+ * direct path cut while the client had already moved to the relay.) */
+static void test_renomination(void **state)
+{
+	struct fake *f = setup_agent();
+	struct stun_addr cl = CL_HOST(), srflx = v4(203, 0, 113, 9, 40000);
+	struct stun_addr relay = v4(198, 51, 100, 3, 55000);
+	struct ice_cand sc = cand(ICE_SRFLX, srflx, ice_priority(ICE_SRFLX, 65534, 1));
+	struct ice_cand rc = cand(ICE_RELAY, relay, ice_priority(ICE_RELAY, 65534, 1));
+	struct ice_base base;
+	struct stun_addr remote;
+	const struct sent *s;
+	unsigned n_out;
+	uint64_t t0;
+
+	(void)state;
+	add_host(f);
+	ice_agent_add_remote(f->a, &sc, f->now);
+	connect_host(f, cl);
+	while (!last_check(f, &srflx))
+		tick(f, ice_agent_deadline(f->a));
+	assert_int_equal(answer(f, last_check(f, &srflx), NULL, NULL), ICE_IN_HANDLED);
+	pump(f);
+	assert_int_equal(count_events(f, ICE_EV_NOMINATED), 1);
+	assert_true(addr_eq(&f->ev[0].remote, &cl));
+
+	/* the srflx pair (lower priority, succeeded) nominated: the path follows at once */
+	f->now += 5;
+	assert_int_equal(client_check(f, &HOST, srflx, true, NULL, NULL, false, 21), ICE_IN_HANDLED);
+	pump(f);
+	assert_int_equal(count_events(f, ICE_EV_PATH_CHANGED), 1);
+	assert_true(addr_eq(&f->ev[f->n_ev - 1].remote, &srflx));
+	assert_int_equal(f->ev[f->n_ev - 1].remote_type, ICE_SRFLX);
+	assert_true(ice_agent_path(f->a, &base, &remote));
+	assert_true(addr_eq(&remote, &srflx));
+
+	/* the host pair nominated again: back to it */
+	f->now += 5;
+	assert_int_equal(client_check(f, &HOST, cl, true, NULL, NULL, false, 22), ICE_IN_HANDLED);
+	pump(f);
+	assert_int_equal(count_events(f, ICE_EV_PATH_CHANGED), 2);
+	assert_true(addr_eq(&f->ev[f->n_ev - 1].remote, &cl));
+
+	/* a pair never checked yet nominated: a triggered check, the path moves once it succeeds */
+	ice_agent_add_remote(f->a, &rc, f->now);
+	f->now += 5;
+	n_out = f->n_out;
+	assert_int_equal(client_check(f, &HOST, relay, true, NULL, NULL, false, 23), ICE_IN_HANDLED);
+	pump(f);
+	assert_int_equal(count_events(f, ICE_EV_PATH_CHANGED), 2);
+	t0 = f->now;
+	while (!(s = last_check(f, &relay)) || s < &f->out[n_out])
+		tick(f, ice_agent_deadline(f->a));
+	assert_true(f->now - t0 <= 50); /* triggered: within the pacing, not on the schedule */
+	f->now += 20;
+	assert_int_equal(answer(f, s, NULL, NULL), ICE_IN_HANDLED);
+	pump(f);
+	assert_int_equal(count_events(f, ICE_EV_PATH_CHANGED), 3);
+	assert_true(addr_eq(&f->ev[f->n_ev - 1].remote, &relay));
+	assert_int_equal(f->ev[f->n_ev - 1].remote_type, ICE_RELAY);
+	/* a keepalive check on the old pair (no USE-CANDIDATE) moves nothing */
+	f->now += 5;
+	assert_int_equal(client_check(f, &HOST, cl, false, NULL, NULL, false, 24), ICE_IN_HANDLED);
+	pump(f);
+	assert_int_equal(count_events(f, ICE_EV_PATH_CHANGED), 3);
+	assert_true(ice_agent_path(f->a, &base, &remote));
+	assert_true(addr_eq(&remote, &relay));
+	teardown_agent(f);
+}
+
 /* invalidate_ice_candidates: the pairs go; a check from that address learns nothing. */
 static void test_invalidate_remote(void **state)
 {
@@ -711,6 +784,7 @@ int main(void)
 		cmocka_unit_test(test_idle_timings),
 		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_path_switch_then_fail),
+		cmocka_unit_test(test_renomination),
 		cmocka_unit_test(test_invalidate_remote),
 		cmocka_unit_test(test_optimistic),
 		cmocka_unit_test(test_relayed_local),

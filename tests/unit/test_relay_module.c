@@ -624,6 +624,8 @@ static void test_nomination_direct(void **state)
 	assert_int_equal(W->paths[W->n_paths - 1].remote.port, 50000);
 	assert_memory_equal(W->paths[W->n_paths - 1].remote.addr.bytes, cl.ip, 4);
 	assert_int_equal(counter("paths-direct"), 1);
+	assert_int_equal(counter("paths-peer-to-peer"), 1);
+	assert_int_equal(counter("paths-relay-to-relay"), 0);
 	assert_int_equal(counter("path-changes"), 1);
 	/* revoked whole: the connection goes */
 	{
@@ -635,6 +637,7 @@ static void test_nomination_direct(void **state)
 	}
 	assert_null(rl_conn_by_id(W->m, CLIENT));
 	assert_int_equal(counter("paths-direct"), 0);
+	assert_int_equal(counter("paths-peer-to-peer"), 0);
 	assert_int_equal(counter("connections"), 0);
 }
 
@@ -665,6 +668,9 @@ static void test_nomination_relayed(void **state)
 	assert_int_equal(W->paths[W->n_paths - 1].channel, 0x4000);
 	assert_int_equal(W->paths[W->n_paths - 1].remote.port, 3478);
 	assert_int_equal(counter("paths-relayed"), 1);
+	/* our allocation to the client's relayed candidate */
+	assert_int_equal(counter("paths-relay-to-relay"), 1);
+	assert_int_equal(counter("paths-peer-to-peer"), 0);
 	/* the peer goes: so does the connection */
 	{
 		struct fzgw_ev_peer p;
@@ -675,6 +681,7 @@ static void test_nomination_relayed(void **state)
 	}
 	assert_null(rl_conn_by_id(W->m, CLIENT));
 	assert_int_equal(counter("paths-relayed"), 0);
+	assert_int_equal(counter("paths-relay-to-relay"), 0);
 }
 
 /* relays_presence replaces the connection's relay: its candidates follow the new one */
