@@ -105,8 +105,8 @@ FZGW_MODULE_DEFINE = {
 	.reload = filter_reload,
 	.fini = filter_fini,
 	.hooks = {
-		{ FZGW_PHASE_IN_FILTER, 100, filter_hook_in, "policy-in" },
-		{ FZGW_PHASE_OUT_FILTER, 100, filter_hook_out, "policy-out" },
+		{ FZGW_PHASE_IN_FILTER, 100, filter_hook_in, "policy-in", NULL },
+		{ FZGW_PHASE_OUT_FILTER, 100, filter_hook_out, "policy-out", NULL },
 	},
 	.subs = {
 		{ FZGW_EV_IFACE_CONFIG, filter_on_iface },

@@ -195,9 +195,9 @@ FZGW_MODULE_DEFINE = {
 	.fini = nat_fini,
 	.hooks = {
 		/* control messages never reach the policy */
-		{ FZGW_PHASE_IN_PARSE, 10, nat_hook_control, "p2p-control" },
-		{ FZGW_PHASE_IN_NAT, 100, nat_hook_in, "dns-nat" },
-		{ FZGW_PHASE_OUT_NAT, 100, nat_hook_out, "dns-nat-reverse" },
+		{ FZGW_PHASE_IN_PARSE, 10, nat_hook_control, "p2p-control", NULL },
+		{ FZGW_PHASE_IN_NAT, 100, nat_hook_in, "dns-nat", NULL },
+		{ FZGW_PHASE_OUT_NAT, 100, nat_hook_out, "dns-nat-reverse", NULL },
 	},
 	.subs = {
 		{ FZGW_EV_PEER_AUTHORIZED, nat_on_authorized },

@@ -384,8 +384,8 @@ FZGW_MODULE_DEFINE = {
 	.fini = rl_fini,
 	.hooks = {
 		/* before the policy (100): a limited packet never costs a classification */
-		{ FZGW_PHASE_IN_FILTER, 50, rl_in, "bandwidth-in" },
-		{ FZGW_PHASE_OUT_FILTER, 50, rl_out, "bandwidth-out" },
+		{ FZGW_PHASE_IN_FILTER, 50, rl_in, "bandwidth-in", NULL },
+		{ FZGW_PHASE_OUT_FILTER, 50, rl_out, "bandwidth-out", NULL },
 	},
 	.subs = {
 		{ FZGW_EV_PEER_REMOVED, rl_on_peer_removed },
