@@ -52,6 +52,9 @@
 #define ICE_CANDIDATE_TIMEOUT_MS 10000u
 #define ICE_DISCONNECT_GRACE_MS 2000u
 #define ICE_REMOTE_REQ_ALIVE_MS 15000u /* a pair the peer checked this recently stays possible */
+/* The client nominated another pair: the pair in use is checked at once, and unanswered this
+ * long, the other takes over (the client moved, e.g. its direct path was cut) */
+#define ICE_RENOMINATION_WAIT_MS 500u
 
 /* Timings (the original gateway's IceConfig). */
 #define ICE_MAX_RETRANS 45u

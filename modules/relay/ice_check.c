@@ -128,13 +128,16 @@ static enum ice_input drop(uint64_t *counter)
 	return ICE_IN_DROPPED;
 }
 
-/* The client's nomination takes effect: the latest one wins (the controlling client moves
- * the path by nominating another pair, as a Firezone client does when its pair stops
- * answering); earlier nominated pairs stay nominated, as fallbacks in the order made. */
+/* The client's nomination takes effect. Another pair in use is checked at once: if it does not
+ * answer within ICE_RENOMINATION_WAIT_MS, this newer nomination takes over (ice_select.c). */
 static void nominate(struct ice_agent *a, struct ice_pair *p)
 {
+	struct ice_pair *sel = a->selected >= 0 ? &a->pairs[a->selected] : NULL;
+
 	p->nom = ICE_NOM_YES;
 	p->nom_seq = ++a->nom_seq;
+	if (sel && sel != p && !sel->unans)
+		sel->triggered = true;
 }
 
 static enum ice_input on_request(struct ice_agent *a, const struct stun_msg *m,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The ICE agent's choice of path and its failure: the latest nominated pair that answers, else
+/* The ICE agent's choice of path and its failure: the best nominated pair that answers (unless
+ * the client nominated another since and it stopped answering), else
  * (after a first path) the best succeeded pair that answers; failure without candidates or
  * without pairs. */
 #include <string.h>
@@ -12,8 +13,32 @@ static bool answering(const struct ice_agent *a, const struct ice_pair *p, uint6
 	       !(p->unans && now - p->unans_since > a->t.max_rto / 2);
 }
 
+/* A nominated pair the client has moved away from: a newer nomination exists and this pair's
+ * check has gone unanswered for ICE_RENOMINATION_WAIT_MS. */
+static bool superseded(const struct ice_pair *p, uint64_t latest, uint64_t now)
+{
+	return p->nom_seq < latest && p->unans && now - p->unans_since >= ICE_RENOMINATION_WAIT_MS;
+}
+
+/* The nomination count of the newest nominated pair that answers, 0: none. */
+static uint64_t latest_nomination(const struct ice_agent *a, uint64_t now)
+{
+	uint64_t latest = 0;
+	unsigned i;
+
+	for (i = 0; i < ICE_MAX_PAIRS; i++) {
+		const struct ice_pair *p = &a->pairs[i];
+
+		if (ice_pair_used(p) && p->nom == ICE_NOM_YES && answering(a, p, now) &&
+		    p->nom_seq > latest)
+			latest = p->nom_seq;
+	}
+	return latest;
+}
+
 static int best_pair(const struct ice_agent *a, bool nominated, uint64_t now)
 {
+	uint64_t latest = nominated ? latest_nomination(a, now) : 0;
 	int best = -1;
 	unsigned i;
 
@@ -22,8 +47,9 @@ static int best_pair(const struct ice_agent *a, bool nominated, uint64_t now)
 
 		if (!ice_pair_used(p) || (nominated && p->nom != ICE_NOM_YES) || !answering(a, p, now))
 			continue;
-		if (best < 0 || (nominated ? p->nom_seq > a->pairs[best].nom_seq
-					   : p->prio > a->pairs[best].prio))
+		if (nominated && superseded(p, latest, now))
+			continue;
+		if (best < 0 || p->prio > a->pairs[best].prio)
 			best = (int)i;
 	}
 	return best;
@@ -118,10 +144,19 @@ void ice_evaluate(struct ice_agent *a, uint64_t now)
 uint64_t ice_select_deadline(const struct ice_agent *a)
 {
 	uint64_t d = UINT64_MAX;
+	unsigned i;
 
 	if (!a->had_remote)
 		d = a->created + ICE_CANDIDATE_TIMEOUT_MS;
 	if (a->disconnected && a->disconnected_at + ICE_DISCONNECT_GRACE_MS < d)
 		d = a->disconnected_at + ICE_DISCONNECT_GRACE_MS;
+	for (i = 0; i < ICE_MAX_PAIRS; i++) { /* when a pair in use may become superseded */
+		const struct ice_pair *p = &a->pairs[i];
+		uint64_t at = p->unans_since + ICE_RENOMINATION_WAIT_MS;
+
+		if (ice_pair_used(p) && p->nom == ICE_NOM_YES && p->unans &&
+		    p->nom_seq < a->nom_seq && at > a->now && at < d)
+			d = at;
+	}
 	return d;
 }
