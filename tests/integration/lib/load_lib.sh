@@ -44,8 +44,11 @@ ld_flooder_up() {
   fzi_attach_inet fl "$LD_FLOOD_ADDR/24"
   ip -n "$(fzi_ns gw)" route add "$LD_FLOOD_PFX" via "$LD_FLOOD_ADDR"
   ip netns exec "$(fzi_ns fl)" nft -f - <<NFT
-table ip loadgen {
-  chain pre { type filter hook prerouting priority -300; policy accept; ip daddr $LD_FLOOD_PFX drop; }
+table ip ldflood {
+  chain ldpre {
+    type filter hook prerouting priority -300; policy accept;
+    ip daddr $LD_FLOOD_PFX drop
+  }
 }
 NFT
 }

@@ -32,7 +32,8 @@ def csum(b):
 def ping_sizes(dst, mtu):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     s.setsockopt(socket.IPPROTO_IP, 10, 2)  # IP_MTU_DISCOVER = IP_PMTUDISC_DO: never fragment
-    s.settimeout(0.05)
+    s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE
+    s.setblocking(False)
     ident = os.getpid() & 0xFFFF
     sizes = list(range(28, mtu + 1))
     missing = set(sizes)
@@ -47,22 +48,29 @@ def ping_sizes(dst, mtu):
             except OSError as e:
                 print("send %d: %s" % (size, e), file=sys.stderr)
             time.sleep(0.0005)
+            drain(s, ident, missing)
         end = time.time() + 1.0
         while missing and time.time() < end:
-            try:
-                d = s.recv(65535)
-            except socket.timeout:
-                continue
-            ihl = (d[0] & 0xF) * 4
-            if len(d) < ihl + 8 or d[ihl] != 0:
-                continue
-            _, _, _, i, seq = struct.unpack("!BBHHH", d[ihl:ihl + 8])
-            if i == ident and seq in missing and len(d) == seq:
-                missing.discard(seq)
+            time.sleep(0.01)
+            drain(s, ident, missing)
         if not missing:
             break
     print("sizes %d answered %d missing %s" % (len(sizes), len(sizes) - len(missing),
                                                ",".join(map(str, sorted(missing))) or "-"))
+
+
+def drain(s, ident, missing):
+    while True:
+        try:
+            d = s.recv(65535)
+        except BlockingIOError:
+            return
+        ihl = (d[0] & 0xF) * 4
+        if len(d) < ihl + 8 or d[ihl] != 0:
+            continue
+        _, _, _, i, seq = struct.unpack("!BBHHH", d[ihl:ihl + 8])
+        if i == ident and seq in missing and len(d) == seq:
+            missing.discard(seq)
 
 
 def outer(iface, port, seconds, ready):
