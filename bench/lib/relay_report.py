@@ -18,7 +18,7 @@ ROWS = [  # (test, key, label)
     ("auth", "first_ping_s", "**→ first answered ping through the tunnel, s**"),
     ("auth", "gw_first_path", "path the gateway nominated first"),
     ("auth", "gw_path", "path the gateway logged, settled (the one measured below)"),
-    ("auth", "client_pair", "client's pair"),
+    ("auth", "client_pair", "client's pair (its side first)"),
     ("ping", "rtt_avg_ms", "ping RTT avg, ms"),
     ("tcp", "mbps", "**TCP 1 stream client → resource, Mbit/s**"),
     ("tcp", "retransmits", "TCP retransmits"),
@@ -26,6 +26,7 @@ ROWS = [  # (test, key, label)
     ("tcp", "gw_cpu_s_per_gb", "**gateway CPU-s per GB**"),
     ("tcp", "turn_cpu_pct", "coturn CPU %"),
     ("tcp", "turn_cpu_s_per_gb", "coturn CPU-s per GB"),
+    ("counters", "core.rx-relayed-bytes", "gateway: MB received as ChannelData (core.rx-relayed-bytes)"),
     ("tcp", "icefwd_cpu_pct", "client's ICE forwarder (aioice, Python) CPU %"),
     ("tcp", "wgc_cpu_pct", "client's wireguard-go CPU %"),
 ]
@@ -42,6 +43,11 @@ def main():
         if key == "error":
             errors[p].append("rep %s: %s" % (rep, v))
             continue
+        if key == "client_pair":  # "host 192.168.20.2:44970 -> relay 198.51.100.3:61978": the types
+            w = v.split()
+            v = "%s -> %s" % (w[0], w[3]) if len(w) == 5 else v
+        if key.endswith("-bytes"):
+            v = "%.3f" % (float(v) / 1e6)
         vals[(p, test, key)].append(v)
 
     def cell(p, test, key):
@@ -71,7 +77,7 @@ def main():
         ratios = []
         for other in ("relayed", "relayed-nat"):
             r = cell(other, test, key)[1]
-            ratios.append(("%.2f×" % (r / d)) if d and r is not None and test == "tcp" else "")
+            ratios.append(("%.2f×" % (r / d)) if d and r is not None and test == "tcp" and not key.startswith("turn") else "")
         print("| %s | %s | %s |" % (label, " | ".join(c[0] for c in cells), " | ".join(ratios)))
     for p in present:
         for e in errors.get(p, []):
