@@ -3,7 +3,7 @@
 # Relay benchmark, in one call: our gateway with the relay module (filter + portal + relay,
 # managed by the portal stand-in) against the relay harness's client (python3-aioice as the
 # controlling ICE agent, wireguard-go behind its forwarder) and coturn (tests/integration/relay/
-# lib.sh), on three paths, each in fresh namespaces:
+# lib.sh), on four paths, each in fresh namespaces:
 #   direct    flat network, the host candidates: peer-to-peer        (issue 11 topology a)
 #   srflx     client and gateway each behind a NAT, the gateway's with no open port:
 #             through the NATs' server-reflexive addresses            (topology b)
@@ -22,7 +22,8 @@
 # Needs root (exits 77 otherwise).
 # Env: REPS (1: fresh namespaces per repetition and path), DUR (10), PINGS (20),
 #      TOPOS ("direct srflx relayed relayed-nat"), IPERF_TOPOS ("direct relayed relayed-nat"),
-#      FZGW_BIN + MOD_DIR (default: build/plain, built here), BENCH_OUT (build/bench).
+#      FZGW_BIN + MOD_DIR (default: build/plain, built here), BENCH_OUT (build/bench),
+#      BENCH_LOG_LEVEL (info: the gateway's log level).
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO" || exit 1
@@ -136,7 +137,7 @@ if [ -n "${BENCH_CHILD:-}" ]; then
 fi
 
 # ---------------------------------------------------------------- the main script
-case "${1:-}" in -h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; "") ;; *) echo "usage: $0 (settings through the environment, see --help)" >&2; exit 64 ;; esac
+case "${1:-}" in -h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; "") ;; *) echo "usage: $0 (settings through the environment, see --help)" >&2; exit 64 ;; esac
 [[ "$REPS" =~ ^[1-9][0-9]*$ && "$DUR" =~ ^[1-9][0-9]*$ && "$PINGS" =~ ^[1-9][0-9]*$ ]] || { echo "REPS, DUR and PINGS are positive integers" >&2; exit 64; }
 for t in $TOPOS $IPERF_TOPOS; do
   case "$t" in direct | srflx | relayed | relayed-nat) ;; *) echo "TOPOS/IPERF_TOPOS: direct, srflx, relayed, relayed-nat (not '$t')" >&2; exit 64 ;; esac
