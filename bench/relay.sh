@@ -137,7 +137,7 @@ if [ -n "${BENCH_CHILD:-}" ]; then
 fi
 
 # ---------------------------------------------------------------- the main script
-case "${1:-}" in -h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; "") ;; *) echo "usage: $0 (settings through the environment, see --help)" >&2; exit 64 ;; esac
+case "${1:-}" in -h|--help) awk 'NR >= 3 && /^#/ {sub(/^# ?/, ""); print; next} NR >= 3 {exit}' "$0"; exit 0 ;; "") ;; *) echo "usage: $0 (settings through the environment, see --help)" >&2; exit 64 ;; esac
 [[ "$REPS" =~ ^[1-9][0-9]*$ && "$DUR" =~ ^[1-9][0-9]*$ && "$PINGS" =~ ^[1-9][0-9]*$ ]] || { echo "REPS, DUR and PINGS are positive integers" >&2; exit 64; }
 for t in $TOPOS $IPERF_TOPOS; do
   case "$t" in direct | srflx | relayed | relayed-nat) ;; *) echo "TOPOS/IPERF_TOPOS: direct, srflx, relayed, relayed-nat (not '$t')" >&2; exit 64 ;; esac
