@@ -23,10 +23,14 @@
 #   rt_block_udp              drop all UDP between the client's and the gateway's public
 #                             addresses on the bridge (the only way left: via coturn); (c), (d)
 #   rt_unblock_udp            removes it again
+#   rt_block_relay_ports [gw|c0|both]  that side reaches coturn's relayed addresses only
+#                             through its own allocation; (c) with both: relay-to-relay
 #   rt_turn_up                coturn in fzi-ID-turn with the users of rt_turn_user (call it first)
 #   rt_turn_user PUBKEY       adds the portal-shaped user of that WireGuard public key to the
 #                             userdb: prints "USERNAME PASSWORD" (username <expires_at>:<salt>)
 #   rt_turn_restart           coturn stopped and started again (allocations are lost)
+#                             (RT_TURN_LOG_FILE: coturn logs there, line by line, not stdout;
+#                             RT_TURN_MAX_LIFETIME: its max-allocate-lifetime, default 3600)
 #   rt_turn_down              coturn stopped
 #   rt_relay_json PUBKEY      one `relays` entry of init/relays_presence for that gateway key
 #   rt_ice_client ARGS...     the aioice client (ice_peer.py client) in fzi-ID-c0, recorded
@@ -142,6 +146,22 @@ table bridge rtcut {
 NFT
 }
 rt_unblock_udp() { ip netns exec "$(fzi_ns inet)" nft delete table bridge rtcut 2>/dev/null; return 0; }
+# rt_block_relay_ports [gw|c0|both]: no UDP between that side's public address and coturn's
+# relay ports (49152-65535), both ways, on the bridge: that side can reach a relayed address
+# only through its own allocation (TURN to port 3478 is untouched). With rt_block_udp and
+# "both": relayed on both sides (relay-to-relay), the only pair left
+rt_block_relay_ports() {
+  local who=${1:-both} a
+  case "$who" in gw) a=$(rt_gw_pub) ;; c0) a=$(rt_client_pub) ;; *) a="$(rt_client_pub), $(rt_gw_pub)" ;; esac
+  ip netns exec "$(fzi_ns inet)" nft -f - <<NFT
+table bridge rtrelayports {
+  chain cut { type filter hook forward priority filter;
+    ip saddr { $a } ip daddr $RT_TURN_IP udp dport 49152-65535 counter drop
+    ip saddr $RT_TURN_IP ip daddr { $a } udp sport 49152-65535 counter drop
+  }
+}
+NFT
+}
 # packets the cut dropped so far
 rt_block_count() {
   ip netns exec "$(fzi_ns inet)" nft list table bridge rtcut 2>/dev/null |
@@ -184,7 +204,7 @@ no-software-attribute
 # the test network is made of documentation/private addresses: allow relaying to them
 allow-loopback-peers
 max-allocate-lifetime=${RT_TURN_MAX_LIFETIME:-3600}
-log-file=stdout
+log-file=${RT_TURN_LOG_FILE:-stdout}
 simple-log
 ${RT_TURN_VERBOSE:+verbose}
 pidfile=$FZI_STATE/turn/turnserver.pid
