@@ -195,13 +195,15 @@ int fzgw_daemon_open_dataplane(struct fzgw_daemon *d, char *err, size_t errlen)
 	return fzgw_dataplane_start(&d->core, d->cfg, &d->dp, err, errlen);
 }
 
-void fzgw_daemon_dump_stats(const struct fzgw_daemon *d)
+void fzgw_daemon_dump_stats(struct fzgw_daemon *d)
 {
 	fzgw_counters_log(&d->core.counters, "core");
 	fzgw_dataplane_log_stats(d->dp);
 	for (int i = 0; i < d->core.n_mods; i++)
 		fzgw_counters_log(&d->core.mods[i]->counters, d->core.mods[i]->name);
 	fzgw_chains_dump_stats(&d->core.chains);
+	/* then each module's live state (the relay module: every client's path) */
+	fzgw_bus_publish(&d->core.bus, &d->core.self, FZGW_EV_STATE_DUMP, NULL, 0);
 }
 
 int fzgw_daemon_run(struct fzgw_daemon *d)

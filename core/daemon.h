@@ -43,6 +43,6 @@ int fzgw_daemon_reload(struct fzgw_daemon *d, char *err, size_t errlen);
 void fzgw_daemon_stop(struct fzgw_daemon *d);
 /* Ends the loop with @code (used by modules' fatal errors through the core). */
 void fzgw_daemon_exit(struct fzgw_daemon *d, int code);
-void fzgw_daemon_dump_stats(const struct fzgw_daemon *d);
+void fzgw_daemon_dump_stats(struct fzgw_daemon *d);
 
 #endif

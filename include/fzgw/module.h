@@ -128,6 +128,7 @@ enum fzgw_event_type {
 	FZGW_EV_LOCAL_CANDIDATES, /**< struct fzgw_ev_ice: our candidates for a client (relay -> portal) */
 	FZGW_EV_NO_RELAYS,        /**< no payload: the relay module has no usable relay (relay -> portal) */
 	FZGW_EV_PROXY_IPS,        /**< struct fzgw_ev_proxy_ips: a DNS resource's proxy IPs for a client (nat -> filter) */
+	FZGW_EV_STATE_DUMP,       /**< no payload (core, on SIGUSR1): log your live state, one line per item */
 	FZGW_EV_TYPE_COUNT
 };
 

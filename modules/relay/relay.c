@@ -111,6 +111,12 @@ static void on_peer_removed(void *state, const struct fzgw_event *ev)
 		rl_conn_drop(state, p->client_id, "peer removed");
 }
 
+static void on_state_dump(void *state, const struct fzgw_event *ev)
+{
+	(void)ev;
+	rl_state_dump(state);
+}
+
 static void relay_fini(void *state)
 {
 	struct relay_mod *m = state;
@@ -198,5 +204,6 @@ FZGW_MODULE_DEFINE = {
 		{ FZGW_EV_ICE_CANDIDATES, on_ice },
 		{ FZGW_EV_ACCESS_REVOKED, on_revoked },
 		{ FZGW_EV_PEER_REMOVED, on_peer_removed },
+		{ FZGW_EV_STATE_DUMP, on_state_dump },
 	},
 };

@@ -179,6 +179,9 @@ void rl_ep_of(struct fzgw_endpoint *e, const struct stun_addr *a);
 void rl_addr_of(struct stun_addr *a, const struct fzgw_endpoint *e);
 const char *rl_addr_str(const struct stun_addr *a, char *buf, size_t len);
 
+/* state.c: the relays and every client's path, logged on FZGW_EV_STATE_DUMP (SIGUSR1). */
+void rl_state_dump(struct relay_mod *m);
+
 /* paths.c */
 void rl_agent_event(struct relay_mod *m, struct rl_conn *c, const struct ice_event *ev);
 void rl_path_set(struct relay_mod *m, struct rl_conn *c, const struct fzgw_path *p);

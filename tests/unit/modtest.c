@@ -372,3 +372,24 @@ fzgw_hook_fn modtest_hook(const struct fzgw_module *desc, int phase)
 			return desc->hooks[i].fn;
 	return NULL;
 }
+
+char *modtest_capture_log(void (*fn)(struct modtest *t), struct modtest *t)
+{
+	char path[] = "/tmp/fzgw-modtest-log-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char *buf = calloc(1, 65536);
+	ssize_t n;
+
+	assert_true(fd >= 0 && saved >= 0 && buf);
+	fflush(stderr);
+	dup2(fd, 2);
+	fn(t);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, buf, 65535, 0);
+	assert_true(n >= 0);
+	close(fd);
+	unlink(path);
+	return buf;
+}

@@ -112,4 +112,8 @@ struct fzgw_packet *modtest_icmp_error_q(struct modtest_pkt *mp, int dir, const 
 /* The module's hook for @phase, or NULL. */
 fzgw_hook_fn modtest_hook(const struct fzgw_module *desc, int phase);
 
+/* Runs @fn(t) with stderr (the core's log) going to a file; returns what was written
+ * (up to 64 KiB, NUL-terminated; the caller frees it). */
+char *modtest_capture_log(void (*fn)(struct modtest *t), struct modtest *t);
+
 #endif

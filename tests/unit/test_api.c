@@ -66,28 +66,6 @@ static void test_settings_int(void **st)
 	modtest_free(t);
 }
 
-/* stderr into a file while @fn runs; returns the text (caller frees). */
-static char *capture(void (*fn)(struct modtest *t), struct modtest *t)
-{
-	char path[] = "/tmp/fzgw-api-log-XXXXXX";
-	int fd = mkstemp(path), saved = dup(2);
-	char *buf = calloc(1, 65536);
-	ssize_t n;
-
-	assert_true(fd >= 0 && saved >= 0 && buf);
-	fflush(stderr);
-	dup2(fd, 2);
-	fn(t);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, buf, 65535, 0);
-	assert_true(n >= 0);
-	close(fd);
-	unlink(path);
-	return buf;
-}
-
 static int count(const char *text, const char *what)
 {
 	int n = 0;
@@ -125,7 +103,7 @@ static void test_log_limited(void **st)
 	char *out;
 
 	(void)st;
-	out = capture(burst, t);
+	out = modtest_capture_log(burst, t);
 	assert_int_equal(count(out, "bad packet from c1"), 5);
 	assert_non_null(strstr(out, "#4\n"));
 	assert_null(strstr(out, "#5"));
@@ -133,14 +111,14 @@ static void test_log_limited(void **st)
 	assert_null(strstr(out, "suppressed"));
 	free(out);
 	/* a second later one line passes, saying how many were suppressed (15) */
-	out = capture(after_one_second, t);
+	out = modtest_capture_log(after_one_second, t);
 	assert_int_equal(count(out, "bad packet from c1"), 1);
 	assert_non_null(strstr(out, "bad packet from c1 #100 (15 similar lines suppressed)"));
 	assert_int_equal(count(out, "other site 1"), 1);
 	free(out);
 	/* a site's budget refills to the burst, not beyond */
 	modtest_now_ms += 60000;
-	out = capture(burst, t);
+	out = modtest_capture_log(burst, t);
 	assert_int_equal(count(out, "bad packet from c1"), 5);
 	assert_non_null(strstr(out, "bad packet from c1 #0 (22 similar lines suppressed)"));
 	free(out);

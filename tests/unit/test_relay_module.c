@@ -598,9 +598,15 @@ static bool our_check(const struct stun_addr *to, bool relayed, struct sent *s, 
 	return false;
 }
 
+static void dump_state(struct modtest *t)
+{
+	modtest_publish(t, FZGW_EV_STATE_DUMP, NULL, 0);
+}
+
 static void test_nomination_direct(void **state)
 {
 	struct stun_addr cl = CL_HOST;
+	char *out;
 	uint8_t buf[512];
 	struct sent s;
 	struct stun_msg m;
@@ -627,6 +633,11 @@ static void test_nomination_direct(void **state)
 	assert_int_equal(counter("paths-peer-to-peer"), 1);
 	assert_int_equal(counter("paths-relay-to-relay"), 0);
 	assert_int_equal(counter("path-changes"), 1);
+	/* SIGUSR1: the live state names the client's path */
+	out = modtest_capture_log(dump_state, W->t);
+	assert_non_null(strstr(out, "state: 1 relay(s), 1 connection(s)"));
+	assert_non_null(strstr(out, "state: client " CLIENT " path peer-to-peer remote 192.0.2.10:50000"));
+	free(out);
 	/* revoked whole: the connection goes */
 	{
 		struct fzgw_ev_revoke rv;
