@@ -45,6 +45,16 @@ struct dp_tx {
 /* Datagrams that wait for a client whose path is PENDING (the oldest dropped past it). */
 #define DP_PENDING_MAX 128
 
+/* Addresses the kernel said are (not) this host's, for the routing-loop check (dp_loop.c). */
+#define DP_LOCAL_CACHE 8
+#define DP_LOCAL_TTL_MS 5000
+
+struct dp_local {
+	struct fzgw_addr addr;
+	uint64_t until_ms;
+	bool local;
+};
+
 /* Counters on the path of every relayed datagram: ids looked up once (dp_count_id). */
 enum dp_cid {
 	DP_CID_RX_RELAYED,
@@ -89,6 +99,9 @@ struct fzgw_dataplane {
 	struct fzgw_packet *staged_head, *staged_tail; /* every staged packet, oldest first */
 	uint32_t n_staged_all;
 	int sndbuf4, sndbuf6; /* SO_SNDBUF of the sockets, read once (0: not yet, -1: unknown) */
+	struct dp_local local[DP_LOCAL_CACHE]; /* dp_loop.c */
+	uint64_t local_window_ms, loop_said_ms;
+	uint32_t local_probes;
 };
 
 /* dp_control.c: the engine's callbacks, timers and the control events */
@@ -156,6 +169,13 @@ void dp_pending_free(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, const
 size_t dp_pending_count(const struct fzgw_gw_peer *peer);
 /* @peer got a new engine peer (a new public key): what waited goes, the path's endpoint stays. */
 void dp_path_rekeyed(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer);
+
+/* dp_loop.c: routing loops */
+/* Is @pkt, read from the TUN, one of our own outer datagrams (UDP from our port and from
+ * one of this host's addresses)? Then a client's endpoint is routed into the TUN. */
+bool dp_own_datagram(struct fzgw_dataplane *dp, const struct fzgw_packet *pkt);
+/* Drops it, counted tx-routing-loop, with a warning at most every 10 s. */
+void dp_loop_drop(struct fzgw_dataplane *dp, struct fzgw_packet *pkt);
 
 /* dp_udp.c: the UDP sockets shared with a module */
 void dp_wg_ep_set(struct fzgw_wg_endpoint *ep, const struct fzgw_endpoint *e, uint16_t channel);

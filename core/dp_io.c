@@ -399,6 +399,11 @@ static void from_tun(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, size_t 
 		dp_drop(dp, pkt, r < FZGW_IP_REASON_COUNT ? parse_reason[r] : "ip-invalid");
 		return;
 	}
+	/* our own datagram back from the TUN: encrypting it again would loop (kernel: ELOOP) */
+	if (pkt->ip.proto == IPPROTO_UDP && dp_own_datagram(dp, pkt)) {
+		dp_loop_drop(dp, pkt);
+		return;
+	}
 	/* the client is found by the destination before any hook runs */
 	if (!(peer = fzgw_peers_by_addr(&dp->peers, &pkt->ip.dst))) {
 		dp_drop(dp, pkt, "tx-no-peer");

@@ -473,6 +473,41 @@ int fzgw_net_route_del(const char *ifname, const struct fzgw_addr *dst, uint8_t 
 	return index < 0 ? index : route_msg(index, RTM_DELROUTE, 0, dst, prefix_len, table);
 }
 
+/* ----------------------------------------------------------- local addresses */
+
+static int route_type_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type == RTM_NEWROUTE && mnl_nlmsg_get_payload_len(nlh) >= sizeof(*rtm))
+		*(int *)data = rtm->rtm_type;
+	return MNL_CB_OK;
+}
+
+int fzgw_net_addr_is_local(const struct fzgw_addr *addr)
+{
+	union nl_req req;
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	size_t alen;
+	int family = family_of(addr, &alen);
+	int type = -1;
+	int err;
+
+	if (family < 0)
+		return family;
+	nlh = nl_put(&req, RTM_GETROUTE, NLM_F_ACK);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)family;
+	rtm->rtm_dst_len = (unsigned char)(alen * 8);
+	mnl_attr_put(nlh, RTA_DST, alen, addr->bytes);
+	if ((err = nl_talk(nlh, route_type_cb, &type)) < 0)
+		return err;
+	if (type < 0)
+		return -EIO;
+	return type == RTN_LOCAL;
+}
+
 /* ----------------------------------------------------------- init message */
 
 /* IPV4_TUNNEL and IPV6_TUNNEL of the original: every client address lies in them. */

@@ -72,6 +72,12 @@ int fzgw_net_route_del(const char *ifname, const struct fzgw_addr *dst, uint8_t 
 		       uint32_t table);
 
 /*
+ * 1 when the kernel routes @addr locally (RTN_LOCAL: one of this host's addresses), 0 when
+ * not, -errno when it cannot tell (e.g. -ENETUNREACH, -EAFNOSUPPORT).
+ */
+int fzgw_net_addr_is_local(const struct fzgw_addr *addr);
+
+/*
  * What the original gateway does with its TUN on the portal's init message, in its
  * order: no IPv6 link-local address and a transmit queue of FZGW_NET_TXQLEN (done at
  * creation there; repeating them is harmless), delete every address, set @mtu, add

@@ -3,7 +3,7 @@
 # fzgw_loadgen (loadgen.c: floods, key pairs, many handshaking clients).
 add_executable(fzgw_loadgen ${CMAKE_CURRENT_SOURCE_DIR}/loadgen.c)
 target_link_libraries(fzgw_loadgen PRIVATE fzgw_wg)
-set(FZGW_LOAD_ENV "${FZGW_NET_ENV};LOADGEN=$<TARGET_FILE:fzgw_loadgen>;LD_LOOP_KNOWN=1")
+set(FZGW_LOAD_ENV "${FZGW_NET_ENV};LOADGEN=$<TARGET_FILE:fzgw_loadgen>")
 if(FZGW_SANITIZE)
   list(APPEND FZGW_LOAD_ENV "FZGW_ASAN=1")
 endif()

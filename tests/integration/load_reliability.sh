@@ -10,8 +10,9 @@
 #       tunnel address, which the gateway's host routes into the gateway's TUN. The gateway
 #       learns that endpoint; every datagram it sends there comes back through its TUN. Pass:
 #       under 70,000 bytes through the TUN and the link in 1 s of a flood ping, no CPU spin
-#       (the gateway under 0.5 core), and it still serves client 1. Known to fail today: the
-#       gateway encrypts its own datagrams again (about 1 MB in that second), see LD_LOOP_KNOWN.
+#       (the gateway under 0.5 core), the gateway counts what it dropped (tx-routing-loop) and
+#       it still serves client 1. Failed before the gateway checked what it reads from its TUN:
+#       it encrypted its own datagrams again (about 1 MB in that second).
 #   24. NAT keepalive: client 2 behind a SNAT namespace whose conntrack UDP timeouts are 2 s.
 #       A UDP flow from the client, then 5 s of silence, then the resource answers it through
 #       the gateway. Pass: with persistent keepalive 1 s the answer arrives; the control, with
@@ -56,13 +57,7 @@ for mtu in 1280 1420; do
 done
 
 # ------------------------------------------------------------------ 23. routing loop
-# LD_LOOP_KNOWN=1 (set by ctest until the gateway refuses to send into its own TUN): a failure of
-# the byte check is reported as a known failure (xfail) instead of failing the run, and a pass
-# says so (XPASS: drop the variable from tests/integration/load.cmake).
-loopcheck() {
-  if [ "${LD_LOOP_KNOWN:-0}" != 1 ]; then checkif "$@"; return; fi
-  if eval "$2"; then pass "XPASS (LD_LOOP_KNOWN=1 no longer needed): $1"; else echo "xfail - known: $1"; fi
-}
+declare -A LA=() LB=()
 FZI_MTU=1420
 fzi_client_up 1 || fail "client 1"
 fzi_warmup 1 10 || fail "client 1: no answer before the loop"
@@ -82,6 +77,7 @@ GWNS sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.inet0.rp_filter=0
 CNS 0 wg set "$(fzi_client_if 0)" listen-port 51998 # a new flow: the SNAT applies
 CNS 0 ping -c 2 -W 1 -q "$FZI_RES_LAN" >/dev/null 2>&1 # the gateway learns the looping endpoint
 txb() { GWNS cat "/sys/class/net/$1/statistics/tx_bytes"; }
+ld_counters LA
 t0=$(txb "$tun"); i0=$(txb inet0); c0=$(ld_cpu_ticks "$FZI_GW_PID")
 CNS 0 timeout 1 ping -f -W 1 -q "$FZI_RES_LAN" >/dev/null 2>&1
 t1=$(txb "$tun"); i1=$(txb inet0); c1=$(ld_cpu_ticks "$FZI_GW_PID")
@@ -89,8 +85,11 @@ sleep 1
 t2=$(txb "$tun"); c2=$(ld_cpu_ticks "$FZI_GW_PID")
 bytes=$(( (t1 - t0) + (i1 - i0) ))
 cpu=$(awk -v c=$((c2 - c0)) -v hz="$(ld_hz)" 'BEGIN {printf "%.2f", c / hz / 2}')
-loopcheck "routing loop: $bytes bytes through the TUN ($((t1 - t0))) and the link ($((i1 - i0))) in 1 s of flood ping (want < 70000); TUN $((t2 - t1)) bytes in the next second; gateway CPU $cpu cores over 2 s (want < 0.5)" \
+ld_counters LB
+LC=$(ld_counter_name LB tx-routing-loop); dl=$(ld_delta LA LB "${LC:-none}")
+checkif "routing loop: $bytes bytes through the TUN ($((t1 - t0))) and the link ($((i1 - i0))) in 1 s of flood ping (want < 70000); TUN $((t2 - t1)) bytes in the next second; gateway CPU $cpu cores over 2 s (want < 0.5)" \
   '[ "$bytes" -lt 70000 ] && [ $((t2 - t1)) -lt 70000 ] && awk -v c="$cpu" "BEGIN {exit !(c < 0.5)}"'
+checkif "routing loop: the gateway dropped its own datagrams read back from the TUN (${LC:-tx-routing-loop}+$dl)" '[ "$dl" -gt 0 ]'
 checkif "routing loop: the gateway still serves client 1" 'fzi_warmup 1 5'
 
 # ------------------------------------------------------------------ 24. NAT keepalive
