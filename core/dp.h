@@ -99,6 +99,7 @@ struct fzgw_dataplane {
 	struct fzgw_packet *staged_head, *staged_tail; /* every staged packet, oldest first */
 	uint32_t n_staged_all;
 	int sndbuf4, sndbuf6; /* SO_SNDBUF of the sockets, read once (0: not yet, -1: unknown) */
+	uint8_t unproven_asked, unproven_ok; /* dp_unproven_room's answer in this batch: 1 v4, 2 v6 */
 	struct dp_local local[DP_LOCAL_CACHE]; /* dp_loop.c */
 	uint64_t local_window_ms, loop_said_ms;
 	uint32_t local_probes;

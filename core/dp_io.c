@@ -137,6 +137,7 @@ static void flush_tun(struct fzgw_dataplane *dp)
 
 void dp_flush_all(struct fzgw_dataplane *dp)
 {
+	dp->unproven_asked = 0;
 	flush_udp(dp, &dp->tx4, dp->udp.fd4);
 	flush_udp(dp, &dp->tx6, dp->udp.fd6);
 	flush_tun(dp);

@@ -181,9 +181,20 @@ void dp_path_send(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer,
 	if (peer && peer->path != FZGW_PATH_ANY)
 		dst = &peer->path_ep;
 	/* no client: a cookie reply to an address that proved nothing yet */
-	if (!peer && !dp_unproven_room(dp, dst)) {
-		dp_count(dp, "tx-unproven-held-back");
-		return;
+	if (!peer) {
+		struct fzgw_packet *pkt;
+
+		if (!dp_unproven_room(dp, dst)) {
+			dp_count(dp, "tx-unproven-held-back");
+			return;
+		}
+		/* inside a batch of reads: sent with the batch's other datagrams (sendmmsg) */
+		if (dp->batching && !dst->channel && len <= FZGW_WG_COOKIE_REPLY_LEN &&
+		    (pkt = fzgw_pool_get(dp->pool))) {
+			memcpy(pkt->data, buf, len);
+			dp_queue_udp(dp, pkt, pkt->data, len, dst);
+			return;
+		}
 	}
 	if (dp_send_raw(dp, dst, buf, len) < 0)
 		dp_count(dp, "tx-handshake-failed");

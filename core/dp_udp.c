@@ -29,6 +29,9 @@ bool dp_unproven_room(struct fzgw_dataplane *dp, const struct fzgw_wg_endpoint *
 
 	if (fd < 0)
 		return true; /* the send fails and is counted anyway */
+	/* asked once per batch of reads and family (the queue moves when the batch is sent) */
+	if (dp->batching && dp->unproven_asked & (v6 ? 2 : 1))
+		return dp->unproven_ok & (v6 ? 2 : 1);
 	if (!*sndbuf) {
 		socklen_t len = sizeof(*sndbuf);
 
@@ -36,7 +39,14 @@ bool dp_unproven_room(struct fzgw_dataplane *dp, const struct fzgw_wg_endpoint *
 			*sndbuf = -1;
 	}
 	if (*sndbuf < 0 || ioctl(fd, SIOCOUTQ, &queued) < 0)
-		return true;
+		queued = 0;
+	if (dp->batching) {
+		dp->unproven_asked |= v6 ? 2 : 1;
+		if (queued <= *sndbuf / DP_UNPROVEN_SHARE)
+			dp->unproven_ok |= v6 ? 2 : 1;
+		else
+			dp->unproven_ok &= v6 ? 1 : 2;
+	}
 	return queued <= *sndbuf / DP_UNPROVEN_SHARE;
 }
 

@@ -7,6 +7,7 @@
 #include "blake2s.h"
 #include "cookie.h"
 #include "device.h"
+#include "ratelimiter.h"
 
 static const char label_mac1[] = "mac1----";
 static const char label_cookie[] = "cookie--";
@@ -117,6 +118,10 @@ bool fzgw_wg_cookie_check_mac2(struct fzgw_wg *wg, const uint8_t *msg,
 	uint8_t cookie[FZGW_WG_COOKIE_LEN];
 	bool ok;
 
+	/* A sender without a cookie sends mac2 as zeros (section 5.4.4): no
+	 * hashing for those, the common case of a flood. */
+	if (sodium_is_zero(msg + len - FZGW_WG_COOKIE_LEN, FZGW_WG_COOKIE_LEN))
+		return false;
 	make_cookie(wg, cookie, src, now);
 	compute_mac2(computed, msg, len, cookie);
 	ok = crypto_verify_16(computed, msg + len - FZGW_WG_COOKIE_LEN) == 0;
@@ -197,4 +202,30 @@ int fzgw_wg_cookie_reply_consume(struct fzgw_wg *wg, const uint8_t *msg,
 	peer->have_sent_mac1 = false;
 	sodium_memzero(cookie, sizeof(cookie));
 	return 0;
+}
+
+bool fzgw_wg_cookie_budget(struct fzgw_wg *wg,
+			   const struct fzgw_wg_endpoint *src, uint64_t now)
+{
+	const uint64_t cost = FZGW_WG_NSEC / FZGW_WG_COOKIE_REPLIES_PER_S;
+	const uint64_t max = cost * FZGW_WG_COOKIE_REPLIES_BURST;
+	uint64_t tokens = wg->cookie_tokens_ns;
+
+	/* the global bucket, refilled by the time elapsed */
+	if (!wg->cookie_refill_ns || now < wg->cookie_refill_ns) {
+		tokens = max;
+	} else {
+		uint64_t elapsed = now - wg->cookie_refill_ns;
+
+		tokens = elapsed >= max - tokens ? max : tokens + elapsed;
+	}
+	wg->cookie_refill_ns = now;
+	wg->cookie_tokens_ns = tokens;
+	if (tokens < cost)
+		return false;
+	/* a source's own share; a source past the table's size has only the global one */
+	if (!fzgw_wg_ratelimiter_allow(&wg->cookie_rl, src, now))
+		return false;
+	wg->cookie_tokens_ns = tokens - cost;
+	return true;
 }

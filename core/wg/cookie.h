@@ -26,6 +26,25 @@ bool fzgw_wg_cookie_check_mac1(struct fzgw_wg *wg, const uint8_t *msg,
 bool fzgw_wg_cookie_check_mac2(struct fzgw_wg *wg, const uint8_t *msg,
 			       size_t len, const struct fzgw_wg_endpoint *src,
 			       uint64_t now);
+/*
+ * Cookie replies under load are budgeted: FZGW_WG_COOKIE_PER_SOURCE per second
+ * (burst FZGW_WG_COOKIE_PER_SOURCE_BURST) per IPv4 /32 or IPv6 /64, and
+ * FZGW_WG_COOKIE_REPLIES_PER_S all together. A real client needs one reply per
+ * handshake attempt (one per REKEY_TIMEOUT); a flood of spoofed sources gets
+ * the rest of the budget, and what goes past it costs no cryptography and no
+ * send: the gateway keeps reading, so tunnel data and real handshakes are not
+ * lost in an overflowing socket queue.
+ */
+enum {
+	FZGW_WG_COOKIE_PER_SOURCE = 1,
+	FZGW_WG_COOKIE_PER_SOURCE_BURST = 2,
+	FZGW_WG_COOKIE_SOURCES = 16384, /* tracked; past it only the global budget */
+	FZGW_WG_COOKIE_REPLIES_PER_S = 20000,
+	FZGW_WG_COOKIE_REPLIES_BURST = 2000,
+};
+/* May a cookie reply go to @src now? Takes it from both budgets. */
+bool fzgw_wg_cookie_budget(struct fzgw_wg *wg,
+			   const struct fzgw_wg_endpoint *src, uint64_t now);
 /* Wipes the cookie secret once it is older than two minutes. */
 void fzgw_wg_cookie_expire_secret(struct fzgw_wg *wg, uint64_t now);
 /* Builds the cookie reply to handshake message @msg from @src. */

@@ -72,6 +72,12 @@ int fzgw_wg_new(struct fzgw_wg **out, const uint8_t private_key[32],
 	if (fzgw_wg_ratelimiter_init(&wg->rl, wg->limits.ratelimiter_entries,
 				     rl_key))
 		goto err;
+	/* the same SipHash key: both tables only need it unknown to senders */
+	if (fzgw_wg_ratelimiter_init(&wg->cookie_rl, FZGW_WG_COOKIE_SOURCES,
+				     rl_key))
+		goto err;
+	fzgw_wg_ratelimiter_set_rate(&wg->cookie_rl, FZGW_WG_COOKIE_PER_SOURCE,
+				     FZGW_WG_COOKIE_PER_SOURCE_BURST, true);
 	fzgw_wg_noise_init(wg);
 	fzgw_wg_cookie_init_device(wg);
 	*out = wg;
@@ -101,6 +107,7 @@ struct fzgw_wg *fzgw_wg_free(struct fzgw_wg *wg)
 	fzgw_wg_htable_destroy(&wg->indices);
 	fzgw_wg_tsmemo_destroy(&wg->removed_ts); /* after the peers: their removal fills it */
 	fzgw_wg_ratelimiter_destroy(&wg->rl);
+	fzgw_wg_ratelimiter_destroy(&wg->cookie_rl);
 	fzgw_wg_secmem_destroy(&wg->peer_secrets);
 	fzgw_wg_secmem_destroy(&wg->keypairs);
 	free(wg->heap);
@@ -255,6 +262,7 @@ void fzgw_wg_tick(struct fzgw_wg *wg)
 	if (now >= wg->next_housekeeping_ns) {
 		/* Once a second, like the kernel's ratelimiter gc work. */
 		fzgw_wg_ratelimiter_gc(&wg->rl, now, false);
+		fzgw_wg_ratelimiter_gc(&wg->cookie_rl, now, false);
 		fzgw_wg_cookie_expire_secret(wg, now);
 		wg->next_housekeeping_ns = now + FZGW_WG_NSEC;
 	}
@@ -267,7 +275,8 @@ uint64_t fzgw_wg_next_deadline(struct fzgw_wg *wg)
 	if (!wg)
 		return UINT64_MAX;
 	next = fzgw_wg_deadline_next(wg);
-	if ((fzgw_wg_ratelimiter_count(&wg->rl) || wg->cookie_secret_set) &&
+	if ((fzgw_wg_ratelimiter_count(&wg->rl) ||
+	     fzgw_wg_ratelimiter_count(&wg->cookie_rl) || wg->cookie_secret_set) &&
 	    wg->next_housekeeping_ns < next)
 		next = wg->next_housekeeping_ns;
 	return next;
@@ -296,6 +305,7 @@ const char *fzgw_wg_drop_name(int reason)
 		[FZGW_WG_DROP_REPLAY] = "replay",
 		[FZGW_WG_DROP_BAD_INNER] = "bad_inner_packet",
 		[FZGW_WG_DROP_NO_MEMORY] = "no_memory",
+		[FZGW_WG_DROP_COOKIE_BUDGET] = "cookie_budget",
 	};
 
 	if (reason < 0)

@@ -137,6 +137,10 @@ struct fzgw_wg {
 	struct fzgw_wg_tsmemo removed_ts; /* latest TAI64N of removed peers, by key */
 	struct fzgw_wg_htable indices;
 	struct fzgw_wg_ratelimiter rl;
+	/* Cookie replies (cookie.c, fzgw_wg_cookie_budget): per source, and all
+	 * together as a token bucket in ns of refill. */
+	struct fzgw_wg_ratelimiter cookie_rl;
+	uint64_t cookie_tokens_ns, cookie_refill_ns;
 	struct fzgw_wg_secmem peer_secrets;
 	struct fzgw_wg_secmem keypairs;
 

@@ -26,6 +26,8 @@ int fzgw_wg_ratelimiter_init(struct fzgw_wg_ratelimiter *rl,
 	memcpy(rl->hash_key, hash_key, sizeof(rl->hash_key));
 	rl->max_entries = max_entries ? max_entries :
 					FZGW_WG_RL_DEFAULT_MAX_ENTRIES;
+	rl->cost_ns = FZGW_WG_RL_PACKET_COST;
+	rl->token_max_ns = FZGW_WG_RL_TOKEN_MAX;
 	return fzgw_wg_htable_init(&rl->table, 1024);
 }
 
@@ -35,6 +37,15 @@ void fzgw_wg_ratelimiter_destroy(struct fzgw_wg_ratelimiter *rl)
 		return;
 	fzgw_wg_ratelimiter_gc(rl, 0, true);
 	fzgw_wg_htable_destroy(&rl->table);
+}
+
+void fzgw_wg_ratelimiter_set_rate(struct fzgw_wg_ratelimiter *rl,
+				  uint32_t per_second, uint32_t burst,
+				  bool untracked_ok)
+{
+	rl->cost_ns = 1000000000ull / (per_second ? per_second : 1);
+	rl->token_max_ns = rl->cost_ns * (burst ? burst : 1);
+	rl->untracked_ok = untracked_ok;
 }
 
 /* IPv4 (and IPv4-mapped IPv6) by /32, IPv6 by /64: one host usually owns a whole /64. */
@@ -87,27 +98,27 @@ bool fzgw_wg_ratelimiter_allow(struct fzgw_wg_ratelimiter *rl,
 		if (now_ns > e->last_ns) {
 			uint64_t elapsed = now_ns - e->last_ns;
 
-			tokens = elapsed >= FZGW_WG_RL_TOKEN_MAX - tokens ?
-					 FZGW_WG_RL_TOKEN_MAX :
+			tokens = elapsed >= rl->token_max_ns - tokens ?
+					 rl->token_max_ns :
 					 tokens + elapsed;
 			e->last_ns = now_ns;
 		}
-		if (tokens < FZGW_WG_RL_PACKET_COST) {
+		if (tokens < rl->cost_ns) {
 			e->tokens = tokens;
 			return false;
 		}
-		e->tokens = tokens - FZGW_WG_RL_PACKET_COST;
+		e->tokens = tokens - rl->cost_ns;
 		return true;
 	}
 
 	if (rl->table.count >= rl->max_entries)
-		return false;
+		return rl->untracked_ok;
 	e = calloc(1, sizeof(*e));
 	if (!e)
-		return false;
+		return rl->untracked_ok;
 	memcpy(e->key, key, sizeof(key));
 	e->last_ns = now_ns;
-	e->tokens = FZGW_WG_RL_TOKEN_MAX - FZGW_WG_RL_PACKET_COST;
+	e->tokens = rl->token_max_ns - rl->cost_ns;
 	fzgw_wg_htable_add(&rl->table, &e->node, hash);
 	return true;
 }
@@ -118,6 +129,9 @@ void fzgw_wg_ratelimiter_gc(struct fzgw_wg_ratelimiter *rl, uint64_t now_ns,
 	struct fzgw_wg_hnode **pp, *n;
 	size_t i;
 
+	uint64_t idle = rl->token_max_ns > FZGW_WG_RL_IDLE_NS ? rl->token_max_ns :
+								 FZGW_WG_RL_IDLE_NS;
+
 	rl->last_gc_ns = now_ns;
 	for (i = 0; i <= rl->table.mask; i++) {
 		pp = &rl->table.buckets[i];
@@ -125,7 +139,7 @@ void fzgw_wg_ratelimiter_gc(struct fzgw_wg_ratelimiter *rl, uint64_t now_ns,
 			struct rl_entry *e = (struct rl_entry *)n;
 
 			if (all || (now_ns > e->last_ns &&
-				    now_ns - e->last_ns > FZGW_WG_RL_IDLE_NS)) {
+				    now_ns - e->last_ns > idle)) {
 				*pp = n->next;
 				rl->table.count--;
 				free(e);

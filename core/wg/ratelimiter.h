@@ -25,17 +25,26 @@ struct fzgw_wg_ratelimiter {
 	unsigned char hash_key[16];
 	size_t max_entries;
 	uint64_t last_gc_ns;
+	uint64_t cost_ns, token_max_ns; /* one message's cost and the burst, in ns of refill */
+	bool untracked_ok; /* a new source past max_entries is allowed (the caller budgets it) */
 };
 
 int fzgw_wg_ratelimiter_init(struct fzgw_wg_ratelimiter *rl,
 			     size_t max_entries, const uint8_t hash_key[16]);
 void fzgw_wg_ratelimiter_destroy(struct fzgw_wg_ratelimiter *rl);
+/* Another rate than the handshake default: @per_second messages, @burst at
+ * once; @untracked_ok lets a new source past max_entries through untracked. */
+void fzgw_wg_ratelimiter_set_rate(struct fzgw_wg_ratelimiter *rl,
+				  uint32_t per_second, uint32_t burst,
+				  bool untracked_ok);
 /* One handshake message from @src at @now_ns: true if it may be processed. A
- * new source beyond max_entries is refused rather than allocated. */
+ * new source beyond max_entries is refused rather than allocated (unless
+ * untracked_ok). */
 bool fzgw_wg_ratelimiter_allow(struct fzgw_wg_ratelimiter *rl,
 			       const struct fzgw_wg_endpoint *src,
 			       uint64_t now_ns);
-/* Drops entries idle for more than a second (all of them if @all). */
+/* Drops entries idle for more than a second, or than a full refill if that is
+ * longer (all of them if @all). */
 void fzgw_wg_ratelimiter_gc(struct fzgw_wg_ratelimiter *rl, uint64_t now_ns,
 			    bool all);
 

@@ -39,6 +39,9 @@ static int receive_handshake(struct fzgw_wg *wg,
 		/* Under load a source must first prove it receives our replies:
 		 * answer with a cookie instead of doing DH work. */
 		if (!fzgw_wg_cookie_check_mac2(wg, buf, len, src, now)) {
+			/* past the budget: no cryptography, no send */
+			if (!fzgw_wg_cookie_budget(wg, src, now))
+				return -FZGW_WG_DROP_COOKIE_BUDGET;
 			fzgw_wg_send_cookie_reply(
 				wg, src, buf, len,
 				fzgw_wg_le32(buf + FZGW_WG_INIT_SENDER), now);

@@ -98,6 +98,7 @@ enum fzgw_wg_drop {
 	FZGW_WG_DROP_REPLAY,         /* transport counter repeated or too old */
 	FZGW_WG_DROP_BAD_INNER,      /* plaintext is not an IP packet of honest length */
 	FZGW_WG_DROP_NO_MEMORY,
+	FZGW_WG_DROP_COOKIE_BUDGET,  /* under load, no mac2, no cookie reply left for it */
 	FZGW_WG_DROP_COUNT
 };
 

@@ -2,6 +2,7 @@
 /* Cookies and load: mac2 binds a source address, cookies age out, replies only answer pending handshakes. */
 #include "test_wg_harness.c"
 
+#include "cookie.h"
 #include "device.h"
 
 struct setup {
@@ -284,6 +285,80 @@ static void test_ratelimit_under_load(void **state)
 	wgt_world_free(&s.w);
 }
 
+/*
+ * Hardening: cookie replies are budgeted. A source gets FZGW_WG_COOKIE_PER_SOURCE_BURST
+ * at once and FZGW_WG_COOKIE_PER_SOURCE a second; all sources together the global
+ * bucket. Past either, the initiation is dropped with no cryptography and no send.
+ * Before the budget every initiation was answered (the first loop got 10 replies).
+ */
+static void test_cookie_budget_per_source(void **state)
+{
+	struct setup s;
+	struct wgt_pkt init;
+	int budget = 0;
+
+	setup_init(&s);
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	init = take(&s);
+	for (int i = 0; i < 10; i++) {
+		fzgw_wg_set_under_load(s.b->wg, true);
+		if (deliver(s.b, &s.a->ep, &init) == -FZGW_WG_DROP_COOKIE_BUDGET)
+			budget++;
+	}
+	assert_int_equal(stats(s.b).cookies_sent, FZGW_WG_COOKIE_PER_SOURCE_BURST);
+	assert_int_equal(budget, 10 - FZGW_WG_COOKIE_PER_SOURCE_BURST);
+	assert_int_equal(stats(s.b).drops[FZGW_WG_DROP_COOKIE_BUDGET], budget);
+	assert_int_equal(stats(s.b).tx_packets, FZGW_WG_COOKIE_PER_SOURCE_BURST);
+	assert_int_equal(stats(s.b).x25519_ops, 0);
+	wgt_clear_queue(&s.w);
+	/* another address of the same /32 (another port) shares the budget; a second later
+	 * one more reply */
+	struct fzgw_wg_endpoint port2;
+
+	wgt_endpoint4(&port2, "192.0.2.1", 40001);
+	fzgw_wg_set_under_load(s.b->wg, true);
+	assert_int_equal(deliver(s.b, &port2, &init), -FZGW_WG_DROP_COOKIE_BUDGET);
+	s.w.now += WGT_NSEC / FZGW_WG_COOKIE_PER_SOURCE;
+	fzgw_wg_set_under_load(s.b->wg, true);
+	assert_int_equal(deliver(s.b, &port2, &init), -FZGW_WG_DROP_MAC2_INVALID);
+	assert_int_equal(deliver(s.b, &port2, &init), -FZGW_WG_DROP_COOKIE_BUDGET);
+	assert_int_equal(stats(s.b).cookies_sent, FZGW_WG_COOKIE_PER_SOURCE_BURST + 1);
+	wgt_world_free(&s.w);
+}
+
+/* All sources together: the global bucket; a new source is answered once it refilled. */
+static void test_cookie_budget_global(void **state)
+{
+	struct setup s;
+	struct wgt_pkt init;
+	struct fzgw_wg_endpoint src;
+	uint32_t n = 3 * FZGW_WG_COOKIE_REPLIES_BURST, answered = 0;
+	char ip[32];
+
+	setup_init(&s);
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	init = take(&s);
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(ip, sizeof(ip), "10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+		wgt_endpoint4(&src, ip, 40000);
+		fzgw_wg_set_under_load(s.b->wg, true);
+		if (deliver(s.b, &src, &init) == -FZGW_WG_DROP_MAC2_INVALID)
+			answered++;
+		wgt_clear_queue(&s.w);
+	}
+	assert_int_equal(answered, FZGW_WG_COOKIE_REPLIES_BURST);
+	assert_int_equal(stats(s.b).drops[FZGW_WG_DROP_COOKIE_BUDGET], n - answered);
+	assert_int_equal(stats(s.b).x25519_ops, 0);
+	/* the budget refills at FZGW_WG_COOKIE_REPLIES_PER_S: a real client is answered */
+	fzgw_wg_set_under_load(s.b->wg, true);
+	assert_int_equal(deliver(s.b, &s.a->ep, &init), -FZGW_WG_DROP_COOKIE_BUDGET);
+	s.w.now += 10 * WGT_NSEC / FZGW_WG_COOKIE_REPLIES_PER_S;
+	fzgw_wg_set_under_load(s.b->wg, true);
+	assert_int_equal(deliver(s.b, &s.a->ep, &init), -FZGW_WG_DROP_MAC2_INVALID);
+	assert_int_equal(s.w.qlen, 1);
+	wgt_world_free(&s.w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +369,8 @@ int main(void)
 		cmocka_unit_test(test_cookie_reply_needs_pending_handshake),
 		cmocka_unit_test(test_load_detection),
 		cmocka_unit_test(test_ratelimit_under_load),
+		cmocka_unit_test(test_cookie_budget_per_source),
+		cmocka_unit_test(test_cookie_budget_global),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
