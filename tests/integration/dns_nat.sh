@@ -34,22 +34,8 @@ for m in dns nat static filter; do
   [ -f "$MOD_DIR/$m.so" ] || fzi_skip "module $m.so not built in $MOD_DIR"
 done
 
-passes=0; fails=0
-pass() { passes=$((passes + 1)); echo "ok   - $*"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $*"; }
-checkif() { if eval "$2"; then pass "$1"; else fail "$1"; fi; } # checkif MSG 'SHELL CONDITION'
 
-finish() {
-  if [ "$fails" -gt 0 ] && [ -s "${FZI_STATE:-/nonexistent}/gateway.log" ]; then
-    echo "# last lines of the gateway's log:"; tail -n 40 "$FZI_STATE/gateway.log" | sed 's/^/#   /'
-  fi
-  fzi_cleanup
-  local left; left=$(fzi_leftovers)
-  if [ -z "$left" ]; then pass "nothing left behind (namespaces, processes, sockets)"; else fail "left behind: $(echo $left)"; fi
-  echo "$passes passed, $fails failed"
-  [ "$fails" = 0 ]
-  exit
-}
+finish() { fzi_finish 40; }
 GWNS() { ip netns exec "$(fzi_ns gw)" "$@"; }
 CNS() { ip netns exec "$(fzi_ns c0)" "$@"; }
 RNS() { ip netns exec "$(fzi_ns res)" "$@"; }

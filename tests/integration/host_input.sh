@@ -16,18 +16,7 @@ source "$(dirname "$0")/lib/topo.sh"
   { echo "usage: FZGW_BIN=.../firezone-gateway MOD_DIR=.../modules $0" >&2; exit 64; }
 fzi_require
 
-passes=0; fails=0
-pass() { passes=$((passes + 1)); echo "ok   - $*"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $*"; }
-checkif() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
-finish() {
-  fzi_cleanup
-  local left; left=$(fzi_leftovers)
-  if [ -z "$left" ]; then pass "nothing left behind"; else fail "left behind: $(echo $left)"; fi
-  echo "$passes passed, $fails failed"
-  [ "$fails" = 0 ]
-  exit
-}
+finish() { fzi_finish 25; }
 GWNS() { ip netns exec "$(fzi_ns gw)" "$@"; }
 CNS() { ip netns exec "$(fzi_ns c0)" "$@"; }
 RESNS() { ip netns exec "$(fzi_ns res)" "$@"; }

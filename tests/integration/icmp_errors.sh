@@ -14,21 +14,7 @@ source "$(dirname "$0")/lib/topo.sh"
   { echo "usage: FZGW_BIN=.../firezone-gateway MOD_DIR=.../modules $0" >&2; exit 64; }
 fzi_require
 
-passes=0; fails=0
-pass() { passes=$((passes + 1)); echo "ok   - $*"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $*"; }
-checkif() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
-finish() {
-  if [ "$fails" -gt 0 ] && [ -s "${FZI_STATE:-/nonexistent}/gateway.log" ]; then
-    echo "# last lines of the gateway's log:"; tail -n 15 "$FZI_STATE/gateway.log" | sed 's/^/#   /'
-  fi
-  fzi_cleanup
-  local left; left=$(fzi_leftovers)
-  if [ -z "$left" ]; then pass "nothing left behind"; else fail "left behind: $(echo $left)"; fi
-  echo "$passes passed, $fails failed"
-  [ "$fails" = 0 ]
-  exit
-}
+finish() { fzi_finish 15; }
 CNS() { ip netns exec "$(fzi_ns c0)" "$@"; }
 RESNS() { ip netns exec "$(fzi_ns res)" "$@"; }
 C0=$(fzi_client_tun4 0)

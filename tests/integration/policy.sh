@@ -30,23 +30,8 @@ EXPIRY_IN=${EXPIRY_IN:-20}
   { echo "usage: FZGW_BIN=.../firezone-gateway MOD_DIR=.../modules RL_SO=.../ratelimit.so $0" >&2; exit 64; }
 fzi_require
 
-passes=0; fails=0
-pass() { passes=$((passes + 1)); echo "ok   - $*"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $*"; }
-check() { local msg=$1; shift; if "$@"; then pass "$msg"; else fail "$msg"; fi; }
-checkif() { if eval "$2"; then pass "$1"; else fail "$1"; fi; } # checkif MSG 'SHELL CONDITION'
 
-finish() {
-  if [ "$fails" -gt 0 ] && [ -s "${FZI_STATE:-/nonexistent}/gateway.log" ]; then
-    echo "# last lines of the gateway's log:"; tail -n 25 "$FZI_STATE/gateway.log" | sed 's/^/#   /'
-  fi
-  fzi_cleanup
-  local left; left=$(fzi_leftovers)
-  if [ -z "$left" ]; then pass "nothing left behind (namespaces, processes, sockets)"; else fail "left behind: $(echo $left)"; fi
-  echo "$passes passed, $fails failed"
-  [ "$fails" = 0 ]
-  exit
-}
+finish() { fzi_finish 25; }
 CNS() { local n=$1; shift; ip netns exec "$(fzi_ns "c$n")" "$@"; }
 declare -A C0=() C1=()
 snap_counters() { local -n arr=$1; local k v; arr=(); while read -r k v; do arr[$k]=$v; done < <(fzi_gw_counters); }

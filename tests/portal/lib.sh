@@ -152,11 +152,7 @@ pz_init_json() {
     "$1" "$2" "${4:-[]}" "${3:-[]}"
 }
 
-# Test bookkeeping, as the integration tests print it.
-passes=0; fails=0
-pass() { passes=$((passes + 1)); echo "ok   - $*"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $*"; }
-checkif() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+# Test bookkeeping (pass, fail, checkif): tests/integration/lib/checks.sh, through topo.sh.
 pz_finish() {
   local san
   if [ -n "${FZI_STATE:-}" ] && [ -f "$FZI_STATE/pids" ]; then

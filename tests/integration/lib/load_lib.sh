@@ -16,21 +16,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/topo.sh"
 LD_FLOOD_NET=10.77.0.0
 LD_FLOOD_PFX=10.77.0.0/18
 LD_FLOOD_ADDR=198.51.100.50
-passes=0; fails=0
-pass() { passes=$((passes + 1)); echo "ok   - $*"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $*"; }
-checkif() { if eval "$2"; then pass "$1"; else fail "$1"; fi; } # checkif MSG 'SHELL CONDITION'
-finish() {
-  if [ "$fails" -gt 0 ] && [ -s "${FZI_STATE:-/nonexistent}/gateway.log" ]; then
-    echo "# last lines of the gateway's log:"; tail -n 25 "$FZI_STATE/gateway.log" | sed 's/^/#   /'
-  fi
-  fzi_cleanup
-  local left; left=$(fzi_leftovers)
-  if [ -z "$left" ]; then pass "nothing left behind"; else fail "left behind: $(echo $left)"; fi
-  echo "$passes passed, $fails failed"
-  [ "$fails" = 0 ]
-  exit
-}
+finish() { fzi_finish 25; }
 ld_asan() { [ "${FZGW_ASAN:-0}" = 1 ]; }
 ld_need() {
   [ -n "${FZGW_BIN:-}" ] && [ -n "${MOD_DIR:-}" ] && [ -x "${LOADGEN:-}" ] ||

@@ -30,6 +30,8 @@
 # Env: FZGW_GATEWAY, FZGW_BIN, MOD_DIR, FZI_PSK_CLIENTS (default "1"), FZI_LOG_LEVEL (gateway log
 # level, default info), FZI_KEEP=1 keeps the state dir (logs, config) for a look after a failure.
 
+# shellcheck source=checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 FZI_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FZI_REPO=$(cd "$FZI_LIB/../../.." && pwd)
 FZI_PY=/usr/bin/python3

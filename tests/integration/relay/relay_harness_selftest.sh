@@ -41,19 +41,12 @@ fi
 source "$HERE/lib.sh"
 fzi_init
 RT_TURN_SECRET=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-finish() {
-  if [ "$fails" -gt 0 ]; then
-    for f in client.status gw-ice.status turn.log gw-ice.log client.log; do
-      [ -s "$FZI_STATE/$f" ] && { echo "# $f:"; tail -n 15 "$FZI_STATE/$f" | sed 's/^/#   /'; }
-    done
-  fi
-  fzi_cleanup
-  local left; left=$(fzi_leftovers)
-  if [ -z "$left" ]; then pass "nothing left behind"; else fail "left behind: $(echo $left)"; fi
-  echo "$passes passed, $fails failed"
-  [ "$fails" = 0 ]
-  exit
+fzi_on_failure() {
+  for f in client.status gw-ice.status turn.log gw-ice.log client.log; do
+    [ -s "$FZI_STATE/$f" ] && { echo "# $f:"; tail -n 15 "$FZI_STATE/$f" | sed 's/^/#   /'; }
+  done
 }
+finish() { fzi_finish; }
 topo=flat; [ "$RT_CASE" = b ] && topo=nat
 rt_topo_up "$topo" || { fail "topology $topo"; finish; }
 case "$RT_CASE" in c | x) rt_block_udp || { fail "UDP cut on the bridge"; finish; } ;; esac
