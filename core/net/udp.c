@@ -50,6 +50,11 @@ int fzgw_udp_socket(int family, uint16_t port, int bufsize, uint16_t *bound_port
 		addr.in4.sin_port = htons(port);
 		alen = sizeof(addr.in4);
 	}
+	{
+		unsigned int mark = FZGW_UDP_MARK;
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+	}
 	if (bufsize > 0) {
 		raise_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, bufsize);
 		raise_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, bufsize);

@@ -15,6 +15,11 @@
 /* Socket buffers asked for by default: a gigabit path's bytes in flight (as wireguard-go). */
 #define FZGW_UDP_BUF_DEFAULT (7 << 20)
 
+/* The original's FIREZONE_MARK: the sockets' outer datagrams carry it (SO_MARK, needs
+ * CAP_NET_ADMIN; without it the sockets stay unmarked), so a policy rule can keep them out
+ * of the tunnel. */
+#define FZGW_UDP_MARK 0xfd002021u
+
 /* A peer's address; sa.sa_family says which member is valid. */
 union fzgw_sockaddr {
 	struct sockaddr sa;

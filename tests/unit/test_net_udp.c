@@ -127,6 +127,11 @@ static void test_open(void **state)
 		assert_int_equal(getsockopt(fds[i], SOL_SOCKET, SO_SNDBUF, &v, &l), 0);
 		if (geteuid() == 0)
 			assert_true(v >= FZGW_UDP_BUF_DEFAULT);
+		/* the original's FIREZONE_MARK, so a policy rule can keep them out of the tunnel */
+		l = sizeof(v);
+		assert_int_equal(getsockopt(fds[i], SOL_SOCKET, SO_MARK, &v, &l), 0);
+		if (geteuid() == 0)
+			assert_int_equal((unsigned int)v, FZGW_UDP_MARK);
 	}
 	l = sizeof(v);
 	assert_int_equal(getsockopt(p->a.fd6, IPPROTO_IPV6, IPV6_V6ONLY, &v, &l), 0);
