@@ -444,6 +444,27 @@ static void test_configure(void **state)
 	check_configured("100.64.0.1", "fd00:2021:1111::1");
 }
 
+/* The routing-loop check's question: is an address one of this host's? */
+static void test_addr_is_local(void **state)
+{
+	struct fzgw_addr gw4 = { .family = 4, .bytes = { 100, 64, 0, 1 } };
+	struct fzgw_addr peer4 = { .family = 4, .bytes = { 100, 64, 0, 2 } };
+	struct fzgw_addr gw6 = { .family = 6, .bytes = { 0xfd, 0x00, 0x20, 0x21, 0x11, 0x11, [15] = 1 } };
+	struct fzgw_addr peer6 = { .family = 6, .bytes = { 0xfd, 0x00, 0x20, 0x21, 0x11, 0x11, [15] = 2 } };
+	struct fzgw_addr nowhere = { .family = 4, .bytes = { 192, 0, 2, 9 } };
+	struct fzgw_addr bad = { .family = 0 };
+
+	(void)state;
+	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", "fd00:2021:1111::1", 1280),
+			 FZGW_NET_HAVE_V4 | FZGW_NET_HAVE_V6);
+	assert_int_equal(fzgw_net_addr_is_local(&gw4), 1);
+	assert_int_equal(fzgw_net_addr_is_local(&gw6), 1);
+	assert_int_equal(fzgw_net_addr_is_local(&peer4), 0); /* routed into the TUN */
+	assert_int_equal(fzgw_net_addr_is_local(&peer6), 0);
+	assert_true(fzgw_net_addr_is_local(&nowhere) < 0); /* no route at all */
+	assert_int_equal(fzgw_net_addr_is_local(&bad), -EAFNOSUPPORT);
+}
+
 static void test_read_direction(void **state)
 {
 	struct udp_match m4 = { AF_INET, "100.64.0.1", "100.64.0.5", 9, "to-client-v4-" };
@@ -686,6 +707,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_configure),
+		cmocka_unit_test(test_addr_is_local),
 		cmocka_unit_test(test_read_direction),
 		cmocka_unit_test(test_write_direction),
 		cmocka_unit_test(test_reconfigure),
