@@ -30,7 +30,8 @@ bool fzgw_wg_cookie_check_mac2(struct fzgw_wg *wg, const uint8_t *msg,
  * Cookie replies under load are budgeted: FZGW_WG_COOKIE_PER_SOURCE per second
  * (burst FZGW_WG_COOKIE_PER_SOURCE_BURST) per IPv4 /32 or IPv6 /64, and
  * FZGW_WG_COOKIE_REPLIES_PER_S all together. A real client needs one reply per
- * handshake attempt (one per REKEY_TIMEOUT); a flood of spoofed sources gets
+ * handshake attempt (one per REKEY_TIMEOUT); a source whose clients come back
+ * with a valid mac2 gets the proven rate; a flood of spoofed sources gets
  * the rest of the budget, and what goes past it costs no cryptography and no
  * send: the gateway keeps reading, so tunnel data and real handshakes are not
  * lost in an overflowing socket queue.
@@ -38,6 +39,10 @@ bool fzgw_wg_cookie_check_mac2(struct fzgw_wg *wg, const uint8_t *msg,
 enum {
 	FZGW_WG_COOKIE_PER_SOURCE = 1,
 	FZGW_WG_COOKIE_PER_SOURCE_BURST = 2,
+	/* a source that came back with a valid mac2 (a NAT's many clients): as the
+	 * handshake rate limiter, for 10 s after its last message */
+	FZGW_WG_COOKIE_PROVEN_PER_SOURCE = 20,
+	FZGW_WG_COOKIE_PROVEN_BURST = 5,
 	FZGW_WG_COOKIE_SOURCES = 16384, /* tracked; past it only the global budget */
 	FZGW_WG_COOKIE_REPLIES_PER_S = 20000,
 	FZGW_WG_COOKIE_REPLIES_BURST = 2000,

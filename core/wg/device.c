@@ -78,6 +78,9 @@ int fzgw_wg_new(struct fzgw_wg **out, const uint8_t private_key[32],
 		goto err;
 	fzgw_wg_ratelimiter_set_rate(&wg->cookie_rl, FZGW_WG_COOKIE_PER_SOURCE,
 				     FZGW_WG_COOKIE_PER_SOURCE_BURST, true);
+	fzgw_wg_ratelimiter_set_proven_rate(&wg->cookie_rl,
+					    FZGW_WG_COOKIE_PROVEN_PER_SOURCE,
+					    FZGW_WG_COOKIE_PROVEN_BURST);
 	fzgw_wg_noise_init(wg);
 	fzgw_wg_cookie_init_device(wg);
 	*out = wg;

@@ -11,12 +11,16 @@
 /* family byte, the /32 or the /64, then the relay channel (0 for plain UDP): clients
  * behind one TURN relay share its address but not their budgets. */
 #define RL_KEY_LEN 11
+/* A proven source keeps its entry (and its rate) this long after its last message. */
+#define RL_PROVEN_IDLE_NS (10 * 1000000000ull)
 
 struct rl_entry {
 	struct fzgw_wg_hnode node;
 	uint8_t key[RL_KEY_LEN];
 	uint64_t last_ns;
 	uint64_t tokens;
+	uint64_t proven_ns; /* when the source last proved it receives our replies */
+	bool proven;
 };
 
 int fzgw_wg_ratelimiter_init(struct fzgw_wg_ratelimiter *rl,
@@ -74,53 +78,91 @@ static int rl_key(const struct fzgw_wg_endpoint *src, uint8_t key[RL_KEY_LEN])
 	return -EAFNOSUPPORT;
 }
 
+/* The entry of @key (NULL if none); its hash in @hash, for an insert. */
+static struct rl_entry *rl_find(struct fzgw_wg_ratelimiter *rl,
+				const uint8_t key[RL_KEY_LEN], uint64_t *hash)
+{
+	struct fzgw_wg_hnode *n;
+	uint8_t h[8];
+
+	/* Keyed SipHash so that remote parties cannot aim for one bucket. */
+	crypto_shorthash(h, key, RL_KEY_LEN, rl->hash_key);
+	memcpy(hash, h, sizeof(*hash));
+	for (n = fzgw_wg_htable_bucket(&rl->table, *hash); n; n = n->next) {
+		struct rl_entry *e = (struct rl_entry *)n;
+
+		if (n->hash == *hash && !memcmp(e->key, key, RL_KEY_LEN))
+			return e;
+	}
+	return NULL;
+}
+
+static struct rl_entry *rl_add(struct fzgw_wg_ratelimiter *rl,
+			       const uint8_t key[RL_KEY_LEN], uint64_t hash,
+			       uint64_t now_ns)
+{
+	struct rl_entry *e;
+
+	if (rl->table.count >= rl->max_entries || !(e = calloc(1, sizeof(*e))))
+		return NULL;
+	memcpy(e->key, key, RL_KEY_LEN);
+	e->last_ns = now_ns;
+	e->tokens = rl->token_max_ns;
+	fzgw_wg_htable_add(&rl->table, &e->node, hash);
+	return e;
+}
+
 bool fzgw_wg_ratelimiter_allow(struct fzgw_wg_ratelimiter *rl,
 			       const struct fzgw_wg_endpoint *src,
 			       uint64_t now_ns)
 {
-	struct fzgw_wg_hnode *n;
 	struct rl_entry *e;
-	uint8_t key[RL_KEY_LEN], h[8];
-	uint64_t hash, tokens;
+	uint8_t key[RL_KEY_LEN];
+	uint64_t hash, tokens, cost, max;
 
 	if (rl_key(src, key) != 0)
 		return false;
-	/* Keyed SipHash so that remote parties cannot aim for one bucket. */
-	crypto_shorthash(h, key, sizeof(key), rl->hash_key);
-	memcpy(&hash, h, sizeof(hash));
+	if (!(e = rl_find(rl, key, &hash)) && !(e = rl_add(rl, key, hash, now_ns)))
+		return rl->untracked_ok;
+	cost = e->proven && rl->proven_cost_ns ? rl->proven_cost_ns : rl->cost_ns;
+	max = e->proven && rl->proven_cost_ns ? rl->proven_max_ns : rl->token_max_ns;
+	/* Refill by elapsed time, capped at the burst. */
+	tokens = e->tokens < max ? e->tokens : max;
+	if (now_ns > e->last_ns) {
+		uint64_t elapsed = now_ns - e->last_ns;
 
-	for (n = fzgw_wg_htable_bucket(&rl->table, hash); n; n = n->next) {
-		e = (struct rl_entry *)n;
-		if (n->hash != hash || memcmp(e->key, key, sizeof(key)))
-			continue;
-		/* Refill by elapsed time, capped at the burst. */
-		tokens = e->tokens;
-		if (now_ns > e->last_ns) {
-			uint64_t elapsed = now_ns - e->last_ns;
-
-			tokens = elapsed >= rl->token_max_ns - tokens ?
-					 rl->token_max_ns :
-					 tokens + elapsed;
-			e->last_ns = now_ns;
-		}
-		if (tokens < rl->cost_ns) {
-			e->tokens = tokens;
-			return false;
-		}
-		e->tokens = tokens - rl->cost_ns;
-		return true;
+		tokens = elapsed >= max - tokens ? max : tokens + elapsed;
+		e->last_ns = now_ns;
 	}
-
-	if (rl->table.count >= rl->max_entries)
-		return rl->untracked_ok;
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		return rl->untracked_ok;
-	memcpy(e->key, key, sizeof(key));
-	e->last_ns = now_ns;
-	e->tokens = rl->token_max_ns - rl->cost_ns;
-	fzgw_wg_htable_add(&rl->table, &e->node, hash);
+	if (tokens < cost) {
+		e->tokens = tokens;
+		return false;
+	}
+	e->tokens = tokens - cost;
 	return true;
+}
+
+void fzgw_wg_ratelimiter_set_proven_rate(struct fzgw_wg_ratelimiter *rl,
+					 uint32_t per_second, uint32_t burst)
+{
+	rl->proven_cost_ns = 1000000000ull / (per_second ? per_second : 1);
+	rl->proven_max_ns = rl->proven_cost_ns * (burst ? burst : 1);
+}
+
+void fzgw_wg_ratelimiter_prove(struct fzgw_wg_ratelimiter *rl,
+			       const struct fzgw_wg_endpoint *src,
+			       uint64_t now_ns)
+{
+	struct rl_entry *e;
+	uint8_t key[RL_KEY_LEN];
+	uint64_t hash;
+
+	if (rl_key(src, key) != 0)
+		return;
+	if (!(e = rl_find(rl, key, &hash)) && !(e = rl_add(rl, key, hash, now_ns)))
+		return;
+	e->proven = true;
+	e->proven_ns = now_ns;
 }
 
 void fzgw_wg_ratelimiter_gc(struct fzgw_wg_ratelimiter *rl, uint64_t now_ns,
@@ -138,8 +180,11 @@ void fzgw_wg_ratelimiter_gc(struct fzgw_wg_ratelimiter *rl, uint64_t now_ns,
 		while ((n = *pp)) {
 			struct rl_entry *e = (struct rl_entry *)n;
 
-			if (all || (now_ns > e->last_ns &&
-				    now_ns - e->last_ns > idle)) {
+			uint64_t since = e->proven && e->proven_ns > e->last_ns ?
+						 e->proven_ns : e->last_ns;
+
+			if (all || (now_ns > since &&
+				    now_ns - since > (e->proven ? RL_PROVEN_IDLE_NS : idle))) {
 				*pp = n->next;
 				rl->table.count--;
 				free(e);

@@ -27,6 +27,7 @@ struct fzgw_wg_ratelimiter {
 	uint64_t last_gc_ns;
 	uint64_t cost_ns, token_max_ns; /* one message's cost and the burst, in ns of refill */
 	bool untracked_ok; /* a new source past max_entries is allowed (the caller budgets it) */
+	uint64_t proven_cost_ns, proven_max_ns; /* for proven sources; 0: the same */
 };
 
 int fzgw_wg_ratelimiter_init(struct fzgw_wg_ratelimiter *rl,
@@ -37,6 +38,14 @@ void fzgw_wg_ratelimiter_destroy(struct fzgw_wg_ratelimiter *rl);
 void fzgw_wg_ratelimiter_set_rate(struct fzgw_wg_ratelimiter *rl,
 				  uint32_t per_second, uint32_t burst,
 				  bool untracked_ok);
+/* A higher rate for sources that proved they receive our replies. */
+void fzgw_wg_ratelimiter_set_proven_rate(struct fzgw_wg_ratelimiter *rl,
+					 uint32_t per_second, uint32_t burst);
+/* @src proved it receives our replies (a valid mac2): the proven rate from now
+ * until it has been idle for 10 s. */
+void fzgw_wg_ratelimiter_prove(struct fzgw_wg_ratelimiter *rl,
+			       const struct fzgw_wg_endpoint *src,
+			       uint64_t now_ns);
 /* One handshake message from @src at @now_ns: true if it may be processed. A
  * new source beyond max_entries is refused rather than allocated (unless
  * untracked_ok). */

@@ -47,6 +47,9 @@ static int receive_handshake(struct fzgw_wg *wg,
 				fzgw_wg_le32(buf + FZGW_WG_INIT_SENDER), now);
 			return -FZGW_WG_DROP_MAC2_INVALID;
 		}
+		/* It receives our replies: its address gets more cookie replies
+		 * (other clients behind the same NAT). */
+		fzgw_wg_ratelimiter_prove(&wg->cookie_rl, src, now);
 		/* A proven source still gets only its share of DH work. */
 		if (!fzgw_wg_ratelimiter_allow(&wg->rl, src, now))
 			return -FZGW_WG_DROP_RATELIMITED;

@@ -326,6 +326,40 @@ static void test_cookie_budget_per_source(void **state)
 	wgt_world_free(&s.w);
 }
 
+/* A source that came back with a valid mac2 (clients behind one NAT) gets the proven rate:
+ * FZGW_WG_COOKIE_PROVEN_BURST replies at once instead of FZGW_WG_COOKIE_PER_SOURCE_BURST. */
+static void test_cookie_budget_proven_source(void **state)
+{
+	struct setup s;
+	struct wgt_pkt init, reply, retry;
+	struct fzgw_wg_endpoint port2;
+	int answered = 0;
+
+	setup_init(&s);
+	wgt_endpoint4(&port2, "192.0.2.1", 40001);
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	init = take(&s);
+	fzgw_wg_set_under_load(s.b->wg, true);
+	assert_int_equal(deliver(s.b, &s.a->ep, &init), -FZGW_WG_DROP_MAC2_INVALID);
+	reply = take(&s);
+	assert_int_equal(deliver(s.a, &s.b->ep, &reply), FZGW_WG_RX_DONE);
+	s.w.now += 5400 * WGT_MSEC;
+	fzgw_wg_tick(s.a->wg);
+	retry = take(&s);
+	fzgw_wg_set_under_load(s.b->wg, true);
+	assert_int_equal(deliver(s.b, &s.a->ep, &retry), FZGW_WG_RX_DONE);
+	wgt_clear_queue(&s.w);
+	/* another client behind the same address, at once */
+	for (int i = 0; i < FZGW_WG_COOKIE_PROVEN_BURST + 3; i++) {
+		fzgw_wg_set_under_load(s.b->wg, true);
+		if (deliver(s.b, &port2, &init) == -FZGW_WG_DROP_MAC2_INVALID)
+			answered++;
+		wgt_clear_queue(&s.w);
+	}
+	assert_int_equal(answered, FZGW_WG_COOKIE_PROVEN_BURST);
+	wgt_world_free(&s.w);
+}
+
 /* All sources together: the global bucket; a new source is answered once it refilled. */
 static void test_cookie_budget_global(void **state)
 {
@@ -371,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_ratelimit_under_load),
 		cmocka_unit_test(test_cookie_budget_per_source),
 		cmocka_unit_test(test_cookie_budget_global),
+		cmocka_unit_test(test_cookie_budget_proven_source),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
