@@ -77,9 +77,11 @@ pz_url() {
   if [ "$PZ_TLS" = 1 ]; then echo "wss://localhost:$PZ_PORT"; else echo "ws://127.0.0.1:$PZ_PORT"; fi
 }
 
-# pz_gateway_conf [EXTRA-PORTAL-KEYS]: filter + portal; the heartbeat is fast unless EXTRA says
+# pz_gateway_conf [EXTRA-PORTAL-KEYS [MODULE-ENTRY]]: filter + portal (+ MODULE-ENTRY, e.g.
+# '{ name = "relay"; }'); the heartbeat is fast unless EXTRA says
 pz_gateway_conf() {
-  local extra=${1:-} hb='heartbeat_interval = "1s";' insecure=""
+  local extra=${1:-} more=${2:+,
+  $2} hb='heartbeat_interval = "1s";' insecure=""
   case "$extra" in *heartbeat_interval*) hb="" ;; esac
   # a plain ws:// stand-in: the gateway refuses it unless told (the token travels in clear)
   [ "$PZ_TLS" = 1 ] || insecure="allow_insecure = true;"
@@ -105,7 +107,7 @@ modules = (
       $insecure
       $extra
     };
-  }
+  }$more
 );
 CONF
   )

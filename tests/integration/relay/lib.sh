@@ -387,30 +387,4 @@ rt_client_start() {
 }
 
 # rt_gateway_conf: our gateway with filter + portal (towards the stand-in) + relay
-rt_gateway_conf() {
-  ( umask 077
-    cat >"$FZI_STATE/gateway.conf" <<CONF
-# written by tests/integration/relay/lib.sh
-gateway = {
-  tun = { name = "$(fzi_gw_tun)"; mtu = $FZI_MTU; };
-  listen_port = $FZI_WG_PORT;
-  private_key_file = "$FZI_STATE/gateway.key";
-  log = { level = "${PZ_LOG_LEVEL:-debug}"; format = "human"; };
-};
-modules = (
-  { name = "filter"; },
-  { name = "portal";
-    settings = {
-      api_url = "$(pz_url)";
-      id = "$PZ_ID";
-      name = "gw-under-test";
-      ca_file = "$FZI_STATE/ca.pem";
-      id_file = "$FZI_STATE/gateway_id";
-      heartbeat_interval = "1s";
-    };
-  },
-  { name = "relay"; }
-);
-CONF
-  )
-}
+rt_gateway_conf() { pz_gateway_conf "" '{ name = "relay"; }'; }
