@@ -458,6 +458,8 @@ static void test_addr_is_local(void **state)
 	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", "fd00:2021:1111::1", 1280),
 			 FZGW_NET_HAVE_V4 | FZGW_NET_HAVE_V6);
 	assert_int_equal(fzgw_net_addr_is_local(&gw4), 1);
+	/* the IPv6 local route comes from the DAD work item, a moment after the ACK */
+	wait_local_route("fd00:2021:1111::1");
 	assert_int_equal(fzgw_net_addr_is_local(&gw6), 1);
 	assert_int_equal(fzgw_net_addr_is_local(&peer4), 0); /* routed into the TUN */
 	assert_int_equal(fzgw_net_addr_is_local(&peer6), 0);
