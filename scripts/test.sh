@@ -7,7 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
-need_packages "${BUILD_PACKAGES[@]}" "${NET_PACKAGES[@]}"
+# the package stage: cpack's dependencies (dpkg-dev, file), lintian, systemd (systemd-analyze,
+# sysusers, tmpfiles)
+need_packages "${BUILD_PACKAGES[@]}" "${NET_PACKAGES[@]}" dpkg-dev file lintian systemd
 JOBS=${JOBS:-$(nproc)}
 filter=()
 [ -n "${FZGW_TEST_FILTER:-}" ] && filter=(-R "$FZGW_TEST_FILTER")
@@ -41,5 +43,17 @@ mkdir -p build
 run_build plain -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_build asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-g -O1" -DFZGW_SANITIZE=ON -DFZGW_BENCH=OFF
+# The Debian package: build, install, remove, purge (tests/package/package_test.sh). It changes
+# the machine: it runs as root where no firezone-gateway package is installed, or with
+# FZGW_PACKAGE_TEST=1; otherwise it says why it skipped. FZGW_TEST_FILTER skips it too.
+echo "=== package"
+if [ -n "${FZGW_TEST_FILTER:-}" ] && [ "${FZGW_PACKAGE_TEST:-}" != 1 ]; then
+  echo "skipped: FZGW_TEST_FILTER is set (FZGW_PACKAGE_TEST=1 runs the package test too)"
+else
+  pkg_rc=0
+  bash tests/package/package_test.sh || pkg_rc=$?
+  [ $pkg_rc = 77 ] || total=$((total + 1))
+  [ $pkg_rc = 0 ] || [ $pkg_rc = 77 ] || { echo "package test failed"; exit 1; }
+fi
 echo "=== all tests passed (plain and ASan+UBSan)"
 echo "tests: $((total - failed)) passed, $failed failed"
