@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ struct core_section {
 	char site[FZGW_NAME_MAX];
 	char module_path[PATH_MAX];
 	int64_t listen_port;
+	int64_t routing_table;
 	char private_key_file[PATH_MAX];
 };
 
@@ -24,6 +26,7 @@ static const struct fzgw_key core_keys[] = {
 	{ "module_path", FZGW_KEY_STRING, false, offsetof(struct core_section, module_path), PATH_MAX, 0, 0 },
 	{ "tun", FZGW_KEY_GROUP, false, 0, 0, 0, 0 },
 	{ "listen_port", FZGW_KEY_INT, false, offsetof(struct core_section, listen_port), 0, 1, 65535 },
+	{ "routing_table", FZGW_KEY_INT, false, offsetof(struct core_section, routing_table), 0, 0, UINT32_MAX },
 	{ "private_key_file", FZGW_KEY_STRING, false, offsetof(struct core_section, private_key_file), PATH_MAX, 0, 0 },
 	{ "log", FZGW_KEY_GROUP, false, 0, 0, 0, 0 },
 	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
@@ -267,9 +270,15 @@ static int load_core(struct fzgw_config *c, const config_setting_t *gw, const st
 	struct tun_section t = { .name = "tun-firezone", .mtu = 1280, .offload = true };
 	int rc;
 
+	s.routing_table = FZGW_ROUTING_TABLE_DEFAULT;
 	fzgw_config_default_module_path(s.module_path, sizeof(s.module_path));
 	if ((rc = fzgw_settings_parse(gw, core_keys, &s, err, errlen)) < 0)
 		return rc;
+	/* 254 is the main table by its number; 255 holds the host's local routes */
+	if (s.routing_table == 255)
+		return fzgw_settings_errf(config_setting_get_member(gw, "routing_table"), err, errlen,
+					  "routing_table 255 is the kernel's local table (0 or 254 = main)");
+	c->routing_table = s.routing_table == 254 ? 0 : (uint32_t)s.routing_table;
 	if ((rc = fzgw_settings_parse(config_setting_get_member(gw, "tun"), tun_keys, &t, err, errlen)) < 0)
 		return rc;
 	if (ov && ov->site) {

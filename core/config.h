@@ -6,6 +6,7 @@
 #include <libconfig.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <fzgw/module.h>
 
@@ -14,6 +15,8 @@
 #define FZGW_MAX_SITES 16
 
 #define FZGW_HOOK_NAME_MAX 64
+/* The original's FIREZONE_TABLE_USER: where its gateway puts the tunnel routes. */
+#define FZGW_ROUTING_TABLE_DEFAULT 0x2021fd00u
 
 /* One per-hook priority override: modules = ( { ...; hooks = { <hook> = <priority>; }; } ). */
 struct fzgw_hook_prio {
@@ -45,6 +48,7 @@ struct fzgw_config {
 	int mtu;
 	bool tun_offload; /* vnet header, TSO/USO and coalescing on the TUN */
 	int listen_port;
+	uint32_t routing_table; /* gateway.routing_table: the TUN routes' table, 0 = main */
 	char private_key_file[PATH_MAX];
 	char log_filter[320];
 	int log_format;

@@ -239,6 +239,8 @@ static void warn_restart_only(const struct fzgw_config *o, const struct fzgw_con
 		fzgw_warn("reload: a change of gateway.tun takes effect at the next start");
 	if (o->listen_port != n->listen_port)
 		fzgw_warn("reload: a change of gateway.listen_port takes effect at the next start");
+	if (o->routing_table != n->routing_table)
+		fzgw_warn("reload: a change of gateway.routing_table takes effect at the next start");
 	if (strcmp(o->private_key_file, n->private_key_file))
 		fzgw_warn("reload: a change of gateway.private_key_file takes effect at the next start");
 }

@@ -69,6 +69,7 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 	dp->core = core;
 	dp->ctx = &core->self;
 	dp->mtu = (uint32_t)cfg->mtu;
+	fzgw_net_routing_init(&dp->routing, cfg->routing_table);
 	dp->tun_fd = -1;
 	dp->udp.fd4 = dp->udp.fd6 = -1;
 	ops.user = dp;
@@ -161,6 +162,7 @@ struct fzgw_dataplane *fzgw_dataplane_stop(struct fzgw_dataplane *dp)
 	}
 	dp->wg = fzgw_wg_free(dp->wg); /* wipes every key */
 	fzgw_peers_fini(&dp->peers);
+	dp_routing_cleanup(dp); /* the rules stay otherwise */
 	if (dp->tun_fd >= 0)
 		close(dp->tun_fd); /* a non-persistent TUN goes away with its routes */
 	free(dp->tun_rx);

@@ -12,6 +12,7 @@
 #include "offload.h"
 #include "peers.h"
 #include "pool.h"
+#include "rules.h"
 #include "tun.h"
 #include "udp.h"
 #include "wg.h"
@@ -81,6 +82,7 @@ struct fzgw_dataplane {
 	struct fzgw_wg *wg;
 	struct fzgw_peers peers;
 	struct fzgw_addr gw4, gw6;
+	struct fzgw_net_routing routing; /* where the TUN's routes go (rules.h) */
 	int batching;          /* > 0 while a batch is processed: sinks queue, the end flushes */
 	struct fzgw_timer *fine_tick;
 	struct dp_tx tx4, tx6; /* encrypted datagrams waiting for sendmmsg */
@@ -134,6 +136,9 @@ void dp_wg_send(void *user, struct fzgw_wg_peer *peer, const struct fzgw_wg_endp
 void dp_wg_event(void *user, struct fzgw_wg_peer *wp, enum fzgw_wg_event ev);
 void dp_on_tick(void *arg);
 void dp_on_iface(void *state, const struct fzgw_event *ev);
+/* dp_route.c: the TUN routing's log lines after a configuration; its rules deleted. */
+void dp_routing_report(struct fzgw_dataplane *dp);
+void dp_routing_cleanup(struct fzgw_dataplane *dp);
 void dp_on_authorized(void *state, const struct fzgw_event *ev);
 void dp_on_revoked(void *state, const struct fzgw_event *ev);
 int dp_peer_remove(struct fzgw_core *core, const char *client_id, const char *why);

@@ -148,15 +148,16 @@ void dp_on_iface(void *state, const struct fzgw_event *ev)
 	if (dp_addr_eq(&dp->gw4, &i->ipv4) && dp_addr_eq(&dp->gw6, &i->ipv6))
 		return;
 	rc = fzgw_net_configure_tun(dp->tun_name, i->ipv4.family == 4 ? v4 : NULL,
-				    i->ipv6.family == 6 ? v6 : NULL, dp->mtu);
+				    i->ipv6.family == 6 ? v6 : NULL, dp->mtu, &dp->routing);
 	if (rc < 0) {
 		fzgw_err("cannot configure %s (%s, %s): %s", dp->tun_name, v4, v6, strerror(-rc));
 		return;
 	}
 	dp->gw4 = i->ipv4;
 	dp->gw6 = i->ipv6;
-	fzgw_info("interface %s: %s/32 %s/128 mtu %u, routes 100.64.0.0/11 fd00:2021:1111::/107 (from %s)",
-		  dp->tun_name, v4, v6, dp->mtu, ev->source);
+	fzgw_info("interface %s: %s/32 %s/128 mtu %u (from %s)", dp->tun_name, v4, v6, dp->mtu,
+		  ev->source);
+	dp_routing_report(dp);
 }
 
 /* Publishes PEER_REMOVED while the peer can still be looked up, then frees it. */

@@ -13,6 +13,8 @@
 #include <linux/rtnetlink.h>
 
 #include "netlink.h"
+#include "nl.h"
+#include "rules.h"
 
 #define NL_REQ_SIZE 512
 /* Dumps need room for the kernel's largest message; 32 KB is its ceiling for dump skbs. */
@@ -75,6 +77,11 @@ static int nl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 out_close:
 	mnl_socket_close(nl);
 	return err;
+}
+
+int fzgw_nl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	return nl_talk(nlh, cb, data);
 }
 
 static struct nlmsghdr *nl_put(union nl_req *req, uint16_t type, uint16_t flags)
@@ -528,9 +535,29 @@ static int parse_addr(const char *s, int family, struct fzgw_addr *a)
 	return 0;
 }
 
-int fzgw_net_configure_tun(const char *ifname, const char *ipv4, const char *ipv6, uint32_t mtu)
+/*
+ * Routes @dst into @table. With @rt, the family's route in another table before (a fallback
+ * to the main table, a change of table) is deleted once the new one is in.
+ */
+static int tunnel_route(int index, const struct fzgw_addr *dst, uint8_t len, uint32_t table,
+			struct fzgw_net_routing *rt, int i)
+{
+	int err = route_replace(index, dst, len, table);
+
+	if (err || !rt)
+		return err;
+	if (rt->placed[i] && rt->placed_table[i] != table)
+		(void)route_msg(index, RTM_DELROUTE, 0, dst, len, rt->placed_table[i]); /* -ESRCH ok */
+	rt->placed[i] = true;
+	rt->placed_table[i] = table;
+	return 0;
+}
+
+int fzgw_net_configure_tun(const char *ifname, const char *ipv4, const char *ipv6, uint32_t mtu,
+			   struct fzgw_net_routing *rt)
 {
 	struct fzgw_addr a4, a6;
+	uint32_t table4 = FZGW_NET_TABLE_MAIN, table6 = FZGW_NET_TABLE_MAIN;
 	int have = 0;
 	int err4 = 0, err6 = 0;
 	int index;
@@ -575,13 +602,19 @@ int fzgw_net_configure_tun(const char *ifname, const char *ipv4, const char *ipv
 	if (err)
 		return err;
 
+	/* the rules first: a route in the table only counts once the rule points there */
+	if (rt) {
+		fzgw_net_routing_prepare(rt, have);
+		table4 = rt->used[0];
+		table6 = rt->used[1];
+	}
 	if (have & FZGW_NET_HAVE_V4) {
-		err = route_replace(index, &tunnel_v4, TUNNEL_V4_LEN, FZGW_NET_TABLE_MAIN);
+		err = tunnel_route(index, &tunnel_v4, TUNNEL_V4_LEN, table4, rt, 0);
 		if (err)
 			return err;
 	}
 	if (have & FZGW_NET_HAVE_V6) {
-		err = route_replace(index, &tunnel_v6, TUNNEL_V6_LEN, FZGW_NET_TABLE_MAIN);
+		err = tunnel_route(index, &tunnel_v6, TUNNEL_V6_LEN, table6, rt, 1);
 		if (err)
 			return err;
 	}

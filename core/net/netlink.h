@@ -77,19 +77,24 @@ int fzgw_net_route_del(const char *ifname, const struct fzgw_addr *dst, uint8_t 
  */
 int fzgw_net_addr_is_local(const struct fzgw_addr *addr);
 
+struct fzgw_net_routing; /* rules.h */
+
 /*
  * What the original gateway does with its TUN on the portal's init message, in its
  * order: no IPv6 link-local address and a transmit queue of FZGW_NET_TXQLEN (done at
  * creation there; repeating them is harmless), delete every address, set @mtu, add
  * @ipv4/32 and @ipv6/128 (either may be NULL), bring the link up, and route
- * 100.64.0.0/11 and fd00:2021:1111::/107 through it in the main table, each only when
- * that family's address was added. A family whose address the kernel refuses is left
- * out, as the original does; the caller logs it.
+ * 100.64.0.0/11 and fd00:2021:1111::/107 through it, each only when that family's address
+ * was added. Where the routes go is @rt's (rules.h): the main table when @rt is NULL or its
+ * table is FZGW_NET_TABLE_MAIN, else that table with an inverted fwmark rule per family
+ * (a family whose rule the kernel refuses falls back to the main table; @rt says which).
+ * A family whose address the kernel refuses is left out, as the original does; the caller
+ * logs it.
  * Returns the FZGW_NET_HAVE_* mask of the families configured (0 when both addresses
  * are NULL), -EINVAL for an address that does not parse (nothing is touched then), or
  * -errno when a link step or a route failed or every requested address was refused.
  */
-int fzgw_net_configure_tun(const char *ifname, const char *ipv4, const char *ipv6, uint32_t mtu)
-	__attribute__((warn_unused_result));
+int fzgw_net_configure_tun(const char *ifname, const char *ipv4, const char *ipv6, uint32_t mtu,
+			   struct fzgw_net_routing *rt) __attribute__((warn_unused_result));
 
 #endif

@@ -435,11 +435,11 @@ static void test_open(void **state)
 
 static void test_configure(void **state)
 {
-	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", "fd00:2021:1111::1", 1280),
+	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", "fd00:2021:1111::1", 1280, NULL),
 			 FZGW_NET_HAVE_V4 | FZGW_NET_HAVE_V6);
 	check_configured("100.64.0.1", "fd00:2021:1111::1");
 	/* the same again changes nothing and fails on nothing (routes are replaced) */
-	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", "fd00:2021:1111::1", 1280),
+	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", "fd00:2021:1111::1", 1280, NULL),
 			 FZGW_NET_HAVE_V4 | FZGW_NET_HAVE_V6);
 	check_configured("100.64.0.1", "fd00:2021:1111::1");
 }
@@ -455,7 +455,7 @@ static void test_addr_is_local(void **state)
 	struct fzgw_addr bad = { .family = 0 };
 
 	(void)state;
-	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", "fd00:2021:1111::1", 1280),
+	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", "fd00:2021:1111::1", 1280, NULL),
 			 FZGW_NET_HAVE_V4 | FZGW_NET_HAVE_V6);
 	assert_int_equal(fzgw_net_addr_is_local(&gw4), 1);
 	/* the IPv6 local route comes from the DAD work item, a moment after the ACK */
@@ -587,28 +587,28 @@ static void test_write_direction(void **state)
 static void test_reconfigure(void **state)
 {
 	/* other addresses replace the old ones */
-	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.7.9", "fd00:2021:1111::7:9", 1280),
+	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.7.9", "fd00:2021:1111::7:9", 1280, NULL),
 			 FZGW_NET_HAVE_V4 | FZGW_NET_HAVE_V6);
 	check_configured("100.64.7.9", "fd00:2021:1111::7:9");
 	assert_lacks(run("ip -j addr show dev " TUN), "100.64.0.1\"");
 
 	/* one family only: its route is added, the other family's address is gone */
-	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", NULL, 1280), FZGW_NET_HAVE_V4);
+	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", NULL, 1280, NULL), FZGW_NET_HAVE_V4);
 	check_configured("100.64.0.1", NULL);
-	assert_int_equal(fzgw_net_configure_tun(TUN, NULL, "fd00:2021:1111::1", 1280),
+	assert_int_equal(fzgw_net_configure_tun(TUN, NULL, "fd00:2021:1111::1", 1280, NULL),
 			 FZGW_NET_HAVE_V6);
 	check_configured(NULL, "fd00:2021:1111::1");
 
 	/* bad input touches nothing */
-	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0", NULL, 1280), -EINVAL);
-	assert_int_equal(fzgw_net_configure_tun(TUN, NULL, "fd00::zz", 1280), -EINVAL);
-	assert_int_equal(fzgw_net_configure_tun(TUN, "fd00::1", NULL, 1280), -EINVAL);
-	assert_int_equal(fzgw_net_configure_tun("no-such-if", "100.64.0.1", NULL, 1280), -ENODEV);
+	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0", NULL, 1280, NULL), -EINVAL);
+	assert_int_equal(fzgw_net_configure_tun(TUN, NULL, "fd00::zz", 1280, NULL), -EINVAL);
+	assert_int_equal(fzgw_net_configure_tun(TUN, "fd00::1", NULL, 1280, NULL), -EINVAL);
+	assert_int_equal(fzgw_net_configure_tun("no-such-if", "100.64.0.1", NULL, 1280, NULL), -ENODEV);
 	check_configured(NULL, "fd00:2021:1111::1");
 	/* an MTU the kernel refuses is reported as its error */
-	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", NULL, 1u << 20), -EINVAL);
+	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", NULL, 1u << 20, NULL), -EINVAL);
 
-	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", "fd00:2021:1111::1", 1280),
+	assert_int_equal(fzgw_net_configure_tun(TUN, "100.64.0.1", "fd00:2021:1111::1", 1280, NULL),
 			 FZGW_NET_HAVE_V4 | FZGW_NET_HAVE_V6);
 	check_configured("100.64.0.1", "fd00:2021:1111::1");
 }
