@@ -19,6 +19,7 @@ struct core_section {
 	int64_t listen_port;
 	int64_t routing_table;
 	char private_key_file[PATH_MAX];
+	char control_socket[108];
 };
 
 static const struct fzgw_key core_keys[] = {
@@ -29,6 +30,7 @@ static const struct fzgw_key core_keys[] = {
 	{ "routing_table", FZGW_KEY_INT, false, offsetof(struct core_section, routing_table), 0, 0, UINT32_MAX },
 	{ "private_key_file", FZGW_KEY_STRING, false, offsetof(struct core_section, private_key_file), PATH_MAX, 0, 0 },
 	{ "log", FZGW_KEY_GROUP, false, 0, 0, 0, 0 },
+	{ "control_socket", FZGW_KEY_STRING, false, offsetof(struct core_section, control_socket), 108, 0, 0 },
 	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
 };
 
@@ -266,7 +268,8 @@ void fzgw_config_default_module_path(char *out, size_t len)
 static int load_core(struct fzgw_config *c, const config_setting_t *gw, const struct fzgw_overrides *ov,
 		     char *err, size_t errlen)
 {
-	struct core_section s = { .site = "default", .listen_port = 52625 };
+	struct core_section s = { .site = "default", .listen_port = 52625,
+				  .control_socket = FZGW_CONTROL_SOCKET_DEFAULT };
 	struct tun_section t = { .name = "tun-firezone", .mtu = 1280, .offload = true };
 	int rc;
 
@@ -313,6 +316,10 @@ static int load_core(struct fzgw_config *c, const config_setting_t *gw, const st
 	c->tun_offload = t.offload;
 	c->listen_port = (int)s.listen_port;
 	strcpy(c->private_key_file, s.private_key_file);
+	if (s.control_socket[0] && s.control_socket[0] != '/')
+		return fzgw_settings_errf(config_setting_get_member(gw, "control_socket"), err, errlen,
+					  "control_socket must be an absolute path (or \"\" for none)");
+	strcpy(c->control_socket, s.control_socket);
 	return load_log(c, config_setting_get_member(gw, "log"), ov, err, errlen);
 }
 

@@ -15,6 +15,7 @@
 #define FZGW_MAX_SITES 16
 
 #define FZGW_HOOK_NAME_MAX 64
+#define FZGW_CONTROL_SOCKET_DEFAULT "/run/firezone-gateway/control.sock"
 /* The original's FIREZONE_TABLE_USER: where its gateway puts the tunnel routes. */
 #define FZGW_ROUTING_TABLE_DEFAULT 0x2021fd00u
 
@@ -50,6 +51,7 @@ struct fzgw_config {
 	int listen_port;
 	uint32_t routing_table; /* gateway.routing_table: the TUN routes' table, 0 = main */
 	char private_key_file[PATH_MAX];
+	char control_socket[108]; /* the status/capture socket (sun_path); "" = none */
 	char log_filter[320];
 	int log_format;
 	int n_modules;

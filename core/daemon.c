@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_server.h"
 #include "dataplane.h"
 #include "loader.h"
 #include "log.h"
@@ -192,7 +193,14 @@ void fzgw_daemon_exit(struct fzgw_daemon *d, int code)
 
 int fzgw_daemon_open_dataplane(struct fzgw_daemon *d, char *err, size_t errlen)
 {
-	return fzgw_dataplane_start(&d->core, d->cfg, &d->dp, err, errlen);
+	char why[512];
+	int rc = fzgw_dataplane_start(&d->core, d->cfg, &d->dp, err, errlen);
+
+	/* status and capture are an operator's aid: without the socket the gateway still runs */
+	if (rc == 0 && d->cfg->control_socket[0] &&
+	    fzgw_ctl_server_start(&d->ctl, d, d->cfg->control_socket, why, sizeof(why)) < 0)
+		fzgw_warn("%s: status and capture are off", why);
+	return rc;
 }
 
 void fzgw_daemon_dump_stats(struct fzgw_daemon *d)
@@ -241,6 +249,8 @@ static void warn_restart_only(const struct fzgw_config *o, const struct fzgw_con
 		fzgw_warn("reload: a change of gateway.listen_port takes effect at the next start");
 	if (o->routing_table != n->routing_table)
 		fzgw_warn("reload: a change of gateway.routing_table takes effect at the next start");
+	if (strcmp(o->control_socket, n->control_socket))
+		fzgw_warn("reload: a change of gateway.control_socket takes effect at the next start");
 	if (strcmp(o->private_key_file, n->private_key_file))
 		fzgw_warn("reload: a change of gateway.private_key_file takes effect at the next start");
 }
@@ -381,6 +391,7 @@ out_free:
 
 void fzgw_daemon_stop(struct fzgw_daemon *d)
 {
+	d->ctl = fzgw_ctl_server_stop(d->ctl);
 	/* modules first: they may hand stolen packets back to the data plane's pool */
 	for (int i = d->core.n_mods - 1; i >= 0; i--)
 		fzgw_loader_unload(d->core.mods[i]);

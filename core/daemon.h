@@ -15,6 +15,7 @@
 #define FZGW_EXIT_CONFIG 78
 
 struct fzgw_dataplane;
+struct fzgw_ctl_server;
 
 struct fzgw_daemon {
 	struct fzgw_core core;
@@ -25,6 +26,7 @@ struct fzgw_daemon {
 	int exit_code;
 	struct event *sig[5];
 	struct fzgw_dataplane *dp;
+	struct fzgw_ctl_server *ctl; /* the control socket (status, capture); NULL: off */
 };
 
 /* Loads the config and the modules. 0, or -errno with one line in @err (exit 78). */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dp.h"
+#include "dp_capture.h"
 #include "icmp_build.h"
 #include "ip_parse.h"
 #include "log.h"
@@ -172,6 +173,8 @@ void dp_send_to_peer(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, struc
 		dp_drop(dp, pkt, "tx-no-headroom");
 		return;
 	}
+	if (dp_capture_on())
+		dp_capture_out(dp, peer, pkt);
 	rc = fzgw_wg_encrypt(dp->wg, peer->wg, buf, pkt->len, cap, dp->mtu, &out_len, &ep);
 	if (rc == 0) {
 		dp_path_out(dp, peer, pkt, buf, out_len, ep);
@@ -266,6 +269,8 @@ void dp_wg_in(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, const struct f
 	pkt->data += off;
 	pkt->cap -= (uint32_t)off;
 	pkt->len = (uint32_t)plen;
+	if (dp_capture_on())
+		dp_capture_in(dp, peer, pkt);
 	if ((r = fzgw_ip_parse(&pkt->ip, pkt->data, plen, dp->mtu)) != 0) {
 		dp_drop(dp, pkt, r < FZGW_IP_REASON_COUNT ? parse_reason[r] : "ip-invalid");
 		return;

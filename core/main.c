@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_client.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -15,6 +16,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: firezone-gateway [--config FILE] [--module-path DIR] [--check-config]\n"
 		"                        [--version] [--help]\n"
+		"       firezone-gateway status [--json] [--socket PATH]\n"
+		"       firezone-gateway capture [--client ID] [-w FILE] [--max-bytes N]\n"
+		"                                [--max-seconds S] [--socket PATH]\n"
+		"                                (see firezone-gateway status --help)\n"
 		"\n"
 		"  -c, --config FILE       config file (default " DEFAULT_CONFIG ")\n"
 		"  -m, --module-path DIR   where modules are found (overrides gateway.module_path)\n"
@@ -58,6 +63,9 @@ int main(int argc, char **argv)
 	char err[1024];
 	int c, rc;
 
+	/* the control socket's client: a running gateway's live state and packet capture */
+	if (argc > 1 && fzgw_ctl_is_command(argv[1]))
+		return fzgw_ctl_main(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "c:m:tVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
