@@ -28,7 +28,8 @@ need_packages() {
 
 # What building the gateway and its unit tests needs.
 BUILD_PACKAGES=(build-essential cmake pkg-config ca-certificates libsodium-dev libconfig-dev
-  libevent-dev libjansson-dev libcmocka-dev libwslay-dev libssl-dev libmnl-dev)
+  libevent-dev libjansson-dev libcmocka-dev libwslay-dev libssl-dev libmnl-dev
+  libsystemd-dev)
 # What the network-namespace tests and the demo need: real peers and tools.
 NET_PACKAGES=(iproute2 iputils-ping procps wireguard-go wireguard-tools iperf3 nftables python3 kmod
-  python3-websockets openssl dnsmasq-base curl coturn python3-aioice)
+  python3-websockets openssl dnsmasq-base curl coturn python3-aioice python3-prometheus-client tcpdump)
