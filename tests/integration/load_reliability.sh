@@ -7,8 +7,11 @@
 #       and its plaintext is padded to a multiple of 16 but never beyond the MTU (each length is
 #       min(roundup16(n), MTU) of a size sent, or 0 for a keepalive).
 #   23. Routing loop: client 0's outer datagrams reach the gateway from 100.64.0.2, its own
-#       tunnel address, which the gateway's host routes into the gateway's TUN. The gateway
-#       learns that endpoint; every datagram it sends there comes back through its TUN. Pass:
+#       tunnel address. First with the gateway's policy routing only (its routes in table
+#       0x2021fd00 behind "not fwmark 0xfd002021"): its marked datagrams to that endpoint never
+#       enter the TUN (under 10,000 bytes there, tx-routing-loop unchanged). Then the host also
+#       routes 100.64.0.0/11 into the TUN in its main table (as with gateway.routing_table = 0).
+#       The gateway learns that endpoint; every datagram it sends there comes back through its TUN. Pass:
 #       under 70,000 bytes through the TUN and the link in 1 s of a flood ping, no CPU spin
 #       (the gateway under 0.5 core), the gateway counts what it dropped (tx-routing-loop) and
 #       it still serves client 1. Failed before the gateway checked what it reads from its TUN:
@@ -77,6 +80,18 @@ GWNS sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.inet0.rp_filter=0
 CNS 0 wg set "$(fzi_client_if 0)" listen-port 51998 # a new flow: the SNAT applies
 CNS 0 ping -c 2 -W 1 -q "$FZI_RES_LAN" >/dev/null 2>&1 # the gateway learns the looping endpoint
 txb() { GWNS cat "/sys/class/net/$1/statistics/tx_bytes"; }
+# the original's policy routing alone: the mark keeps the gateway's datagrams out of the TUN
+declare -A LP=() LQ=()
+ld_counters LP
+t0=$(txb "$tun")
+CNS 0 timeout 1 ping -f -W 1 -q "$FZI_RES_LAN" >/dev/null 2>&1
+t1=$(txb "$tun")
+ld_counters LQ
+LC=$(ld_counter_name LQ tx-routing-loop); dl=$(ld_delta LP LQ "${LC:-none}")
+checkif "routing loop, policy routing only: $((t1 - t0)) bytes through the TUN in 1 s of flood ping (want < 10000), ${LC:-tx-routing-loop}+${dl:-0} (want 0): the marked datagrams skip table 0x2021fd00" \
+  '[ $((t1 - t0)) -lt 10000 ] && [ "${dl:-0}" -eq 0 ]'
+# the host's main table routes the tunnel range into the TUN too: marked or not, it loops
+GWNS ip route replace "$FZI_TUN4_PFX" dev "$tun" || fail "routing loop: main-table route"
 ld_counters LA
 t0=$(txb "$tun"); i0=$(txb inet0); c0=$(ld_cpu_ticks "$FZI_GW_PID")
 CNS 0 timeout 1 ping -f -W 1 -q "$FZI_RES_LAN" >/dev/null 2>&1
