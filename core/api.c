@@ -495,6 +495,35 @@ static void api_udp_input(struct fzgw_ctx *ctx, const struct fzgw_path *via, con
 	ctx->core->udp_input(ctx->core, via, data, len);
 }
 
+/* ---- ABI 2.1: gauges and readiness */
+
+static int api_gauge_register(struct fzgw_ctx *ctx, const char *name)
+{
+	return fzgw_gauge_id(&ctx->gauges, name);
+}
+
+static void api_gauge_set(struct fzgw_ctx *ctx, int id, int64_t value)
+{
+	fzgw_gauge_set(&ctx->gauges, id, value);
+}
+
+static void api_ready_set(struct fzgw_ctx *ctx, bool ready, const char *status)
+{
+	bool was_gating = ctx->readiness.gates, was = ctx->readiness.ready;
+	char old[sizeof(ctx->readiness.status)];
+
+	if (ctx->probe || ctx->check_only)
+		return; /* a validation run changes nothing */
+	memcpy(old, ctx->readiness.status, sizeof(old));
+	fzgw_readiness_set(&ctx->readiness, ready, status);
+	if (was_gating && was == ready && !strcmp(old, ctx->readiness.status))
+		return;
+	fzgw_log(ctx->name, FZGW_LOG_INFO, "readiness: %s%s%s", ready ? "ready" : "not ready",
+		 ctx->readiness.status[0] ? ", " : "", ctx->readiness.status);
+	if (ctx->core->ready_changed)
+		ctx->core->ready_changed(ctx->core);
+}
+
 const struct fzgw_api fzgw_core_api = {
 	.abi_major = FZGW_ABI_MAJOR,
 	.abi_minor = FZGW_ABI_MINOR,
@@ -543,4 +572,7 @@ const struct fzgw_api fzgw_core_api = {
 	.udp_local = api_udp_local,
 	.peer_set_path = api_peer_set_path,
 	.udp_input = api_udp_input,
+	.gauge_register = api_gauge_register,
+	.gauge_set = api_gauge_set,
+	.ready_set = api_ready_set,
 };

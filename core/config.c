@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "obs_http.h"
 #include "settings.h"
 
 struct core_section {
 	char site[FZGW_NAME_MAX];
 	char module_path[PATH_MAX];
 	int64_t listen_port;
+	char health_check_addr[64];
 	int64_t routing_table;
 	char private_key_file[PATH_MAX];
 	char control_socket[108];
@@ -27,6 +29,7 @@ static const struct fzgw_key core_keys[] = {
 	{ "module_path", FZGW_KEY_STRING, false, offsetof(struct core_section, module_path), PATH_MAX, 0, 0 },
 	{ "tun", FZGW_KEY_GROUP, false, 0, 0, 0, 0 },
 	{ "listen_port", FZGW_KEY_INT, false, offsetof(struct core_section, listen_port), 0, 1, 65535 },
+	{ "health_check_addr", FZGW_KEY_STRING, false, offsetof(struct core_section, health_check_addr), 64, 0, 0 },
 	{ "routing_table", FZGW_KEY_INT, false, offsetof(struct core_section, routing_table), 0, 0, UINT32_MAX },
 	{ "private_key_file", FZGW_KEY_STRING, false, offsetof(struct core_section, private_key_file), PATH_MAX, 0, 0 },
 	{ "log", FZGW_KEY_GROUP, false, 0, 0, 0, 0 },
@@ -265,6 +268,37 @@ void fzgw_config_default_module_path(char *out, size_t len)
 		snprintf(out, len, "%s", real);
 }
 
+/* The health check server's address: --health-check-addr or HEALTH_CHECK_ADDR, else
+ * gateway.health_check_addr, else the original's 0.0.0.0:8080; "off" or "" turn it off. */
+static int health_addr(struct fzgw_config *c, const config_setting_t *gw, const char *file_value,
+		       const struct fzgw_overrides *ov, char *err, size_t errlen)
+{
+	const config_setting_t *cs = config_setting_get_member(gw, "health_check_addr");
+	const char *v = FZGW_HTTP_ADDR_DEFAULT;
+	char host[64];
+	uint16_t port;
+
+	c->health_check_explicit = true;
+	if (ov && ov->health_check_addr)
+		v = ov->health_check_addr;
+	else if (cs)
+		v = file_value;
+	else
+		c->health_check_explicit = false;
+	if (!fzgw_http_addr_off(v) && fzgw_http_parse_addr(v, host, sizeof(host), &port) < 0) {
+		if (ov && ov->health_check_addr) {
+			snprintf(err, errlen, "health check address \"%.64s\" (--health-check-addr or "
+				 "HEALTH_CHECK_ADDR): expected IPv4:PORT or [IPv6]:PORT, or \"off\"", v);
+			return -EINVAL;
+		}
+		return fzgw_settings_errf(cs, err, errlen,
+					  "bad health check address \"%s\": expected IPv4:PORT or "
+					  "[IPv6]:PORT, or \"off\"", v);
+	}
+	snprintf(c->health_check_addr, sizeof(c->health_check_addr), "%s", fzgw_http_addr_off(v) ? "off" : v);
+	return 0;
+}
+
 static int load_core(struct fzgw_config *c, const config_setting_t *gw, const struct fzgw_overrides *ov,
 		     char *err, size_t errlen)
 {
@@ -316,6 +350,8 @@ static int load_core(struct fzgw_config *c, const config_setting_t *gw, const st
 	c->tun_offload = t.offload;
 	c->listen_port = (int)s.listen_port;
 	strcpy(c->private_key_file, s.private_key_file);
+	if ((rc = health_addr(c, gw, s.health_check_addr, ov, err, errlen)) < 0)
+		return rc;
 	if (s.control_socket[0] && s.control_socket[0] != '/')
 		return fzgw_settings_errf(config_setting_get_member(gw, "control_socket"), err, errlen,
 					  "control_socket must be an absolute path (or \"\" for none)");

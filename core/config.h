@@ -54,6 +54,8 @@ struct fzgw_config {
 	char control_socket[108]; /* the status/capture socket (sun_path); "" = none */
 	char log_filter[320];
 	int log_format;
+	char health_check_addr[64]; /* gateway.health_check_addr, HEALTH_CHECK_ADDR, flag; "off" */
+	bool health_check_explicit; /* set by the operator (a bind failure is fatal then) */
 	int n_modules;
 	struct fzgw_mod_entry modules[FZGW_MAX_MODULES];
 };
@@ -65,6 +67,7 @@ struct fzgw_overrides {
 	const char *module_path;
 	const char *log_filter;
 	const char *log_format;
+	const char *health_check_addr; /* --health-check-addr, else HEALTH_CHECK_ADDR */
 };
 
 /* Reads and validates @path. On error, one line "FILE:LINE: what (key "x")" in @err. */

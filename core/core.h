@@ -13,6 +13,7 @@
 #include "chain.h"
 #include "config.h"
 #include "counters.h"
+#include "gauges.h"
 #include "log_limit.h"
 #include "registry.h"
 
@@ -40,6 +41,8 @@ struct fzgw_ctx {
 	char last_err[512];                  /* the module's last settings error (one line) */
 	bool in_init;                        /* errors are kept for the caller, not logged */
 	struct fzgw_counters counters;
+	struct fzgw_gauges gauges;       /* api->gauge_register/gauge_set (ABI 2.1) */
+	struct fzgw_readiness readiness; /* api->ready_set (ABI 2.1) */
 	struct fzgw_timer *timers; /* list of this module's timers */
 	struct fzgw_fd *fds;       /* list of this module's fds */
 };
@@ -88,6 +91,8 @@ struct fzgw_core {
 	struct fzgw_log_limit log_limit; /* api->log_limited()'s call sites */
 	void *dp;                /* the data plane's own state */
 	void (*shutdown)(struct fzgw_core *core, int exit_code); /* set by the daemon */
+	/* A module's readiness changed (api->ready_set); set by the daemon, may be NULL. */
+	void (*ready_changed)(struct fzgw_core *core);
 	void *daemon;
 	/* clocks (fakeable) */
 	uint64_t (*now_ms)(void);

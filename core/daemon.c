@@ -12,6 +12,7 @@
 #include "dataplane.h"
 #include "loader.h"
 #include "log.h"
+#include "obs.h"
 #include "settings.h"
 
 static void log_setup(const struct fzgw_config *c)
@@ -170,14 +171,17 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		fzgw_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		fzgw_obs_stopping(d);
 		/* as the original: every client is told, UDP gets up to 1 s to drain */
 		fzgw_dataplane_goodbye(d->dp, 1000);
 		fzgw_daemon_exit(d, FZGW_EXIT_OK);
 		break;
 	case SIGHUP:
 		fzgw_info("received SIGHUP, reloading %s", d->config_path);
+		fzgw_obs_reloading(d);
 		if (fzgw_daemon_reload(d, err, sizeof(err)) < 0)
 			fzgw_err("reload refused, the running config stays: %s", err);
+		fzgw_obs_reloaded(d);
 		break;
 	case SIGUSR1:
 		fzgw_daemon_dump_stats(d);
@@ -234,6 +238,15 @@ int fzgw_daemon_run(struct fzgw_daemon *d)
 			  d->core.mods[i]->path);
 	fzgw_chains_log(&d->core.chains);
 	d->exit_code = FZGW_EXIT_OK;
+	{
+		char err[512];
+
+		/* systemd notifications, the loop's tick, the health and metrics server */
+		if (fzgw_obs_start(d, err, sizeof(err)) < 0) {
+			fzgw_err("%s", err);
+			return FZGW_EXIT_FATAL;
+		}
+	}
 	if (event_base_dispatch(d->core.base) < 0) {
 		fzgw_err("event loop failed");
 		return FZGW_EXIT_FATAL;
@@ -391,6 +404,7 @@ out_free:
 
 void fzgw_daemon_stop(struct fzgw_daemon *d)
 {
+	fzgw_obs_stop(d);
 	d->ctl = fzgw_ctl_server_stop(d->ctl);
 	/* modules first: they may hand stolen packets back to the data plane's pool */
 	for (int i = d->core.n_mods - 1; i >= 0; i--)

@@ -15,6 +15,7 @@
 #define FZGW_EXIT_CONFIG 78
 
 struct fzgw_dataplane;
+struct fzgw_obs;
 struct fzgw_ctl_server;
 
 struct fzgw_daemon {
@@ -26,6 +27,7 @@ struct fzgw_daemon {
 	int exit_code;
 	struct event *sig[5];
 	struct fzgw_dataplane *dp;
+	struct fzgw_obs *obs; /* systemd notifications, health and metrics server (obs.c) */
 	struct fzgw_ctl_server *ctl; /* the control socket (status, capture); NULL: off */
 };
 

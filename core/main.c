@@ -23,6 +23,9 @@ static void usage(FILE *f)
 		"\n"
 		"  -c, --config FILE       config file (default " DEFAULT_CONFIG ")\n"
 		"  -m, --module-path DIR   where modules are found (overrides gateway.module_path)\n"
+		"      --health-check-addr ADDR:PORT   health and metrics HTTP server (/healthz,\n"
+		"                          /readyz, /metrics), e.g. 127.0.0.1:8080 or [::]:8080;\n"
+		"                          \"off\" disables it (default 0.0.0.0:8080)\n"
 		"  -t, --check-config      validate the config and every enabled module, print the\n"
 		"                          active site, modules and hook chains, then exit 0 or 78\n"
 		"  -V, --version           print the version and exit\n"
@@ -35,6 +38,7 @@ static void usage(FILE *f)
 		"  FIREZONE_SITE           active site (gateway.site)\n"
 		"  RUST_LOG                log filter, e.g. \"info,portal=debug\" (gateway.log)\n"
 		"  FIREZONE_LOG_FORMAT     human or json (gateway.log.format)\n"
+		"  HEALTH_CHECK_ADDR       as --health-check-addr (gateway.health_check_addr)\n"
 		"\n"
 		"Exit codes: 0 clean, 1 fatal runtime error, 64 usage error, 78 config or module error.\n");
 }
@@ -52,6 +56,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "module-path", required_argument, NULL, 'm' },
 		{ "check-config", no_argument, NULL, 't' },
+		{ "health-check-addr", required_argument, NULL, 'H' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -77,6 +82,9 @@ int main(int argc, char **argv)
 		case 't':
 			check = true;
 			break;
+		case 'H':
+			ov.health_check_addr = optarg;
+			break;
 		case 'V':
 			printf("firezone-gateway %s (module ABI %d.%d)\n", FZGW_VERSION, FZGW_ABI_MAJOR,
 			       FZGW_ABI_MINOR);
@@ -97,6 +105,8 @@ int main(int argc, char **argv)
 	ov.site = env("FIREZONE_SITE");
 	ov.log_filter = env("RUST_LOG");
 	ov.log_format = env("FIREZONE_LOG_FORMAT");
+	if (!ov.health_check_addr)
+		ov.health_check_addr = getenv("HEALTH_CHECK_ADDR"); /* "" turns it off too */
 
 	if (!(d = calloc(1, sizeof(*d)))) {
 		fprintf(stderr, "firezone-gateway: out of memory\n");

@@ -9,5 +9,5 @@ fzgw_add_fuzz(fuzz_p2p_control
 fzgw_add_fuzz(fuzz_nat
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_nat.c ${fzgw_nat_dir}/nat.c ${fzgw_nat_dir}/clients.c
           ${fzgw_nat_dir}/domains.c ${fzgw_nat_dir}/dest.c ${fzgw_nat_dir}/hooks.c ${fzgw_nat_dir}/p2p.c
-          ${fzgw_nat_dir}/table.c ${fzgw_nat_dir}/icmp.c
+          ${fzgw_nat_dir}/table.c ${fzgw_nat_dir}/icmp.c ${fzgw_nat_dir}/gauges.c
   LIBS fzgw_dnsname fzgw_packet PkgConfig::JANSSON PkgConfig::SODIUM)

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define FZGW_ABI_MAJOR 2
-#define FZGW_ABI_MINOR 0
+#define FZGW_ABI_MINOR 1
 
 /** Symbol name the core looks up with dlsym(). */
 #define FZGW_MODULE_SYMBOL "fzgw_module"
@@ -440,7 +440,26 @@ struct fzgw_api {
 	void (*udp_input)(struct fzgw_ctx *ctx, const struct fzgw_path *via, const uint8_t *data,
 			  size_t len);
 
-	void *spare[8]; /**< NULL; later minors fill these in order */
+	/* ---- ABI 2.1: gauges and readiness. These took the first three spare slots: on a 2.0
+	 * core they are NULL, so check api->abi_minor >= 1 (or the pointer) before calling. */
+	/** Registers a gauge (a value that goes up and down: entries, allocations, 0/1 states),
+	 * exported on /metrics as firezone_gateway_module_gauge{module, gauge}. @p name: 1..47
+	 * characters of [a-z0-9_]. Registering a name again returns its id. id >= 0, -EINVAL,
+	 * -ENOSPC (32 per module). */
+	int (*gauge_register)(struct fzgw_ctx *ctx, const char *name);
+	/** Sets gauge @p id to @p value; an id the module did not register is ignored. Cheap:
+	 * call it whenever the value changes (nothing is sent anywhere until a scrape). */
+	void (*gauge_set)(struct fzgw_ctx *ctx, int id, int64_t value);
+	/** Says whether this module lets the gateway be ready. The first call makes the module
+	 * gate readiness for the rest of its life: the gateway reports ready (systemd READY=1
+	 * the first time, /readyz 200) only while the data plane is up and every gating module
+	 * said true. The portal says false until the first init is applied and again while it
+	 * is disconnected. @p status (borrowed, copied, up to 127 bytes, no secrets) is a short
+	 * human text for systemd's STATUS= line, /readyz's answer and the log, e.g. "joined" or
+	 * "reconnecting in 2 s". Nothing happens under check_only. */
+	void (*ready_set)(struct fzgw_ctx *ctx, bool ready, const char *status);
+
+	void *spare[5]; /**< NULL; later minors fill these in order */
 };
 
 /* ------------------------------------------------------------ the descriptor */

@@ -151,6 +151,7 @@ static int dns_init(struct fzgw_ctx *ctx, const struct fzgw_api *api,
 		goto err;
 	for (int i = 0; i < DNS_CNT_COUNT; i++)
 		st->cnt[i] = api->counter_register(ctx, counter_names[i]);
+	dns_gauge_init(st);
 	st->svc.version = DNS_SERVICE_VERSION;
 	st->svc.struct_size = sizeof(st->svc);
 	st->svc.self = st;
@@ -188,3 +189,16 @@ FZGW_MODULE_DEFINE = {
 	.init = dns_init,
 	.fini = dns_fini,
 };
+
+void dns_gauge_init(struct dns_state *st)
+{
+	st->g_inflight = st->api->abi_minor >= 1 && st->api->gauge_register && st->api->gauge_set
+				 ? st->api->gauge_register(st->ctx, "lookups_in_flight")
+				 : -1;
+}
+
+void dns_gauge_inflight(struct dns_state *st)
+{
+	if (st->g_inflight >= 0)
+		st->api->gauge_set(st->ctx, st->g_inflight, st->inflight);
+}

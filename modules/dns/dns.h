@@ -51,7 +51,12 @@ struct dns_state {
 	uint32_t inflight;
 	bool closing;              /* fini has begun: no new lookups */
 	int cnt[DNS_CNT_COUNT];
+	int g_inflight;            /* gauge "lookups_in_flight" (ABI 2.1), -1: none */
 };
+
+/* The in-flight gauge (ABI 2.1): registered in init, set whenever inflight changes. */
+void dns_gauge_init(struct dns_state *st);
+void dns_gauge_inflight(struct dns_state *st);
 
 /* resolve.c: the service. start() builds the lookup table; stop() answers every lookup
  * still waiting with -ESHUTDOWN, then frees every evdns object. */

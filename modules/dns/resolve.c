@@ -60,6 +60,7 @@ static void unlink_query(struct dns_state *st, struct dns_query *q)
 	if (*pp == q) {
 		*pp = q->next;
 		st->inflight--;
+		dns_gauge_inflight(st);
 	}
 }
 
@@ -208,6 +209,7 @@ int dns_resolve(void *self, const char *name, dns_resolve_fn fn, void *arg, uint
 	q->next = NULL;
 	*slot(st, qid) = q;
 	st->inflight++;
+	dns_gauge_inflight(st);
 	count(st, DNS_CNT_LOOKUPS);
 	*id = qid;
 	return 0;
@@ -282,6 +284,7 @@ void dns_resolver_stop(struct dns_state *st)
 	free(st->bucket);
 	st->bucket = NULL;
 	st->inflight = 0;
+	dns_gauge_inflight(st);
 	if (dns_live == st) {
 		dns_live = NULL;
 		evdns_set_log_fn(NULL);

@@ -111,6 +111,7 @@ static void on_tick(void *arg)
 
 	nat_count(st, NAT_CNT_EXPIRED, nat_table_expire(&st->table, now));
 	nat_domains_tick(st, now);
+	nat_gauges_update(st);
 }
 
 static void nat_fini(void *state)
@@ -160,6 +161,7 @@ static int nat_init(struct fzgw_ctx *ctx, const struct fzgw_api *api,
 		st->cnt[i] = api->counter_register(ctx, counter_names[i]);
 	for (int i = 1; i < P2P_ERR_COUNT; i++)
 		st->cnt_bad[i] = api->counter_register(ctx, p2p_error_name(i));
+	nat_gauges_init(st);
 	if (!api->check_only(ctx) &&
 	    !(st->tick = api->timer_add(ctx, NAT_TICK_MS, true, on_tick, st))) {
 		nat_fini(st);

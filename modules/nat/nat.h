@@ -122,6 +122,9 @@ struct nat_client {
 	uint32_t n_lk;
 };
 
+/* gauges.c: table and client sizes as gauges (ABI 2.1), refreshed every tick */
+enum { NAT_G_ENTRIES, NAT_G_EXPIRED, NAT_G_CLIENTS, NAT_G_HELD, NAT_G_COUNT };
+
 struct nat_state {
 	struct fzgw_ctx *ctx;
 	const struct fzgw_api *api;
@@ -135,10 +138,15 @@ struct nat_state {
 	struct fzgw_timer *tick;
 	int cnt[NAT_CNT_COUNT];
 	int cnt_bad[P2P_ERR_COUNT];
+	int gauge[NAT_G_COUNT];      /* ABI 2.1 gauges, -1: none (gauges.c) */
 };
 
 /* nat.c */
 void nat_count(struct nat_state *st, enum nat_counter c, uint64_t n);
+
+/* gauges.c */
+void nat_gauges_init(struct nat_state *st);
+void nat_gauges_update(struct nat_state *st);
 
 /* clients.c: what the control plane granted, and per-client state */
 struct nat_client *nat_client_find(const struct nat_state *st, const char *id);

@@ -118,6 +118,7 @@ static int portal_init(struct fzgw_ctx *ctx, const struct fzgw_api *api,
 	p->cnt_reconnects = api->counter_register(ctx, "portal_reconnects");
 	p->cnt_dropped = api->counter_register(ctx, "portal_queue_dropped");
 	p->cnt_candidates_skipped = api->counter_register(ctx, "portal_candidates_skipped");
+	pz_health_init(p);
 	/* from the loop: every module loaded and subscribed, the data plane up */
 	if (!(p->t_connect = api->timer_add(ctx, 0, false, on_start, p))) {
 		rc = -ENOMEM;

@@ -63,6 +63,8 @@ struct portal {
 	uint64_t down_since_ms;       /* when the last connection was lost (0: never joined) */
 	uint64_t joins;
 	int cnt_rejected, cnt_reconnects, cnt_dropped, cnt_candidates_skipped;
+	bool init_applied;            /* an init was applied since the last join (readiness) */
+	int g_connected;              /* gauge "connected" (ABI 2.1), -1: none */
 };
 
 /* conf.c: the settings group (defaults, then the file, then the environment). 0 or -EINVAL
@@ -84,5 +86,13 @@ void pz_session_reset(struct portal *p);
 void pz_session_lost(struct portal *p, const char *why, int http_status, int64_t retry_after);
 /* Sends (or queues) one event to the portal. */
 void pz_session_push(struct portal *p, const char *event, const char *payload);
+
+/* health.c: the gateway's readiness and the "connected" gauge (ABI 2.1; nothing on a 2.0
+ * core). Not ready until an init was applied after a join; not ready again once the
+ * connection is lost. */
+void pz_health_init(struct portal *p);
+void pz_health_joined(struct portal *p);
+void pz_health_init_applied(struct portal *p);
+void pz_health_down(struct portal *p, const char *status);
 
 #endif

@@ -147,6 +147,7 @@ static void on_joined(struct portal *p)
 	p->backoff_armed = false;
 	p->attempt = 0;
 	p->down_since_ms = 0;
+	pz_health_joined(p);
 	if (!caps || pz_chan_joined(&p->chan, "set_snownet_capabilities", caps) < 0)
 		p->api->log(p->ctx, FZGW_LOG_WARN,
 			    "cannot send the capabilities and queued messages");
@@ -230,6 +231,7 @@ static void dispatch(struct portal *p, const struct pz_msg *m)
 		break;
 	case PZ_EV_INIT:
 		pz_xlate_init_msg(&p->xlate, &m->u.init);
+		pz_health_init_applied(p);
 		break;
 	case PZ_EV_CREATE_AUTHORIZATION:
 	case PZ_EV_AUTHORIZE_FLOW:
@@ -376,6 +378,8 @@ void pz_session_connect(struct portal *p)
 
 void pz_session_reset(struct portal *p)
 {
+	if (p->init_applied || p->chan.joined)
+		pz_health_down(p, "disconnected from the portal, reconnecting");
 	p->conn = pz_conn_free(p->conn);
 	pz_chan_closed(&p->chan);
 	timer_stop(p, &p->t_join);

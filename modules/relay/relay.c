@@ -59,6 +59,8 @@ void rl_count(struct relay_mod *m, enum rl_counter c, int64_t n)
 {
 	if (m->cnt[c] >= 0)
 		m->api->counter_add(m->ctx, m->cnt[c], (uint64_t)n);
+	if (c <= RL_C_PATHS_R2R)
+		rl_gauge_add(m, c, n);
 }
 
 static int parse_conf(struct fzgw_ctx *ctx, const struct fzgw_api *api,
@@ -153,6 +155,7 @@ static int relay_init(struct fzgw_ctx *ctx, const struct fzgw_api *api,
 	randombytes_buf(&m->next_tag, sizeof(m->next_tag));
 	for (int i = 0; i < RL_C_COUNT; i++)
 		m->cnt[i] = api->counter_register(ctx, counter_names[i]);
+	rl_gauges_init(m);
 	for (int i = 0; i < RL_MAX_RELAYS; i++)
 		m->relays[i].slot = (uint8_t)i;
 	if (api->check_only(ctx)) {

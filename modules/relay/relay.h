@@ -113,6 +113,8 @@ struct relay_mod {
 	const struct fzgw_api *api;
 	char software[RL_SOFTWARE_MAX];
 	int cnt[RL_C_COUNT];
+	int gauge[RL_C_PATHS_R2R + 1];     /* the gauge-like counters as gauges (ABI 2.1), -1: none */
+	int64_t gauge_v[RL_C_PATHS_R2R + 1];
 	struct rl_relay relays[RL_MAX_RELAYS];
 	struct rl_conn *by_id[RL_CONN_BUCKETS], *by_ufrag[RL_CONN_BUCKETS], *by_tag[RL_CONN_BUCKETS];
 	size_t n_conns;
@@ -127,6 +129,10 @@ struct relay_mod {
 
 /* relay.c */
 void rl_count(struct relay_mod *m, enum rl_counter c, int64_t n);
+
+/* gauges.c: allocations, relays, connections and paths by kind as gauges (ABI 2.1) */
+void rl_gauges_init(struct relay_mod *m);
+void rl_gauge_add(struct relay_mod *m, enum rl_counter c, int64_t n);
 
 /* relays.c */
 void rl_relays_changed(struct relay_mod *m, const struct fzgw_ev_relays *ev);

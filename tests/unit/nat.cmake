@@ -28,6 +28,6 @@ target_include_directories(test_dns_resolve PRIVATE ${fzgw_dns_dir})
 fzgw_add_unit_test(test_nat_module
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_nat_module.c ${CMAKE_CURRENT_LIST_DIR}/seedtest.c ${fzgw_nat_dir}/nat.c ${fzgw_nat_dir}/clients.c
           ${fzgw_nat_dir}/domains.c ${fzgw_nat_dir}/dest.c ${fzgw_nat_dir}/hooks.c ${fzgw_nat_dir}/p2p.c
-          ${fzgw_nat_dir}/table.c ${fzgw_nat_dir}/icmp.c
+          ${fzgw_nat_dir}/table.c ${fzgw_nat_dir}/icmp.c ${fzgw_nat_dir}/gauges.c
   LIBS fzgw_dnsname fzgw_modtest PkgConfig::JANSSON)
 target_include_directories(test_nat_module PRIVATE ${fzgw_nat_dir})

@@ -9,5 +9,6 @@ fzgw_add_unit_test(test_relay_module
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_relay_module.c ${fzgw_relay_dir}/relay.c
           ${fzgw_relay_dir}/relays.c ${fzgw_relay_dir}/conns.c ${fzgw_relay_dir}/cands.c
           ${fzgw_relay_dir}/io.c ${fzgw_relay_dir}/paths.c ${fzgw_relay_dir}/state.c
+          ${fzgw_relay_dir}/gauges.c
   LIBS fzgw_relay_proto fzgw_relaysvc fzgw_modtest PkgConfig::SODIUM)
 target_include_directories(test_relay_module PRIVATE ${fzgw_relay_dir})

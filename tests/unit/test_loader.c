@@ -110,6 +110,20 @@ static void test_constructor_never_runs_when_refused(void **st)
 	unsetenv("FZGW_TEST_MARKER");
 }
 
+/* ABI 2.1 appended to 2.0: a module built for 2.0 still loads and runs its hooks */
+static void test_older_minor_loads(void **st)
+{
+	char err[1024];
+
+	(void)st;
+	assert_int_equal(start("{ name = \"tm_minor0\"; }", err, sizeof(err)), 0);
+	assert_int_equal(d.core.n_mods, 1);
+	assert_int_equal(d.core.mods[0]->desc->abi_minor, 0);
+	assert_int_equal(FZGW_ABI_MINOR, 1);
+	assert_int_equal(d.core.chains.phase[FZGW_PHASE_IN_FILTER].n, 1);
+	fzgw_daemon_stop(&d);
+}
+
 static void test_writable_module_refused(void **st)
 {
 	char src[512], dst[512], cmd[1200], mods[1024], err[1024];
@@ -571,6 +585,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_abi_attacks),
 		cmocka_unit_test(test_constructor_never_runs_when_refused),
+		cmocka_unit_test(test_older_minor_loads),
 		cmocka_unit_test(test_writable_module_refused),
 		cmocka_unit_test(test_module_directories_checked),
 		cmocka_unit_test(test_module_relative_path),
