@@ -85,7 +85,8 @@ install(FILES packaging/deb/copyright ${fzgw_pkg_dir}/changelog.Debian.gz README
 install(DIRECTORY docs/modules/ DESTINATION ${FZGW_DEB_DOCDIR}/modules
         COMPONENT deb EXCLUDE_FROM_ALL FILES_MATCHING PATTERN "*.md")
 install(FILES packaging/deb/copyright ${fzgw_pkg_dir}/changelog.Debian.gz docs/modules.md
-        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/firezone-gateway-dev COMPONENT dev)
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/firezone-gateway-dev COMPONENT dev
+        EXCLUDE_FROM_ALL)
 
 set(CPACK_PACKAGE_NAME firezone-gateway)
 set(CPACK_PACKAGE_VENDOR "firezone-gateway")
