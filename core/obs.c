@@ -85,9 +85,12 @@ static bool compute(struct fzgw_daemon *d, char *why, size_t wlen, char *status,
 			n += (size_t)snprintf(status + n, slen - n, "; %s: %s", c->name,
 					      c->readiness.status[0] ? c->readiness.status
 								     : (c->readiness.ready ? "ready" : "not ready"));
-		if (ready && !c->readiness.ready) {
-			snprintf(why, wlen, "module %s is not ready: %s", c->name,
-				 c->readiness.status[0] ? c->readiness.status : "(no reason given)");
+		if (!c->readiness.ready) {
+			size_t w = strlen(why);
+
+			/* every reason, the data plane's first: one line */
+			snprintf(why + w, wlen - w, "%smodule %s is not ready: %s", w ? "; " : "",
+				 c->name, c->readiness.status[0] ? c->readiness.status : "(no reason given)");
 			ready = false;
 		}
 	}
