@@ -35,6 +35,25 @@ out=$(cd "$tmp" && systemd-analyze verify --man=no "$tmp/broken.service" 2>&1)
 if echo "$out" | grep -q NoSuchKey; then ok "a unit with an unknown key is reported"
 else bad "a unit with an unknown key was not reported: $out"; fi
 
+# the sandbox as systemd scores it (0 best, 10 worst): no higher than today's 2.1, so that a
+# hardening line lost shows here; lower it when the unit gets stricter
+MAX_EXPOSURE=2.1
+exposure() { systemd-analyze security --offline=yes --no-pager "$1" 2>&1 |
+  sed -nE 's/.*[Oo]verall exposure level for .*: ([0-9]+[.][0-9]+).*/\1/p'; }
+level=$(cd "$tmp" && exposure "$tmp/firezone-gateway.service")
+if [ -n "$level" ] && awk -v a="$level" -v m=$MAX_EXPOSURE 'BEGIN { exit !(a <= m) }'; then
+  ok "systemd-analyze security: exposure $level (at most $MAX_EXPOSURE)"
+else
+  bad "systemd-analyze security: exposure '${level}' above $MAX_EXPOSURE"
+fi
+grep -vE '^(ProtectSystem|SystemCallFilter)=' "$tmp/firezone-gateway.service" >"$tmp/weak.service"
+weak=$(cd "$tmp" && exposure "$tmp/weak.service")
+if [ -n "$weak" ] && [ -n "$level" ] && awk -v a="$weak" -v b="$level" 'BEGIN { exit !(a > b) }'; then
+  ok "without ProtectSystem= and SystemCallFilter= the exposure rises ($weak)"
+else
+  bad "the exposure check does not see lost hardening ('$weak' vs '$level')"
+fi
+
 # what the rest of the project relies on; each line must appear exactly once
 need=(
   "Type=notify"                                     # obs: READY=1, RELOADING=1, STOPPING=1
