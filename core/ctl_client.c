@@ -286,6 +286,10 @@ static void print_status(json_t *o)
 	printf("  uptime: ");
 	print_duration(num(gw, "uptime_s"));
 	printf("\n  clients: %" PRId64 "\n", num(gw, "clients"));
+	json_object_foreach(json_object_get(gw, "readiness"), k, c)
+		printf("  %s: %s%s%s%s\n", k, json_is_true(json_object_get(c, "ready")) ? "ready" : "not ready",
+		       str(c, "status") && *str(c, "status") ? " (" : "", str(c, "status") ? str(c, "status") : "",
+		       str(c, "status") && *str(c, "status") ? ")" : "");
 	json_array_foreach(clients, i, c)
 		print_client(c, now);
 	printf("\ncounters:\n");
@@ -294,6 +298,12 @@ static void print_status(json_t *o)
 	mods = json_object_get(cnt, "modules");
 	json_object_foreach(mods, k, c)
 		print_counters(k, c);
+	json_object_foreach(json_object_get(cnt, "gauges"), k, c) {
+		char title[96];
+
+		snprintf(title, sizeof(title), "%s gauges", k);
+		print_counters(title, c);
+	}
 	hooks = json_object_get(cnt, "hooks");
 	json_array_foreach(hooks, i, c) {
 		char title[160];

@@ -153,24 +153,26 @@ static void on_cap_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 /* The data path's sink: a whole record or nothing (the stream stays valid pcap). */
-static bool capture_emit(void *arg, const uint8_t *hdr, size_t hlen, const uint8_t *data, size_t len)
+static int capture_emit(void *arg, const uint8_t *hdr, size_t hlen, const uint8_t *data, size_t len)
 {
 	struct ctl_conn *c = arg;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
 	if (c->cap_ending || c->closing)
-		return false;
+		return -1;
 	if (c->sent + hlen + len > c->max_bytes) {
 		c->cap_ending = true; /* ended from the loop, not inside the data path */
 		event_active(c->timer, EV_TIMEOUT, 0);
-		return false;
+		return -1;
 	}
 	if (evbuffer_get_length(out) + hlen + len > FZGW_CTL_CAPTURE_BUFFER)
-		return false;
-	if (evbuffer_add(out, hdr, hlen) < 0 || evbuffer_add(out, data, len) < 0)
-		return false; /* no memory: whole records only, so the header alone would break it */
+		return 0;
+	/* room first, so that both adds succeed: whole records only */
+	if (evbuffer_expand(out, hlen + len) < 0 || evbuffer_add(out, hdr, hlen) < 0 ||
+	    evbuffer_add(out, data, len) < 0)
+		return 0;
 	c->sent += hlen + len;
-	return true;
+	return 1;
 }
 
 static void do_capture(struct ctl_conn *c, const struct fzgw_ctl_req *req)

@@ -192,6 +192,39 @@ static json_t *hooks_json(const struct fzgw_chains *ch)
 	return arr;
 }
 
+/* What modules said about readiness (api->ready_set): the portal's "joined", ... */
+static json_t *readiness_json(struct fzgw_core *core)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; o && i < core->n_mods; i++) {
+		const struct fzgw_readiness *r = &core->mods[i]->readiness;
+
+		if (r->gates)
+			json_object_set_new(o, core->mods[i]->name,
+					    json_pack("{s:b, s:s}", "ready", r->ready, "status", r->status));
+	}
+	return o;
+}
+
+/* Each module's gauges (api->gauge_set): name -> value. */
+static json_t *gauges_json(struct fzgw_core *core)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; o && i < core->n_mods; i++) {
+		const struct fzgw_gauges *gs = &core->mods[i]->gauges;
+		json_t *m;
+
+		if (!gs->n || !(m = json_object()))
+			continue;
+		for (int k = 0; k < gs->n; k++)
+			json_object_set_new(m, gs->g[k].name, json_integer(gs->g[k].v));
+		json_object_set_new(o, core->mods[i]->name, m);
+	}
+	return o;
+}
+
 json_t *fzgw_ctl_status_json(struct fzgw_daemon *d, const struct fzgw_grants *g, int64_t started_wall)
 {
 	struct build b = { .g = g, .now = d->core.wall_s ? d->core.wall_s() : fzgw_clock_wall_s() };
@@ -221,6 +254,7 @@ json_t *fzgw_ctl_status_json(struct fzgw_daemon *d, const struct fzgw_grants *g,
 	json_object_set_new(gw, "modules", json_array());
 	for (int i = 0; i < d->core.n_mods; i++)
 		json_array_append_new(json_object_get(gw, "modules"), json_string(d->core.mods[i]->name));
+	json_object_set_new(gw, "readiness", readiness_json(&d->core));
 	json_object_set_new(root, "gateway", gw);
 	dp_status_each(d->dp, add_client, &b);
 	json_object_set_new(root, "clients", b.clients);
@@ -229,6 +263,7 @@ json_t *fzgw_ctl_status_json(struct fzgw_daemon *d, const struct fzgw_grants *g,
 	for (int i = 0; i < d->core.n_mods; i++)
 		json_object_set_new(mods, d->core.mods[i]->name, counters_json(&d->core.mods[i]->counters));
 	json_object_set_new(cnt, "modules", mods);
+	json_object_set_new(cnt, "gauges", gauges_json(&d->core));
 	json_object_set_new(cnt, "hooks", hooks_json(&d->core.chains));
 	json_object_set_new(root, "counters", cnt);
 	return root;

@@ -49,13 +49,16 @@ static void tap(struct fzgw_dataplane *dp, const struct fzgw_gw_peer *peer, cons
 			clock_gettime(CLOCK_REALTIME, &ts);
 			caplen = fzgw_pcap_record_header(hdr, &ts, (uint32_t)len, FZGW_PCAP_SNAPLEN);
 		}
-		if (s->emit(s->arg, hdr, sizeof(hdr), data, caplen)) {
+		switch (s->emit(s->arg, hdr, sizeof(hdr), data, caplen)) {
+		case 1:
 			s->packets++;
 			s->bytes += sizeof(hdr) + caplen;
 			sent++;
-		} else {
+			break;
+		case 0:
 			s->dropped++;
 			dropped++;
+			break;
 		}
 	}
 	if (sent)

@@ -16,12 +16,13 @@ struct fzgw_packet;
 #define DP_CAPTURE_MAX 8 /* sinks attached at once */
 
 /*
- * A capture sink. @emit gets a whole pcap record (header and data, borrowed) and returns
- * false when it has no room: the record is then dropped and counted, never waited for.
+ * A capture sink. @emit gets a whole pcap record (header and data, borrowed) and returns 1
+ * when it took it, 0 when it has no room (the record is dropped and counted, never waited
+ * for), -1 when the capture is ending (not counted).
  */
 struct dp_capture_sink {
 	char client_id[40]; /* "" = every client */
-	bool (*emit)(void *arg, const uint8_t *hdr, size_t hlen, const uint8_t *data, size_t len);
+	int (*emit)(void *arg, const uint8_t *hdr, size_t hlen, const uint8_t *data, size_t len);
 	void *arg;
 	uint64_t packets, bytes, dropped;
 };

@@ -10,6 +10,7 @@
 #     tcpdump -r FILE -A shows the page; a capture of --client client1 at the same time holds
 #     none of it; the gateway logged both captures' start and stop
 #   - caps: --max-bytes ends a capture with a complete file under the cap, --max-seconds too
+#   - a capture reader that never reads: fetches go on intact, the overflow is dropped and counted
 #   - hostile requests get an error reply, and the gateway answers status afterwards
 # Env: FZGW_BIN, MOD_DIR (set by ctest). Needs root: otherwise exit 77 (skipped).
 set -uo pipefail
@@ -131,6 +132,23 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 tcpdump -nn -r "$FZI_STATE/time.pcap" >/dev/null 2>&1; trc=$?
 checkif "capture --max-seconds 1: ended after $ms ms (exit $rc), file readable (tcpdump exit $trc)" \
   '[ $rc = 0 ] && [ $ms -ge 900 ] && [ $ms -lt 5000 ] && [ $trc = 0 ]'
+
+# a reader that never reads: the data path goes on, what does not fit is dropped and counted
+fzi_start stuck "$(fzi_ns gw)" "$FZI_PY" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"{\"v\":1,\"cmd\":\"capture\"}\n")
+time.sleep(60)' "$SOCK"
+for i in $(seq 1 50); do [ "$(grep -c 'started: client all, up to 104857600' "$FZI_STATE/gateway.log")" -ge 2 ] && break; sleep 0.1; done
+t0=$(date +%s%N); ok=0
+for i in 1 2 3 4 5 6; do [ "$(fzi_fetch_sha 0 1M.bin)" = "$FZI_WWW_SHA" ] && ok=$((ok + 1)); done
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+drops=$(st --json | json_get 'j["counters"]["core"].get("capture-dropped", 0)')
+fzi_stop stuck
+for i in $(seq 1 30); do grep -q "stopped: the reader went away; .* [1-9][0-9]* dropped" "$FZI_STATE/gateway.log" && break; sleep 0.1; done
+line=$(grep "stopped: the reader went away; .* dropped" "$FZI_STATE/gateway.log" | tail -1 | sed 's/.*stopped: //')
+checkif "capture with a reader that never reads: 6 MiB fetched intact ($ok/6) in $ms ms, status: capture-dropped $drops (> 0, the same in the stop line: $line)" \
+  '[ $ok = 6 ] && [ "$drops" -gt 0 ] && echo "$line" | grep -qE "; .*, $drops dropped"'
 
 # ------------------------------------------------------------------ hostile requests
 res=$("$FZI_PY" - "$SOCK" <<'PY'
