@@ -83,11 +83,14 @@ if ours; then
   a4=$(ip -n "$(fzi_ns gw)" -4 addr show dev "$tun" | grep -c "inet $FZI_GW_TUN4/32")
   a6=$(ip -n "$(fzi_ns gw)" -6 addr show dev "$tun" | grep -c "inet6 $FZI_GW_TUN6/128")
   mtu=$(ip -n "$(fzi_ns gw)" -o link show dev "$tun" | sed -nE 's/.* mtu ([0-9]+).*/\1/p')
-  r4=$(ip -n "$(fzi_ns gw)" route show "$FZI_TUN4_PFX" dev "$tun" | grep -c .)
-  r6=$(ip -n "$(fzi_ns gw)" -6 route show "$FZI_TUN6_PFX" dev "$tun" | grep -c .)
+  # policy routing as the original: in table 0x2021fd00, none in the main table (docs/net.md)
+  r4=$(ip -n "$(fzi_ns gw)" route show table 0x2021fd00 "$FZI_TUN4_PFX" dev "$tun" | grep -c .)
+  r6=$(ip -n "$(fzi_ns gw)" -6 route show table 0x2021fd00 "$FZI_TUN6_PFX" dev "$tun" | grep -c .)
+  ip -n "$(fzi_ns gw)" route show table main "$FZI_TUN4_PFX" | grep -q . && r4=main
+  ip -n "$(fzi_ns gw)" -6 route show table main "$FZI_TUN6_PFX" | grep -q . && r6=main
   up=$(ip -n "$(fzi_ns gw)" -o link show dev "$tun" | grep -c '[<,]UP[,>]')
   if [ "$a4$a6$r4$r6$up" = 11111 ] && [ "$mtu" = "$FZI_MTU" ]; then
-    pass "TUN $tun: up, $FZI_GW_TUN4/32, $FZI_GW_TUN6/128, MTU $mtu, routes $FZI_TUN4_PFX and $FZI_TUN6_PFX"
+    pass "TUN $tun: up, $FZI_GW_TUN4/32, $FZI_GW_TUN6/128, MTU $mtu, routes $FZI_TUN4_PFX and $FZI_TUN6_PFX in table 0x2021fd00"
   else
     fail "TUN $tun: up=$up v4=$a4 v6=$a6 mtu=$mtu route4=$r4 route6=$r6 (want 1 1 1 $FZI_MTU 1 1)"
   fi

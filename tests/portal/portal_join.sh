@@ -61,8 +61,8 @@ addrs() { GWNS ip -o addr show dev "$TUN" | awk '{print $4}' | sort | tr '\n' ' 
 for i in $(seq 1 40); do [ "$(addrs)" = "100.64.0.1/32 fd00:2021:1111::1/128 " ] && break; sleep 0.05; done
 checkif "init: TUN $TUN has 100.64.0.1/32 and fd00:2021:1111::1/128 ($(addrs))" \
   '[ "$(addrs)" = "100.64.0.1/32 fd00:2021:1111::1/128 " ]'
-route=$(GWNS ip route show 100.64.0.0/11 dev "$TUN" | grep -c .)
-checkif "init: route 100.64.0.0/11 via $TUN" '[ "$route" = 1 ]'
+route=$(GWNS ip route show table 0x2021fd00 100.64.0.0/11 dev "$TUN" | grep -c .)
+checkif "init: route 100.64.0.0/11 via $TUN in table 0x2021fd00 (policy routing as the original)" '[ "$route" = 1 ]'
 pz_init_json 100.64.0.9 fd00:2021:1111::9 >"$FZI_STATE/init2.json"
 pz_ctl "{\"cmd\":\"init\",\"payload\":$(cat "$FZI_STATE/init2.json")}" >/dev/null
 for i in $(seq 1 40); do [ "$(addrs)" = "100.64.0.9/32 fd00:2021:1111::9/128 " ] && break; sleep 0.05; done
