@@ -41,8 +41,8 @@ fzi_warmup 0 10 || { fail "client 0 reaches the resource"; fzi_finish; }
 checkif "READY=1 received" 'obs_wait_msg "^READY=1" 5'
 checkif "when READY=1 arrived the TUN had its address ($(grep -o '"check": "[^"]*' "$FZI_STATE/notify.jsonl" | head -n 1 | cut -c11-))" \
   'grep "\"check\"" "$FZI_STATE/notify.jsonl" | head -n 1 | grep -qF "$FZI_GW_TUN4/32"'
-checkif "READY=1 came after the TUN was configured in the log" \
-  'grep -q "interface $(fzi_gw_tun): $FZI_GW_TUN4/32" "$FZI_STATE/gateway.log"'
+checkif "READY=1 (\"gateway ready\") came after the TUN was configured, in the gateway's log" \
+  'obs_before "interface $(fzi_gw_tun): $FZI_GW_TUN4/32" "core: gateway ready"'
 checkif "STATUS= counts the client (\"$(obs_msgs | grep -o "STATUS=.*" | tail -n 1)\")" 'obs_wait_msg "(^|\|)STATUS=1 client" 5'
 sleep 2.2
 wd=$(obs_msgs | grep -c "^WATCHDOG=1$")

@@ -50,6 +50,9 @@ checkif "joined and init applied: /readyz 200" 'pz_wait_log "joined the portal" 
 checkif "READY=1 sent" 'obs_wait_msg "^READY=1" 5'
 checkif "when READY=1 arrived the TUN had its address" \
   'grep "\"check\"" "$FZI_STATE/notify.jsonl" | head -n 1 | grep -qF "$FZI_GW_TUN4/32"'
+checkif "READY=1 (\"gateway ready\") came after the init configured the TUN, in the gateway's log" \
+  'obs_before "interface $(fzi_gw_tun): $FZI_GW_TUN4/32" "core: gateway ready" &&
+   obs_before "portal: readiness: ready, joined, init applied" "core: gateway ready"'
 checkif "READY=1 carries the portal's status ($(obs_msgs | grep "^READY=1" | head -n 1))" \
   'obs_msgs | grep "^READY=1" | head -n 1 | grep -q "portal: joined, init applied"'
 checkif "connected 1, ready 1" '[ "$(m "$CONN")" = 1 ] && [ "$(m firezone_gateway_ready)" = 1 ]'

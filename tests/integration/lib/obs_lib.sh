@@ -9,6 +9,9 @@
 #   obs_code PATH [ADDR]        the HTTP status of GET PATH (ADDR default 127.0.0.1:8080), from
 #                               the gateway's namespace; the body in $FZI_STATE/http.body
 #   obs_metric SELECTOR         one sample's value, parsed by python3-prometheus-client
+#   obs_before A B              the gateway's log has a line matching A before the first line
+#                               matching B (its log is written in order by the one loop thread;
+#                               READY=1 is sent right after the first "core: gateway ready")
 OBS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OBS_ADDR=${OBS_ADDR:-127.0.0.1:8080}
 
@@ -62,4 +65,11 @@ obs_wait_code() {
     sleep 0.2
   done
   return 1
+}
+
+obs_before() {
+  local a b
+  a=$(grep -nE "$1" "$FZI_STATE/gateway.log" | head -n 1 | cut -d: -f1)
+  b=$(grep -nE "$2" "$FZI_STATE/gateway.log" | head -n 1 | cut -d: -f1)
+  [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
 }
