@@ -12,10 +12,10 @@ const char *fzgw_event_name(uint32_t type)
 	static const char *const names[FZGW_EV_TYPE_COUNT] = {
 		"none", "iface-config", "peer-authorized", "access-revoked", "resource-updated",
 		"peer-removed", "relays-changed", "ice-candidates", "sync", "local-candidates",
-		"no-relays", "proxy-ips",
+		"no-relays", "proxy-ips", "state-dump",
 	};
 
-	return type < FZGW_EV_TYPE_COUNT ? names[type] : "?";
+	return type < FZGW_EV_TYPE_COUNT && names[type] ? names[type] : "?";
 }
 
 int fzgw_bus_subscribe(struct fzgw_bus *bus, struct fzgw_ctx *ctx, uint32_t type, fzgw_event_fn fn,
