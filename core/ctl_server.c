@@ -250,13 +250,27 @@ static void on_read(struct bufferevent *bev, void *arg)
 	free(line);
 }
 
+/* What the client sent past its request (a too-long line) is read and dropped before the
+ * close: a Unix socket closed with unread data makes the peer's next read after the reply
+ * fail with ECONNRESET instead of a clean end. */
+static void drain_input(struct ctl_conn *c)
+{
+	int fd = bufferevent_getfd(c->bev);
+	char buf[4096];
+
+	for (int i = 0; fd >= 0 && i < 64 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0; i++)
+		;
+}
+
 static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct ctl_conn *c = arg;
 
 	(void)bev;
-	if (c->closing)
+	if (c->closing) {
+		drain_input(c);
 		conn_free(c); /* the reply is out */
+	}
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
