@@ -22,6 +22,7 @@ struct core_section {
 	int64_t routing_table;
 	char private_key_file[PATH_MAX];
 	char control_socket[108];
+	bool udp_offload;
 };
 
 static const struct fzgw_key core_keys[] = {
@@ -34,6 +35,7 @@ static const struct fzgw_key core_keys[] = {
 	{ "private_key_file", FZGW_KEY_STRING, false, offsetof(struct core_section, private_key_file), PATH_MAX, 0, 0 },
 	{ "log", FZGW_KEY_GROUP, false, 0, 0, 0, 0 },
 	{ "control_socket", FZGW_KEY_STRING, false, offsetof(struct core_section, control_socket), 108, 0, 0 },
+	{ "udp_offload", FZGW_KEY_BOOL, false, offsetof(struct core_section, udp_offload), 0, 0, 0 },
 	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
 };
 
@@ -303,7 +305,7 @@ static int load_core(struct fzgw_config *c, const config_setting_t *gw, const st
 		     char *err, size_t errlen)
 {
 	struct core_section s = { .site = "default", .listen_port = 52625,
-				  .control_socket = FZGW_CONTROL_SOCKET_DEFAULT };
+				  .control_socket = FZGW_CONTROL_SOCKET_DEFAULT, .udp_offload = true };
 	struct tun_section t = { .name = "tun-firezone", .mtu = 1280, .offload = true };
 	int rc;
 
@@ -348,6 +350,7 @@ static int load_core(struct fzgw_config *c, const config_setting_t *gw, const st
 	strcpy(c->tun_name, t.name);
 	c->mtu = (int)t.mtu;
 	c->tun_offload = t.offload;
+	c->udp_offload = s.udp_offload;
 	c->listen_port = (int)s.listen_port;
 	strcpy(c->private_key_file, s.private_key_file);
 	if ((rc = health_addr(c, gw, s.health_check_addr, ov, err, errlen)) < 0)

@@ -48,6 +48,7 @@ struct fzgw_config {
 	char tun_name[16];
 	int mtu;
 	bool tun_offload; /* vnet header, TSO/USO and coalescing on the TUN */
+	bool udp_offload; /* UDP_SEGMENT and UDP_GRO on the WireGuard sockets */
 	int listen_port;
 	uint32_t routing_table; /* gateway.routing_table: the TUN routes' table, 0 = main */
 	char private_key_file[PATH_MAX];

@@ -106,6 +106,10 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 		snprintf(err, errlen, "cannot listen on UDP port %d: %s", cfg->listen_port, strerror(-rc));
 		goto err;
 	}
+	if ((rc = dp_udp_offload_start(dp, cfg->udp_offload)) < 0) {
+		snprintf(err, errlen, "out of memory for UDP offloads");
+		goto err;
+	}
 	if (!fzgw_loop_fd_add(dp->ctx, dp->tun_fd, FZGW_FD_READ, dp_on_tun, dp) ||
 	    (dp->udp.fd4 >= 0 && !fzgw_loop_fd_add(dp->ctx, dp->udp.fd4, FZGW_FD_READ, dp_on_udp, dp)) ||
 	    (dp->udp.fd6 >= 0 && !fzgw_loop_fd_add(dp->ctx, dp->udp.fd6, FZGW_FD_READ, dp_on_udp, dp)) ||
@@ -167,6 +171,7 @@ struct fzgw_dataplane *fzgw_dataplane_stop(struct fzgw_dataplane *dp)
 		close(dp->tun_fd); /* a non-persistent TUN goes away with its routes */
 	free(dp->tun_rx);
 	fzgw_udp_close(&dp->udp);
+	dp_udp_offload_stop(dp);
 	dp->pool = fzgw_pool_destroy(dp->pool);
 	core->sink[0] = core->sink[1] = NULL;
 	core->release = NULL;

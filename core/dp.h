@@ -15,6 +15,7 @@
 #include "rules.h"
 #include "tun.h"
 #include "udp.h"
+#include "udp_offload.h"
 #include "wg.h"
 
 #define DP_BATCH FZGW_UDP_BATCH_MAX
@@ -105,7 +106,13 @@ struct fzgw_dataplane {
 	struct dp_local local[DP_LOCAL_CACHE]; /* dp_loop.c */
 	uint64_t local_window_ms, loop_said_ms;
 	uint32_t local_probes;
+	struct fzgw_udp_gso gso4, gso6; /* UDP_SEGMENT on each socket (dp_udp_offload.c) */
+	bool gro4, gro6;                /* UDP_GRO on: reads go through gro_rx */
+	uint8_t *gro_rx;                /* DP_GRO_READS buffers of FZGW_UDP_GRO_MAX_LEN bytes */
 };
+
+/* Reads of one recvmmsg() on a socket with UDP_GRO: each may hold 64 datagrams. */
+#define DP_GRO_READS 8
 
 /* dp_control.c: the engine's callbacks, timers and the control events */
 uint64_t dp_wg_now_ns(void *user);
@@ -195,6 +202,16 @@ int dp_send_raw(struct fzgw_dataplane *dp, const struct fzgw_wg_endpoint *dst, c
 bool dp_unproven_room(struct fzgw_dataplane *dp, const struct fzgw_wg_endpoint *dst);
 int dp_udp_send(struct fzgw_core *core, const struct fzgw_endpoint *to, const uint8_t *data, size_t len);
 int dp_udp_local(struct fzgw_core *core, int family, struct fzgw_endpoint *out);
+
+/* dp_udp_offload.c: UDP GSO and GRO on the WireGuard sockets (gateway.udp_offload) */
+/* Turns on what the kernel offers and @on allows; logs what it did. 0 or -ENOMEM. */
+int dp_udp_offload_start(struct fzgw_dataplane *dp, bool on);
+void dp_udp_offload_stop(struct fzgw_dataplane *dp);
+/* Sends @n datagrams queued for socket @fd (the GSO state of its family), counting. */
+int dp_udp_send_queued(struct fzgw_dataplane *dp, int fd, uint8_t *const *bufs, const size_t *lens,
+		       const union fzgw_sockaddr *dsts, size_t n, size_t *n_refused);
+/* A read event on a socket with UDP_GRO: coalesced reads cut, each datagram its way. */
+void dp_on_udp_gro(struct fzgw_dataplane *dp, int fd);
 void dp_udp_input(struct fzgw_core *core, const struct fzgw_path *via, const uint8_t *data, size_t len);
 
 #endif

@@ -62,7 +62,7 @@ static void flush_udp(struct fzgw_dataplane *dp, struct dp_tx *tx, int fd)
 	if (!tx->n)
 		return;
 	if (fd >= 0)
-		done = fzgw_udp_send_batch(fd, tx->buf, tx->len, tx->dst, (size_t)tx->n, &refused);
+		done = dp_udp_send_queued(dp, fd, tx->buf, tx->len, tx->dst, (size_t)tx->n, &refused);
 	if (done < 0)
 		done = 0;
 	if (refused)
@@ -375,6 +375,10 @@ void dp_on_udp(int fd, short what, void *arg)
 	int n, got;
 
 	(void)what;
+	if (fd == dp->udp.fd6 ? dp->gro6 : dp->gro4) {
+		dp_on_udp_gro(dp, fd); /* coalesced reads: 64 KB buffers, then cut */
+		return;
+	}
 	if (!(n = grab_buffers(dp, pkts, bufs, lens))) {
 		drain_udp(dp, fd);
 		return;

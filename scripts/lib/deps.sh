@@ -32,4 +32,5 @@ BUILD_PACKAGES=(build-essential cmake pkg-config ca-certificates libsodium-dev l
   libsystemd-dev)
 # What the network-namespace tests and the demo need: real peers and tools.
 NET_PACKAGES=(iproute2 iputils-ping procps wireguard-go wireguard-tools iperf3 nftables python3 kmod
-  python3-websockets openssl dnsmasq-base curl coturn python3-aioice python3-prometheus-client tcpdump)
+  python3-websockets openssl dnsmasq-base curl coturn python3-aioice python3-prometheus-client tcpdump
+  ethtool)

@@ -292,6 +292,7 @@ fzi_gateway_conf() {
 gateway = {
   tun = { name = "$(fzi_gw_tun)"; mtu = $FZI_MTU; offload = ${FZI_TUN_OFFLOAD:-true}; };
   listen_port = $FZI_WG_PORT;
+  udp_offload = ${FZI_UDP_OFFLOAD:-true};
   private_key_file = "$FZI_STATE/gateway.key";
   log = { level = "${FZI_LOG_LEVEL:-info}"; format = "human"; };
 };
