@@ -8,7 +8,7 @@
 
 #include <fzgw/module.h>
 
-#define STATIC_MAX_PEERS 4096
+#define STATIC_MAX_PEERS 16384
 #define STATIC_MAX_RESOURCES 4096
 #define STATIC_MAX_GRANTS 256 /* resources per peer */
 #define STATIC_ID_MAX 40      /* as the ABI's client_id[] and id[] */

@@ -377,7 +377,8 @@ static void test_too_many_peers(void **state)
 		p += sprintf(p, "%s{id=\"p%d\";}", i ? "," : "", i);
 	sprintf(p, ");\n}");
 	assert_int_equal(modtest_init(t, modtest_settings(t, text), false), -EINVAL);
-	assert_non_null(strstr(t->ctx.last_err, ":4: more than 4096 peers (key \"settings.peers\")"));
+	snprintf(text, cap, ":4: more than %d peers (key \"settings.peers\")", STATIC_MAX_PEERS);
+	assert_non_null(strstr(t->ctx.last_err, text));
 	free(text);
 }
 
