@@ -83,13 +83,15 @@ static void print_step(const struct opts *o, const struct gen_step *st, const ch
 	double gbps = st->wall_s > 0 ? (double)st->bytes * 8 / st->wall_s / 1e9 : 0;
 
 	printf("step label=%s dir=%s size=%zu rate=%.0f offered=%.0f secs=%.2f sent=%llu "
-	       "recv=%llu loss_pct=%.4f reordered=%llu stale=%llu rxq_drops=%llu tx_errors=%llu "
+	       "recv=%llu loss_pct=%.4f reordered=%llu stale=%llu rxq_drops=%llu gw_udp_drops=%llu "
+	       "tx_errors=%llu "
 	       "auth_ok=%llu auth_fail=%llu gbps=%.3f gw_cpu_pct=%.1f gen_cpu_pct=%.1f "
 	       "gw_ns_per_pkt=%.0f gw_cpu_s_per_gb=%.3f prep_s=%.2f verdict=%s\n",
 	       o->label, st->dir, st->size, st->rate, st->offered, st->wall_s,
 	       (unsigned long long)st->sent, (unsigned long long)st->recv, st->loss_pct,
 	       (unsigned long long)st->reordered, (unsigned long long)st->stale,
-	       (unsigned long long)st->rxq_drops, (unsigned long long)st->tx_errors,
+	       (unsigned long long)st->rxq_drops, (unsigned long long)st->gw_udp_drops,
+	       (unsigned long long)st->tx_errors,
 	       (unsigned long long)st->auth_ok, (unsigned long long)st->auth_fail, gbps,
 	       st->gw_cpu_s >= 0 && st->wall_s > 0 ? st->gw_cpu_s / st->wall_s * 100 : -1,
 	       st->wall_s > 0 ? st->gen_cpu_s / st->wall_s * 100 : -1,

@@ -12,12 +12,20 @@
 # Env: REPS (1), DUR (10), UDP_RATE (2G), UDP_LEN (1350), PINGS (50),
 #      GATEWAYS ("wireguard-go ours"), FZGW_BIN + MOD_DIR (default: build/plain, built here),
 #      BENCH_OUT (default build/bench).
+# Then the load generator (bench/fzgw_gen.c; GEN_BENCH=0 skips it) drives each gateway itself:
+# the capacity at < 0.1 % loss per direction and packet size, 1 peer vs GEN_PEERS peers, the
+# handshakes and memory per peer; its table follows, and a plot (SVG, gnuplot) of both.
+# Env: GEN_BENCH (1), GEN_PEERS (10000), GEN_SESSIONS (64), GEN_PEER_RATE (20000), GEN_SECS (2),
+#      GEN_SIZES (1420,100), GEN_START_RATE (20000), GEN_MAX_STEPS (8), GEN (with FZGW_BIN).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
-case "${1:-}" in -h|--help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; "") ;; *) echo "usage: $0 (settings through the environment, see --help)" >&2; exit 64 ;; esac
+case "${1:-}" in -h|--help) sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; "") ;; *) echo "usage: $0 (settings through the environment, see --help)" >&2; exit 64 ;; esac
 REPS=${REPS:-1}; DUR=${DUR:-10}; UDP_RATE=${UDP_RATE:-2G}; UDP_LEN=${UDP_LEN:-1350}; PINGS=${PINGS:-50}
 GATEWAYS=${GATEWAYS:-wireguard-go ours}
+GEN_BENCH=${GEN_BENCH:-1}; GEN_PEERS=${GEN_PEERS:-10000}; GEN_SESSIONS=${GEN_SESSIONS:-64}
+GEN_PEER_RATE=${GEN_PEER_RATE:-20000}; GEN_SECS=${GEN_SECS:-2}; GEN_SIZES=${GEN_SIZES:-1420,100}
+GEN_START_RATE=${GEN_START_RATE:-20000}; GEN_MAX_STEPS=${GEN_MAX_STEPS:-8}
 [[ "$REPS" =~ ^[1-9][0-9]*$ && "$DUR" =~ ^[1-9][0-9]*$ && "$PINGS" =~ ^[1-9][0-9]*$ ]] || { echo "REPS, DUR and PINGS are positive integers" >&2; exit 64; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: bench/run.sh needs root (network namespaces, TUN devices)"; exit 77; }
 
@@ -26,19 +34,21 @@ source tests/integration/lib/topo.sh
 source bench/lib/measure.sh
 
 if [[ " $GATEWAYS " == *" ours "* ]] && [ -z "${FZGW_BIN:-}" ]; then
-  need_packages "${BUILD_PACKAGES[@]}" "${NET_PACKAGES[@]}"
+  need_packages "${BUILD_PACKAGES[@]}" "${NET_PACKAGES[@]}" gnuplot-nox
   echo "# building build/plain (RelWithDebInfo)"
   mkdir -p build
   cmake -S . -B build/plain -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/plain.configure.log 2>&1 ||
     { cat build/plain.configure.log; exit 1; }
-  cmake --build build/plain -j"$(nproc)" --target firezone-gateway filter static >build/plain.bench-build.log 2>&1 ||
+  cmake --build build/plain -j"$(nproc)" --target firezone-gateway filter static fzgw_gen >build/plain.bench-build.log 2>&1 ||
     { tail -30 build/plain.bench-build.log; echo "build failed (build/plain.bench-build.log)"; exit 1; }
   FZGW_BIN=$REPO/build/plain/core/firezone-gateway
   MOD_DIR=$REPO/build/plain/modules
 else
-  need_packages "${NET_PACKAGES[@]}"
+  need_packages "${NET_PACKAGES[@]}" gnuplot-nox
 fi
-export FZGW_BIN MOD_DIR
+GEN=${GEN:-$(dirname "${FZGW_BIN:-.}")/../bench/fzgw_gen}
+[ "$GEN_BENCH" = 0 ] || [ -x "$GEN" ] || { echo "no load generator at $GEN (set GEN, or GEN_BENCH=0)" >&2; exit 1; }
+export FZGW_BIN MOD_DIR GEN
 fzi_require
 
 BENCH_OUT=${BENCH_OUT:-$REPO/build/bench}
@@ -54,6 +64,17 @@ echo "# topology fzi-$FZI_ID-*: REPS=$REPS DUR=${DUR}s UDP_RATE=$UDP_RATE UDP_LE
 for gw in $GATEWAYS; do
   bench_phase "$gw" || true
 done
+GEN_TSV="$BENCH_OUT/gen-$stamp.tsv"
+if [ "$GEN_BENCH" != 0 ]; then
+  source bench/lib/gen_lib.sh
+  source bench/lib/gen_measure.sh
+  : >"$GEN_TSV"
+  gen_bench_setup
+  for gw in $GATEWAYS; do
+    gen_phase "$gw" || true
+  done
+  gen_bench_restore
+fi
 fzi_cleanup
 
 (
@@ -61,8 +82,18 @@ fzi_cleanup
   echo "wireguard-go $(dpkg-query -W -f='${Version}' wireguard-go 2>/dev/null || echo '?'), ours: $("$FZGW_BIN" --version 2>/dev/null | head -1 || echo '?')"
   echo "REPS=$REPS DUR=${DUR}s UDP_RATE=$UDP_RATE UDP_LEN=$UDP_LEN PINGS=$PINGS; cells: mean (min–max)"
   echo
-  "$FZI_PY" bench/lib/report.py "$BENCH_TSV" "gateway: wireguard-go vs ours"
+  trc=0
+  "$FZI_PY" bench/lib/report.py "$BENCH_TSV" "gateway: wireguard-go vs ours" || trc=1
+  if [ "$GEN_BENCH" != 0 ]; then
+    echo
+    echo "GEN_PEERS=$GEN_PEERS GEN_SESSIONS=$GEN_SESSIONS GEN_PEER_RATE=$GEN_PEER_RATE GEN_SECS=$GEN_SECS GEN_SIZES=$GEN_SIZES"
+    echo
+    "$FZI_PY" bench/lib/gen_report.py table "$GEN_TSV" "load generator: wireguard-go vs ours" || trc=1
+  fi
+  exit $trc
 ) >"$BENCH_MD" && rc=0 || rc=$?
+"$FZI_PY" bench/lib/gen_report.py plot "$BENCH_TSV" "$GEN_TSV" "$BENCH_OUT/bench-$stamp.svg" &&
+  [ -s "$BENCH_OUT/bench-$stamp.svg" ] && echo "# plot: $BENCH_OUT/bench-$stamp.svg"
 cat "$BENCH_MD"
 echo
 echo "# table: $BENCH_MD"

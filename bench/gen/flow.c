@@ -338,12 +338,15 @@ int gen_flow_c2s(struct gen_flow_cfg *cfg, struct gen_step *st)
 		return ret;
 	gw0 = gen_proc_cpu_s(cfg->gw_pid);
 	me0 = gen_self_cpu_s();
+	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, ntohs(cfg->set->gw.in4.sin_port));
 	send_paced(set->fd, count, st->rate, c2s_fill, b, st);
 	st->offered = st->wall_s > 0 ? (double)st->sent / st->wall_s : 0;
 	gen_sleep_ns((uint64_t)(cfg->drain_s * 1e9));
 	rx_stop(&rx, th, st);
 	st->gw_cpu_s = cfg->gw_pid > 0 ? gen_proc_cpu_s(cfg->gw_pid) - gw0 : -1;
 	st->gen_cpu_s = gen_self_cpu_s() - me0;
+	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, ntohs(cfg->set->gw.in4.sin_port)) -
+			   st->gw_udp_drops;
 	return 0;
 }
 
@@ -467,12 +470,15 @@ int gen_flow_s2c(struct gen_flow_cfg *cfg, struct gen_step *st)
 	}
 	gw0 = gen_proc_cpu_s(cfg->gw_pid);
 	me0 = gen_self_cpu_s();
+	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, ntohs(cfg->set->gw.in4.sin_port));
 	send_paced(cfg->site_fd, count, st->rate, s2c_fill, b, st);
 	st->offered = st->wall_s > 0 ? (double)st->sent / st->wall_s : 0;
 	gen_sleep_ns((uint64_t)(cfg->drain_s * 1e9));
 	rx_stop(&rx, th, st);
 	st->gw_cpu_s = cfg->gw_pid > 0 ? gen_proc_cpu_s(cfg->gw_pid) - gw0 : -1;
 	st->gen_cpu_s = gen_self_cpu_s() - me0;
+	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, ntohs(cfg->set->gw.in4.sin_port)) -
+			   st->gw_udp_drops;
 	free(b->primed);
 	return 0;
 }

@@ -27,6 +27,8 @@ void gen_sleep_ns(uint64_t ns);
 /* utime + stime of a process in seconds (all threads); -1 if unreadable */
 double gen_proc_cpu_s(int pid);
 long gen_proc_rss_kb(int pid);
+/* datagrams the kernel dropped at UDP sockets on @port in @pid's network namespace */
+uint64_t gen_proc_udp_drops(int pid, uint16_t port);
 /* this process's user + system CPU seconds (getrusage) */
 double gen_self_cpu_s(void);
 /* a socket of @type created inside the network namespace /var/run/netns/@name (NULL: here) */
@@ -118,6 +120,7 @@ struct gen_step {
 	/* results */
 	double offered;               /* packets/s actually sent */
 	uint64_t sent, recv, bytes, reordered, stale, auth_ok, auth_fail, rxq_drops, tx_errors;
+	uint64_t gw_udp_drops;        /* at the gateway's WireGuard socket (its namespace) */
 	double wall_s, gw_cpu_s, gen_cpu_s, prep_s;
 	double loss_pct;
 };

@@ -85,6 +85,37 @@ long gen_proc_rss_kb(int pid)
 	return kb;
 }
 
+uint64_t gen_proc_udp_drops(int pid, uint16_t port)
+{
+	static const char *const files[] = { "udp", "udp6" };
+	uint64_t sum = 0;
+
+	for (int i = 0; i < 2 && pid > 0; i++) {
+		char path[64], line[512];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, files[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			char *colon = strchr(line, ':'), *last;
+			unsigned lport;
+
+			/* "sl: local_address:PORT ..." with the drops count last */
+			if (!colon || !(colon = strchr(colon + 1, ':')) ||
+			    sscanf(colon + 1, "%x", &lport) != 1 || lport != port)
+				continue;
+			line[strcspn(line, "\n")] = 0;
+			last = strrchr(line, ' ');
+			if (last)
+				sum += strtoull(last + 1, NULL, 10);
+		}
+		fclose(f);
+	}
+	return sum;
+}
+
 double gen_self_cpu_s(void)
 {
 	struct rusage ru;

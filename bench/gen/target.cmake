@@ -12,3 +12,5 @@ if(NOT TARGET fzgw_gen)
   target_include_directories(fzgw_gen PRIVATE ${PROJECT_SOURCE_DIR}/bench/gen)
   target_link_libraries(fzgw_gen PRIVATE fzgw_wg Threads::Threads)
 endif()
+# one place whatever folder defined it first: bench/run.sh looks for BUILD/bench/fzgw_gen
+set_target_properties(fzgw_gen PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)

@@ -116,3 +116,4 @@ gen_run() {
 
 # gen_field LINE KEY: the value of KEY=... in one of fzgw_gen's lines
 gen_field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -1; }
+gen_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
