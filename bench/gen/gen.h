@@ -17,7 +17,7 @@ enum {
 	GEN_IP_UDP = 28,
 	GEN_MIN_SIZE = GEN_IP_UDP + GEN_PAYLOAD_HDR,
 	GEN_MAX_SIZE = 1420,
-	GEN_BATCH = 32,
+	GEN_BATCH = 64,
 	GEN_PRIME_STEP = 0xffffffffu, /* the step id of the priming packets */
 };
 
@@ -108,6 +108,7 @@ struct gen_flow_cfg {
 	size_t mem_cap;               /* bytes for pre-encrypted packets */
 	uint32_t auth_every;          /* site -> client: decrypt 1 of N (sample) */
 	double drain_s;
+	double pace_us;               /* a sendmmsg batch covers this much of the rate (<= 64) */
 	struct sockaddr_in *dest;     /* site -> client: each session's address as the site sees it */
 	size_t primed;
 };
