@@ -36,8 +36,10 @@ static int open_tun(struct fzgw_dataplane *dp, const struct fzgw_config *cfg)
 	off = fd < 0 ? fd : fzgw_tun_set_offload(fd, FZGW_TUN_OFFLOAD_TCP | FZGW_TUN_OFFLOAD_UDP);
 	if (off > 0) {
 		dp->tun_vnet = true;
-		fzgw_info("TUN %s: offloads on (checksum, TSO%s), writes coalesced", dp->tun_name,
-			  off & FZGW_TUN_OFFLOAD_UDP ? ", USO" : "");
+		dp->gro.udp = (off & FZGW_TUN_OFFLOAD_UDP) != 0; /* USO: UDP writes coalesced too */
+		fzgw_info("TUN %s: offloads on (checksum, TSO%s), %s writes coalesced", dp->tun_name,
+			  off & FZGW_TUN_OFFLOAD_UDP ? ", USO" : "",
+			  off & FZGW_TUN_OFFLOAD_UDP ? "TCP and UDP" : "TCP");
 		return fd;
 	}
 	/* the vnet header cannot be taken back on this fd: a new one without */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Coalescing a batch's TCP segments into GSO super-packets for a TUN with vnet headers. */
+/* Coalescing a batch's TCP segments (and UDP datagrams) into GSO super-packets for a TUN with
+ * vnet headers. */
 #include <errno.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ enum seg_kind {
 
 struct seg {
 	uint8_t version;
+	uint8_t proto;
 	uint8_t l3_len;
 	uint8_t l4_len;
 	uint8_t flags;
@@ -26,7 +28,23 @@ struct seg {
 	uint32_t payload;
 };
 
-static enum seg_kind classify(const uint8_t *p, size_t len, struct seg *s)
+/* UDP (with g->udp): a datagram with payload and a checksum (IPv4 may send none) may join. */
+static enum seg_kind classify_udp(const uint8_t *p, size_t len, size_t l3, struct seg *s)
+{
+	const uint8_t *uh = p + l3;
+
+	if (len < l3 + OFF_UDP_HDR)
+		return SEG_OTHER;
+	s->l3_len = (uint8_t)l3;
+	s->l4_len = OFF_UDP_HDR;
+	s->payload = (uint32_t)(len - l3 - OFF_UDP_HDR);
+	if (l3 != (s->version == 4 ? OFF_IPV4_HDR : OFF_IPV6_HDR) ||
+	    off_get16(uh + OFF_UDP_LEN) != len - l3 || !off_get16(uh + OFF_UDP_CSUM) || !s->payload)
+		return SEG_FLOW_ONLY;
+	return SEG_CANDIDATE;
+}
+
+static enum seg_kind classify(const uint8_t *p, size_t len, struct seg *s, bool udp)
 {
 	const uint8_t *th;
 	size_t l3, l4;
@@ -37,19 +55,26 @@ static enum seg_kind classify(const uint8_t *p, size_t len, struct seg *s)
 	s->version = p[0] >> 4;
 	if (s->version == 4) {
 		l3 = (size_t)(p[0] & 0x0f) * 4;
+		s->proto = p[OFF_V4_PROTO];
 		/* fragments have no ports to speak of; the parser refused them earlier anyway */
-		if (p[OFF_V4_PROTO] != OFF_PROTO_TCP || l3 < OFF_IPV4_HDR ||
-		    off_get16(p + OFF_V4_LEN) != len || (off_get16(p + OFF_V4_FRAG) & 0x3fff))
+		if ((s->proto != OFF_PROTO_TCP && (!udp || s->proto != OFF_PROTO_UDP)) ||
+		    l3 < OFF_IPV4_HDR || off_get16(p + OFF_V4_LEN) != len ||
+		    (off_get16(p + OFF_V4_FRAG) & 0x3fff))
 			return SEG_OTHER;
 	} else if (s->version == 6) {
 		/* extension headers: not followed, as the kernel's GRO does not either */
-		if (len < OFF_IPV6_HDR || p[OFF_V6_NEXT] != OFF_PROTO_TCP ||
+		if (len < OFF_IPV6_HDR)
+			return SEG_OTHER;
+		s->proto = p[OFF_V6_NEXT];
+		if ((s->proto != OFF_PROTO_TCP && (!udp || s->proto != OFF_PROTO_UDP)) ||
 		    (size_t)off_get16(p + OFF_V6_LEN) + OFF_IPV6_HDR != len)
 			return SEG_OTHER;
 		l3 = OFF_IPV6_HDR;
 	} else {
 		return SEG_OTHER;
 	}
+	if (s->proto == OFF_PROTO_UDP)
+		return classify_udp(p, len, l3, s);
 	if (len < l3 + OFF_TCP_HDR)
 		return SEG_OTHER;
 	th = p + l3;
@@ -81,7 +106,7 @@ static const uint8_t *addrs(const uint8_t *p)
 static uint32_t flow_hash(const uint8_t *p, const struct seg *s)
 {
 	const uint8_t *a = addrs(p);
-	uint32_t n = addr_len(s->version), h = s->version, w;
+	uint32_t n = addr_len(s->version), h = s->version | (uint32_t)s->proto << 8, w;
 
 	for (uint32_t i = 0; i < n; i += 4) {
 		memcpy(&w, a + i, 4);
@@ -95,7 +120,7 @@ static uint32_t flow_hash(const uint8_t *p, const struct seg *s)
 static bool same_flow(const uint8_t *head, const struct fzgw_gro_flow *f, const uint8_t *p,
 		      const struct seg *s)
 {
-	return (head[0] >> 4) == s->version &&
+	return (head[0] >> 4) == s->version && f->proto == s->proto &&
 	       !memcmp(addrs(head), addrs(p), addr_len(s->version)) &&
 	       !memcmp(head + f->l3_len, p + s->l3_len, 4);
 }
@@ -122,16 +147,17 @@ static uint32_t pseudo_sum(const uint8_t *p, uint8_t version, uint8_t proto, uin
 	return fzgw_csum_partial(addrs(p), addr_len(version), 0) + proto + l4_len;
 }
 
-/* Whether the TCP checksum of a packet is right: coalescing must not launder a bad one. */
-static bool tcp_csum_ok(const uint8_t *p, size_t len, uint8_t version, uint8_t l3_len)
+/* Whether the TCP or UDP checksum of a packet is right: coalescing must not launder a bad
+ * one (the kernel computes new ones for the segments it cuts). */
+static bool l4_csum_ok(const uint8_t *p, size_t len, uint8_t version, uint8_t proto, uint8_t l3_len)
 {
 	uint32_t l4 = (uint32_t)(len - l3_len);
-	uint32_t sum = fzgw_csum_fold(pseudo_sum(p, version, OFF_PROTO_TCP, l4));
+	uint32_t sum = fzgw_csum_fold(pseudo_sum(p, version, proto, l4));
 
 	return fzgw_csum_partial(p + l3_len, len - l3_len, sum) == 0xffff;
 }
 
-/* The IP and TCP header fields that must be equal for segments to share one header. */
+/* The IP (and TCP) header fields that must be equal for segments to share one header. */
 static bool headers_match(const uint8_t *h, const uint8_t *p, const struct seg *s)
 {
 	const uint8_t *hth = h + s->l3_len, *th = p + s->l3_len;
@@ -143,6 +169,8 @@ static bool headers_match(const uint8_t *h, const uint8_t *p, const struct seg *
 	} else if (memcmp(h, p, 4) || h[OFF_V6_HOPS] != p[OFF_V6_HOPS]) {
 		return false; /* traffic class, flow label, hop limit */
 	}
+	if (s->proto == OFF_PROTO_UDP)
+		return true;
 	/* the ACK number, the window and every option (timestamps included) */
 	return !memcmp(hth + OFF_TCP_ACK, th + OFF_TCP_ACK, 4) &&
 	       !memcmp(hth + OFF_TCP_WIN, th + OFF_TCP_WIN, 2) &&
@@ -162,18 +190,20 @@ static enum append_result append(struct fzgw_gro *g, struct fzgw_gro_flow *f,
 	struct fzgw_gro_out *o = &g->out[f->out];
 	const uint8_t *h = bufs[o->first];
 
-	if (f->closed || s->l4_len != f->l4_len || s->seq != f->next_seq ||
+	/* UDP: no sequence; the kernel takes up to UDP_MAX_SEGMENTS (64, a whole batch) */
+	if (f->closed || s->l4_len != f->l4_len ||
+	    (s->proto == OFF_PROTO_TCP && s->seq != f->next_seq) ||
 	    s->payload > f->gso_size || o->len + s->payload > FZGW_GSO_MAX_LEN ||
 	    !headers_match(h, bufs[i], s))
 		return APPEND_NO;
 	if (!f->verified) {
-		if (!tcp_csum_ok(h, lens[o->first], s->version, f->l3_len)) {
+		if (!l4_csum_ok(h, lens[o->first], s->version, s->proto, f->l3_len)) {
 			f->closed = true;
 			return APPEND_NO;
 		}
 		f->verified = true;
 	}
-	if (!tcp_csum_ok(bufs[i], lens[i], s->version, s->l3_len))
+	if (!l4_csum_ok(bufs[i], lens[i], s->version, s->proto, s->l3_len))
 		return APPEND_BAD_PKT;
 	g->next[f->tail] = (int16_t)i;
 	f->tail = (uint16_t)i;
@@ -200,6 +230,7 @@ static void start_flow(struct fzgw_gro *g, unsigned int slot, unsigned int out, 
 	f->gso_size = (uint16_t)s->payload;
 	f->l3_len = s->l3_len;
 	f->l4_len = s->l4_len;
+	f->proto = s->proto;
 	f->psh = s->flags & OFF_TCP_PSH;
 	f->closed = f->psh;
 	g->slot[slot] = (uint8_t)++g->n_flows;
@@ -219,16 +250,25 @@ static void finish_run(struct fzgw_gro *g, const struct fzgw_gro_flow *f, uint8_
 	} else {
 		off_put16(h + OFF_V6_LEN, (uint16_t)l4);
 	}
+	o->hdr.flags = FZGW_VNET_F_NEEDS_CSUM;
+	o->hdr.gso_size = f->gso_size;
+	o->hdr.csum_start = f->l3_len;
+	o->hdr.hdr_len = (uint16_t)(f->l3_len + f->l4_len);
+	if (f->proto == OFF_PROTO_UDP) {
+		/* the UDP length of the whole; the kernel gives each segment its own */
+		off_put16(h + f->l3_len + OFF_UDP_LEN, (uint16_t)l4);
+		off_put16(h + f->l3_len + OFF_UDP_CSUM,
+			  fzgw_csum_fold(pseudo_sum(h, version, OFF_PROTO_UDP, l4)));
+		o->hdr.gso_type = FZGW_VNET_GSO_UDP_L4;
+		o->hdr.csum_offset = OFF_UDP_CSUM;
+		return;
+	}
 	if (f->psh)
 		h[f->l3_len + OFF_TCP_FLAGS] |= OFF_TCP_PSH;
 	/* CHECKSUM_PARTIAL: the kernel adds header and payload to what the field holds */
 	off_put16(h + f->l3_len + OFF_TCP_CSUM,
 		  fzgw_csum_fold(pseudo_sum(h, version, OFF_PROTO_TCP, l4)));
-	o->hdr.flags = FZGW_VNET_F_NEEDS_CSUM;
 	o->hdr.gso_type = version == 4 ? FZGW_VNET_GSO_TCPV4 : FZGW_VNET_GSO_TCPV6;
-	o->hdr.hdr_len = (uint16_t)(f->l3_len + f->l4_len);
-	o->hdr.gso_size = f->gso_size;
-	o->hdr.csum_start = f->l3_len;
 	o->hdr.csum_offset = OFF_TCP_CSUM;
 }
 
@@ -243,7 +283,7 @@ int fzgw_gro_build(struct fzgw_gro *g, uint8_t *const *bufs, const size_t *lens,
 	for (unsigned int i = 0; i < n; i++) {
 		struct fzgw_gro_out *o;
 		struct seg s;
-		enum seg_kind kind = classify(bufs[i], lens[i], &s);
+		enum seg_kind kind = classify(bufs[i], lens[i], &s, g->udp);
 		unsigned int slot = 0;
 
 		g->next[i] = -1;

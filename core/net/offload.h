@@ -31,7 +31,8 @@ struct fzgw_gro_flow {
 	uint16_t tail;      /* its last packet so far */
 	uint16_t gso_size;  /* the first segment's payload: no later one may be larger */
 	uint8_t l3_len;
-	uint8_t l4_len;     /* TCP header with options */
+	uint8_t l4_len;     /* TCP header with options, or the UDP header */
+	uint8_t proto;      /* TCP or UDP */
 	bool psh;           /* some segment had PSH: the super-packet carries it */
 	bool closed;        /* PSH, a short segment or another packet of the flow: it ends */
 	bool verified;      /* the first segment's checksum was checked */
@@ -48,6 +49,8 @@ struct fzgw_gro {
 	struct fzgw_gro_out out[FZGW_GRO_BATCH];
 	struct fzgw_gro_flow flow[FZGW_GRO_BATCH];
 	uint32_t merged; /* packets that went inside another's write in the last batch */
+	uint8_t udp;     /* set by the owner: nonzero when the TUN took USO, so UDP datagrams of
+			  * one flow are coalesced too (GSO_UDP_L4) */
 };
 
 /*
@@ -60,7 +63,10 @@ struct fzgw_gro {
  * new lengths, the IPv4 header checksum and the pseudo-header sum in its TCP checksum
  * field, in place; the others are not modified. Every other packet is written alone with
  * a zero header. A packet of a flow that is not appended ends that flow's run, so the
- * packets of one flow keep their order. Returns the number of writes, g->out[0..).
+ * packets of one flow keep their order. With g->udp, UDP datagrams of one flow (same
+ * addresses, ports and IP header fields as above, a non-zero valid checksum, payloads not
+ * larger than the first's, a shorter one last) become a GSO_UDP_L4 super-packet the same
+ * way. Returns the number of writes, g->out[0..).
  */
 int fzgw_gro_build(struct fzgw_gro *g, uint8_t *const *bufs, const size_t *lens, size_t n);
 

@@ -43,11 +43,11 @@ def check(addr, port, count, size):
             else:
                 corrupt += 1
 
-    burst = 64
+    burst = 32
     for b in range(0, count, burst):
         for i in range(b, min(count, b + burst)):
             s.sendto(payload(i, size), (addr, port))
-        time.sleep(0.002)
+        time.sleep(0.005)
         drain()
     end = time.time() + 2
     while time.time() < end:
