@@ -9,6 +9,9 @@
  *     [--dir c2s,s2c] [--size 1420,100] (--rate PPS | --search [--start-rate PPS]
  *     [--max-rate PPS] [--max-steps N]) [--secs S] [--max-loss PCT] [--mem-mb MB]
  *     [--auth-every N] [--drain S] [--pace-us U] [--label TEXT]
+ *   After a step's last packet the receiver waits until all arrived, or nothing came for
+ *   --drain seconds (default 0.2; at most 3 s); what arrives later is dropped unread before
+ *   the next step (flushed=).
  *   Runs in the clients' network namespace. Sessions: the first N identities of FILE (the
  *   tunnel address of INDEX is tunnel-net + 2 + INDEX), one engine device each, one UDP socket
  *   for all (sources spread over K addresses from --src-net with IP_PKTINFO; the caller makes
@@ -86,14 +89,16 @@ static void print_step(const struct opts *o, const struct gen_step *st, const ch
 	double gbps = st->wall_s > 0 ? (double)st->bytes * 8 / st->wall_s / 1e9 : 0;
 
 	printf("step label=%s dir=%s size=%zu rate=%.0f offered=%.0f secs=%.2f sent=%llu "
-	       "recv=%llu loss_pct=%.4f reordered=%llu stale=%llu rxq_drops=%llu gw_udp_drops=%llu "
-	       "tx_errors=%llu "
+	       "recv=%llu loss_pct=%.4f reordered=%llu stale=%llu flushed=%llu rxq_drops=%llu "
+	       "gw_udp_drops=%llu softnet_drops=%llu tx_errors=%llu "
 	       "auth_ok=%llu auth_fail=%llu gbps=%.3f gw_cpu_pct=%.1f gen_cpu_pct=%.1f "
 	       "gw_ns_per_pkt=%.0f gw_cpu_s_per_gb=%.3f prep_s=%.2f verdict=%s\n",
 	       o->label, st->dir, st->size, st->rate, st->offered, st->wall_s,
 	       (unsigned long long)st->sent, (unsigned long long)st->recv, st->loss_pct,
 	       (unsigned long long)st->reordered, (unsigned long long)st->stale,
+	       (unsigned long long)st->flushed,
 	       (unsigned long long)st->rxq_drops, (unsigned long long)st->gw_udp_drops,
+	       (unsigned long long)st->softnet_drops,
 	       (unsigned long long)st->tx_errors,
 	       (unsigned long long)st->auth_ok, (unsigned long long)st->auth_fail, gbps,
 	       st->gw_cpu_s >= 0 && st->wall_s > 0 ? st->gw_cpu_s / st->wall_s * 100 : -1,
@@ -205,7 +210,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->max_loss = 0.1;
 	o->mem_mb = 1024;
 	o->auth_every = 64;
-	o->drain = 0.3;
+	o->drain = 0.2;
 	o->pace_us = 1000;
 	o->sessions = (size_t)-1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {

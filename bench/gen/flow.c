@@ -25,7 +25,8 @@ struct rx_ctx {
 	bool site; /* the sink (payloads in clear) or the client socket (WireGuard data) */
 	atomic_bool stop;
 	uint64_t *last;  /* per session: the highest sequence (site) or counter (client) + 1 */
-	uint64_t recv, bytes, reordered, stale, auth_ok, auth_fail, sampled;
+	_Atomic uint64_t recv; /* read by the main thread while the step drains */
+	uint64_t bytes, reordered, stale, auth_ok, auth_fail, sampled, flushed;
 	uint32_t ovfl0, ovfl1;
 	bool ovfl_seen;
 };
@@ -38,7 +39,7 @@ static void rx_count(struct rx_ctx *c, uint32_t session, uint64_t order)
 		c->reordered++;
 	else
 		*l = order + 1;
-	c->recv++;
+	atomic_fetch_add_explicit(&c->recv, 1, memory_order_relaxed);
 	c->bytes += c->st->size;
 }
 
@@ -141,8 +142,25 @@ static void *rx_thread(void *arg)
 	return NULL;
 }
 
+/* what an earlier step left queued (late packets) is read and dropped before this one */
+static void rx_flush(struct rx_ctx *c)
+{
+	static uint8_t buf[RX_BUF];
+
+	for (int quiet = 0; quiet < 2;) {
+		if (recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0) {
+			c->flushed++;
+			quiet = 0;
+			continue;
+		}
+		quiet++;
+		gen_sleep_ns(20000000);
+	}
+}
+
 static int rx_start(struct rx_ctx *c, pthread_t *th)
 {
+	rx_flush(c);
 	c->last = calloc(c->cfg->set->n, sizeof(*c->last));
 	if (!c->last)
 		return -ENOMEM;
@@ -154,11 +172,32 @@ static int rx_start(struct rx_ctx *c, pthread_t *th)
 	return 0;
 }
 
+/* waits for the stragglers: until all arrived, or nothing came for @quiet_s (at most 3 s) */
+static void rx_drain(struct rx_ctx *c, struct gen_step *st, double quiet_s)
+{
+	uint64_t end = gen_now_ns() + 3000000000ull, quiet = (uint64_t)(quiet_s * 1e9);
+	uint64_t last = atomic_load(&c->recv), since = gen_now_ns();
+
+	while (last < st->sent && gen_now_ns() < end) {
+		uint64_t now;
+
+		gen_sleep_ns(20000000);
+		now = gen_now_ns();
+		if (atomic_load(&c->recv) != last) {
+			last = atomic_load(&c->recv);
+			since = now;
+		} else if (now - since >= quiet) {
+			break;
+		}
+	}
+}
+
 static void rx_stop(struct rx_ctx *c, pthread_t th, struct gen_step *st)
 {
 	atomic_store(&c->stop, true);
 	pthread_join(th, NULL);
-	st->recv = c->recv;
+	st->recv = atomic_load(&c->recv);
+	st->flushed = c->flushed;
 	st->bytes = c->bytes;
 	st->reordered = c->reordered;
 	st->stale = c->stale;
@@ -340,14 +379,16 @@ int gen_flow_c2s(struct gen_flow_cfg *cfg, struct gen_step *st)
 	gw0 = gen_proc_cpu_s(cfg->gw_pid);
 	me0 = gen_self_cpu_s();
 	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, ntohs(cfg->set->gw.in4.sin_port));
+	st->softnet_drops = gen_softnet_drops();
 	send_paced(set->fd, count, st->rate, cfg->pace_us, c2s_fill, b, st);
 	st->offered = st->wall_s > 0 ? (double)st->sent / st->wall_s : 0;
-	gen_sleep_ns((uint64_t)(cfg->drain_s * 1e9));
+	rx_drain(&rx, st, cfg->drain_s);
 	rx_stop(&rx, th, st);
 	st->gw_cpu_s = cfg->gw_pid > 0 ? gen_proc_cpu_s(cfg->gw_pid) - gw0 : -1;
 	st->gen_cpu_s = gen_self_cpu_s() - me0;
 	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, ntohs(cfg->set->gw.in4.sin_port)) -
 			   st->gw_udp_drops;
+	st->softnet_drops = gen_softnet_drops() - st->softnet_drops;
 	return 0;
 }
 
@@ -472,14 +513,16 @@ int gen_flow_s2c(struct gen_flow_cfg *cfg, struct gen_step *st)
 	gw0 = gen_proc_cpu_s(cfg->gw_pid);
 	me0 = gen_self_cpu_s();
 	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, ntohs(cfg->set->gw.in4.sin_port));
+	st->softnet_drops = gen_softnet_drops();
 	send_paced(cfg->site_fd, count, st->rate, cfg->pace_us, s2c_fill, b, st);
 	st->offered = st->wall_s > 0 ? (double)st->sent / st->wall_s : 0;
-	gen_sleep_ns((uint64_t)(cfg->drain_s * 1e9));
+	rx_drain(&rx, st, cfg->drain_s);
 	rx_stop(&rx, th, st);
 	st->gw_cpu_s = cfg->gw_pid > 0 ? gen_proc_cpu_s(cfg->gw_pid) - gw0 : -1;
 	st->gen_cpu_s = gen_self_cpu_s() - me0;
 	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, ntohs(cfg->set->gw.in4.sin_port)) -
 			   st->gw_udp_drops;
+	st->softnet_drops = gen_softnet_drops() - st->softnet_drops;
 	free(b->primed);
 	return 0;
 }

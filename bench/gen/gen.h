@@ -29,6 +29,8 @@ double gen_proc_cpu_s(int pid);
 long gen_proc_rss_kb(int pid);
 /* datagrams the kernel dropped at UDP sockets on @port in @pid's network namespace */
 uint64_t gen_proc_udp_drops(int pid, uint16_t port);
+/* packets dropped at the kernel's per-CPU input backlogs (/proc/net/softnet_stat) */
+uint64_t gen_softnet_drops(void);
 /* this process's user + system CPU seconds (getrusage) */
 double gen_self_cpu_s(void);
 /* a socket of @type created inside the network namespace /var/run/netns/@name (NULL: here) */
@@ -107,7 +109,7 @@ struct gen_flow_cfg {
 	int gw_pid;                   /* 0: not measured */
 	size_t mem_cap;               /* bytes for pre-encrypted packets */
 	uint32_t auth_every;          /* site -> client: decrypt 1 of N (sample) */
-	double drain_s;
+	double drain_s;               /* after sending: wait until nothing arrives for this long */
 	double pace_us;               /* a sendmmsg batch covers this much of the rate (<= 64) */
 	struct sockaddr_in *dest;     /* site -> client: each session's address as the site sees it */
 	size_t primed;
@@ -122,6 +124,8 @@ struct gen_step {
 	double offered;               /* packets/s actually sent */
 	uint64_t sent, recv, bytes, reordered, stale, auth_ok, auth_fail, rxq_drops, tx_errors;
 	uint64_t gw_udp_drops;        /* at the gateway's WireGuard socket (its namespace) */
+	uint64_t softnet_drops;       /* the kernel's input backlogs (all CPUs, the whole host) */
+	uint64_t flushed;             /* late packets of an earlier step, dropped before this one */
 	double wall_s, gw_cpu_s, gen_cpu_s, prep_s;
 	double loss_pct;
 };

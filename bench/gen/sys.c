@@ -106,13 +106,33 @@ uint64_t gen_proc_udp_drops(int pid, uint16_t port)
 			if (!colon || !(colon = strchr(colon + 1, ':')) ||
 			    sscanf(colon + 1, "%x", &lport) != 1 || lport != port)
 				continue;
-			line[strcspn(line, "\n")] = 0;
+			/* the kernel pads the line with blanks after the last field */
+			for (size_t n = strlen(line); n && (line[n - 1] == ' ' || line[n - 1] == '\n');)
+				line[--n] = 0;
 			last = strrchr(line, ' ');
 			if (last)
 				sum += strtoull(last + 1, NULL, 10);
 		}
 		fclose(f);
 	}
+	return sum;
+}
+
+uint64_t gen_softnet_drops(void)
+{
+	FILE *f = fopen("/proc/net/softnet_stat", "r");
+	char line[512];
+	uint64_t sum = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long processed, dropped;
+
+		if (sscanf(line, "%llx %llx", &processed, &dropped) == 2)
+			sum += dropped;
+	}
+	fclose(f);
 	return sum;
 }
 
