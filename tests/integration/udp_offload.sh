@@ -10,11 +10,11 @@
 #     GSO_UDP_L4 writes (rx-tun-coalesced)
 #   - iperf3 UDP both ways at UDP_RATE (loss < 5%); HTTP GET of 1 MiB, sha256 checked
 #   - on: tx-udp-gso and (with GRO on the veth) rx-udp-gro rose; off: neither moved
-# Env: FZGW_BIN, MOD_DIR (set by ctest); UDP_RATE (default 100M); FZI_KEEP=1 keeps the state.
+# Env: FZGW_BIN, MOD_DIR (set by ctest); UDP_RATE (default 50M, as net_datapath: above it a loaded machine starves the iperf3 server, whose socket then overflows); FZI_KEEP=1 keeps the state.
 # Needs root: otherwise exit 77 (skipped).
 set -uo pipefail
 source "$(dirname "$0")/lib/topo.sh"
-UDP_RATE=${UDP_RATE:-100M}
+UDP_RATE=${UDP_RATE:-50M}
 [ -n "${FZGW_BIN:-}" ] && [ -n "${MOD_DIR:-}" ] ||
   { echo "usage: FZGW_BIN=.../firezone-gateway MOD_DIR=.../modules $0" >&2; exit 64; }
 fzi_require
@@ -78,8 +78,8 @@ round() {
   gso=$(delta C0 C1 tx-udp-gso); gro=$(delta C0 C1 rx-udp-gro)
   echo "# udp_offload = $on: tx-udp-gso +$gso (sends +$(delta C0 C1 tx-udp-gso-sends)), rx-udp-gro +$gro (datagrams +$(delta C0 C1 rx-udp-gro-datagrams)), gso-off +$(delta C0 C1 tx-udp-gso-off), gro-bad +$(delta C0 C1 rx-udp-gro-bad)"
   if [ "$on" = true ]; then
-    checkif "GSO used: tx-udp-gso +$gso datagrams sent inside UDP_SEGMENT sends (> 1000), never turned off" \
-      '[ "$gso" -gt 1000 ] && [ "$(delta C0 C1 tx-udp-gso-off)" = 0 ]'
+    checkif "GSO used: tx-udp-gso +$gso datagrams sent inside UDP_SEGMENT sends (> 100), never turned off" \
+      '[ "$gso" -gt 100 ] && [ "$(delta C0 C1 tx-udp-gso-off)" = 0 ]'
     if [ "$HAVE_ETHTOOL" = 1 ]; then
       checkif "GRO used: rx-udp-gro +$gro coalesced reads (> 0), none refused" \
         '[ "$gro" -gt 0 ] && [ "$(delta C0 C1 rx-udp-gro-bad)" = 0 ]'
@@ -89,6 +89,8 @@ round() {
   fi
   fzi_stop wgc0
   fzi_stop gateway
+  checkif "udp_offload = $on: no sanitizer report in the gateway's log" \
+    '! grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$FZI_STATE/gateway.log"'
 }
 
 fzi_init
