@@ -10,7 +10,8 @@
 #     GSO_UDP_L4 writes (rx-tun-coalesced)
 #   - iperf3 UDP both ways at UDP_RATE (loss < 5%); HTTP GET of 1 MiB, sha256 checked
 #   - on: tx-udp-gso and (with GRO on the veth) rx-udp-gro rose; off: neither moved
-# Env: FZGW_BIN, MOD_DIR (set by ctest); UDP_RATE (default 50M, as net_datapath: above it a loaded machine starves the iperf3 server, whose socket then overflows); FZI_KEEP=1 keeps the state.
+# Env: FZGW_BIN, MOD_DIR (set by ctest); UDP_RATE (default 50M, as net_datapath: above it a
+# loaded machine starves the iperf3 server, whose socket overflows); FZI_KEEP=1 keeps the state.
 # Needs root: otherwise exit 77 (skipped).
 set -uo pipefail
 source "$(dirname "$0")/lib/topo.sh"
