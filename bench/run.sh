@@ -4,14 +4,16 @@
 # with wireguard-go as the gateway, then with ours, each with the same wireguard-go client:
 #   tcp1 / tcp4   iperf3 TCP, 1 and 4 streams, DUR s each
 #   udp           iperf3 UDP at UDP_RATE with UDP_LEN-byte datagrams
-#   ping          PINGS pings at a 20 ms interval
+#   ping          PINGS pings at a 20 ms interval (RTT min, median, max of each repetition)
+#   ping_load     the same while one iperf3 TCP stream runs: the latency added under load
 # plus, for each, the gateway's CPU (utime+stime of its PID from /proc/PID/stat, 100% = one core)
 # and the gateway's CPU-seconds per GB of payload delivered. Prints a markdown table with both
 # gateways and the ours / wireguard-go ratio; the table and the raw records go to BENCH_OUT.
 # Needs root (exits 77 otherwise). See bench/README.md.
 # Env: REPS (1), DUR (10), UDP_RATE (2G), UDP_LEN (1350), PINGS (50),
 #      GATEWAYS ("wireguard-go ours"), FZGW_BIN + MOD_DIR (default: build/plain, built here),
-#      BENCH_OUT (default build/bench).
+#      BENCH_OUT (default build/bench), PERF ("ours" and/or "wireguard-go": perf record -g of
+#      that gateway during the first repetition's iperf3 tests, BENCH_OUT/perf-GW-TEST.data).
 # Then the load generator (bench/fzgw_gen.c; GEN_BENCH=0 skips it) drives each gateway itself:
 # the capacity at < 0.1 % loss per direction and packet size, 1 peer vs GEN_PEERS peers, the
 # handshakes and memory per peer; its table follows, and a plot (SVG, gnuplot) of both.

@@ -14,9 +14,16 @@ record() { printf '%s\t%s\t%s\t%s\t%s\n' "$BENCH_GW" "$BENCH_REP" "$1" "$2" "$3"
 # time the gateway (and client 0's wireguard-go) used meanwhile.
 bench_iperf() {
   local test=$1 g0 g1 c0 c1 t0 t1 json; shift
+  local perf_pid=""
+  # PERF="ours wireguard-go": a call-graph profile of that gateway during the first repetition
+  if [[ " ${PERF:-} " == *" $BENCH_GW "* ]] && [ "$BENCH_REP" = 1 ] && command -v perf >/dev/null; then
+    perf record -q -F 999 -g -p "$FZI_GW_PID" -o "$BENCH_OUT/perf-$BENCH_GW-$test.data" -- sleep "$DUR" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   g0=$(cpu_ticks "$FZI_GW_PID"); c0=$(cpu_ticks "$BENCH_CL_PID"); t0=$(now_s)
   json=$(ip netns exec "$(fzi_ns c0)" timeout $((DUR + 30)) iperf3 -c "$FZI_RES_LAN" -p 5201 -t "$DUR" -J "$@" 2>&1)
   g1=$(cpu_ticks "$FZI_GW_PID"); c1=$(cpu_ticks "$BENCH_CL_PID"); t1=$(now_s)
+  [ -z "$perf_pid" ] || wait "$perf_pid" || true
   echo "$json" | "$FZI_PY" -c '
 import json, sys
 test, g0, g1, c0, c1, t0, t1, tck = sys.argv[1], *map(float, sys.argv[2:9])
@@ -44,15 +51,37 @@ for k, v in out.items(): print("%s\t%s\t%.6g" % (test, k, v))
 # bench_ping: PINGS pings at a 20 ms interval from client 0 to the resource
 bench_ping() {
   local out avg loss
-  out=$(ip netns exec "$(fzi_ns c0)" ping -c "$PINGS" -i 0.02 -W 1 -q "$FZI_RES_LAN" 2>&1)
+  out=$(ip netns exec "$(fzi_ns c0)" ping -c "$PINGS" -i 0.02 -W 1 "$FZI_RES_LAN" 2>&1)
   avg=$(echo "$out" | sed -nE 's|^rtt [^=]*= [0-9.]+/([0-9.]+)/.*|\1|p')
-  loss=$(echo "$out" | sed -nE 's/.* ([0-9.]+)% packet loss.*/\1/p')
   [ -n "$avg" ] && record ping rtt_avg_ms "$avg"
-  record ping loss_pct "${loss:-100}"
+  ping_stats ping "$out"
+}
+
+# ping_stats TEST OUTPUT: min, median and max of the RTTs in ping's OUTPUT, and its loss
+ping_stats() {
+  local loss
+  echo "$2" | sed -nE 's/.* time=([0-9.]+) ms.*/\1/p' | sort -g | awk '
+    { v[NR] = $1 }
+    END { if (NR) printf "%s %s %s\n", v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[NR] }' |
+    { read -r lo med hi && record "$1" rtt_min_ms "$lo" && record "$1" rtt_median_ms "$med" && record "$1" rtt_max_ms "$hi"; } || true
+  loss=$(echo "$2" | sed -nE 's/.* ([0-9.]+)% packet loss.*/\1/p')
+  record "$1" loss_pct "${loss:-100}"
+}
+
+# bench_ping_load: PINGS pings at a 20 ms interval while one iperf3 TCP stream runs (from the
+# same client, started a second before): the latency the gateway adds under load
+bench_ping_load() {
+  local ip out
+  ip netns exec "$(fzi_ns c0)" timeout $((DUR + 30)) iperf3 -c "$FZI_RES_LAN" -p 5202 -t "$DUR" >/dev/null 2>&1 &
+  ip=$!
+  sleep 1
+  out=$(ip netns exec "$(fzi_ns c0)" ping -c "$PINGS" -i 0.02 -W 1 "$FZI_RES_LAN" 2>&1)
+  wait "$ip" || true
+  ping_stats ping_load "$out"
 }
 
 # bench_phase GATEWAY: start GATEWAY (ours | wireguard-go) with one peer, a fresh client 0,
-# check the path (1 MiB by HTTP, sha256), then REPS x (tcp1, tcp4, udp, ping).
+# check the path (1 MiB by HTTP, sha256), then REPS x (tcp1, tcp4, udp, ping, ping under a TCP stream).
 bench_phase() {
   BENCH_GW=$1
   fzi_stop gateway
@@ -73,6 +102,7 @@ bench_phase() {
     bench_iperf tcp4 -P 4;                                   sleep 1
     bench_iperf udp -u -b "$UDP_RATE" -l "$UDP_LEN";         sleep 1
     bench_ping;                                              sleep 1
+    bench_ping_load;                                         sleep 1
     echo "#   rep $BENCH_REP done"
   done
   fzi_stop gateway

@@ -26,7 +26,14 @@ ROWS = [  # (test, key, label, better)
     ("all", "cpu_s_per_gb", "TCP+UDP together: gateway CPU-s per GB", "lower"),
     ("tcp1", "cl_cpu_pct", "TCP, 1 stream: client wireguard-go CPU %", ""),
     ("ping", "rtt_avg_ms", "ping: RTT avg ms", "lower"),
+    ("ping", "rtt_min_ms", "ping: RTT min ms", "lower"),
+    ("ping", "rtt_median_ms", "ping: RTT median ms", "lower"),
+    ("ping", "rtt_max_ms", "ping: RTT max ms", "lower"),
     ("ping", "loss_pct", "ping: loss %", "lower"),
+    ("ping_load", "rtt_median_ms", "ping under a TCP stream: RTT median ms", "lower"),
+    ("ping_load", "rtt_max_ms", "ping under a TCP stream: RTT max ms", "lower"),
+    ("ping_load", "added_ms", "ping under a TCP stream: added median ms (vs idle)", "lower"),
+    ("ping_load", "loss_pct", "ping under a TCP stream: loss %", "lower"),
 ]
 
 
@@ -52,6 +59,15 @@ def main():
     for (gw, rep), (cpu, b) in per_rep.items():
         if b > 0:
             vals[(gw, "all", "cpu_s_per_gb")].append(cpu / (b / 1e9))
+    medians = collections.defaultdict(dict)  # gw -> {rep: idle median}
+    for line in open(sys.argv[1]):
+        f = line.rstrip("\n").split("\t")
+        if len(f) == 5 and f[2] == "ping" and f[3] == "rtt_median_ms":
+            medians[f[0]][f[1]] = float(f[4])
+    for line in open(sys.argv[1]):
+        f = line.rstrip("\n").split("\t")
+        if len(f) == 5 and f[2] == "ping_load" and f[3] == "rtt_median_ms" and f[1] in medians[f[0]]:
+            vals[(f[0], "ping_load", "added_ms")].append(float(f[4]) - medians[f[0]][f[1]])
 
     def cell(gw, test, key):
         xs = vals.get((gw, test, key))
@@ -77,6 +93,12 @@ def main():
             r = cm / bm
             ratio = ("%.2f×" if r >= 0.1 else "%.1g×") % r
         print("| %s | %s | %s | %s | %s |" % (label, bs, cs, ratio, better))
+    reps = sorted(set(medians[BASE]) & set(medians[CAND]), key=lambda r: int(r) if r.isdigit() else 0)
+    if reps:
+        wins = sum(1 for r in reps if medians[CAND][r] <= medians[BASE][r])
+        print("\nping RTT median per repetition (ms), %s / %s: %s; ours <= wireguard-go in %d of %d" % (
+            BASE, CAND, ", ".join("%.3f / %.3f" % (medians[BASE][r], medians[CAND][r]) for r in reps),
+            wins, len(reps)))
     for gw, e in sorted(errors.items()):
         print("\n**%s failed** (%s)" % (gw, e))
     return 1 if errors else 0
