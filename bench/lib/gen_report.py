@@ -158,16 +158,16 @@ def plot(bench_tsv, gen_tsv, out):
     gv, _, _ = load(gen_tsv)
     both = dict(bv)
     both.update(gv)
-    tput = [("iperf3 TCP 1", "tcp1", "mbps", 1), ("iperf3 TCP 4", "tcp4", "mbps", 1),
-            ("iperf3 UDP", "udp", "mbps", 1)]
-    cpu = [("iperf3 TCP 1", "tcp1", "cpu_s_per_gb"), ("iperf3 TCP 4", "tcp4", "cpu_s_per_gb"),
-           ("iperf3 UDP", "udp", "cpu_s_per_gb")]
-    for (_, t, _) in sorted({k for k in gv if k[1].startswith("cap_")}):
+    tput = [("TCP 1", "tcp1", "mbps", 1), ("TCP 4", "tcp4", "mbps", 1),
+            ("UDP", "udp", "mbps", 1)]
+    cpu = [("TCP 1", "tcp1", "cpu_s_per_gb"), ("TCP 4", "tcp4", "cpu_s_per_gb"),
+           ("UDP", "udp", "cpu_s_per_gb")]
+    caps = {k[1] for k in gv if k[1].startswith("cap_")}
+    for t in sorted(caps, key=lambda t: (t.split("_")[1], -int(t.split("_")[2]))):
         d, s = t.split("_")[1:]
-        name = "gen %s %s B" % ("c→s" if d == "c2s" else "s→c", s)
-        if (name, t, "gbps", 1000) not in tput:
-            tput.append((name, t, "gbps", 1000))
-            cpu.append((name, t, "gw_cpu_s_per_gb"))
+        name = "%s %s B" % ("c>s" if d == "c2s" else "s>c", s)
+        tput.append((name, t, "gbps", 1000))
+        cpu.append((name, t, "gw_cpu_s_per_gb"))
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "tput.dat"), "w") as f:
             for name, t, k, sc in tput:
@@ -184,13 +184,13 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set grid ytics
-set key top right
-set xtics rotate by -25 nomirror
+set key outside top center horizontal
+set xtics nomirror
 set multiplot layout 2,1
-set title 'Throughput (Mbit/s; generator: highest rate with < 0.1 %% loss)'
+set title "Throughput, Mbit/s (iperf3 TCP 1 and 4 streams, UDP; generator client>site and\\nsite>client by packet size: the highest rate with < 0.1 %% loss)"
 set logscale y
 plot '%s/tput.dat' using 2:xtic(1) title 'wireguard-go' lc rgb '#888888', '' using 3 title 'ours' lc rgb '#1f77b4'
-set title 'Gateway CPU-s per GB (lower is better)'
+set title 'Gateway CPU-s per GB (lower is better; generator: at that highest rate)'
 plot '%s/cpu.dat' using 2:xtic(1) title 'wireguard-go' lc rgb '#888888', '' using 3 title 'ours' lc rgb '#1f77b4'
 unset multiplot
 """ % (out, tmp, tmp)
