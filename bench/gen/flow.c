@@ -61,17 +61,10 @@ static void rx_client(struct rx_ctx *c, uint8_t *buf, size_t len, const struct s
 	struct gen_session *s;
 	uint64_t ctr;
 
-	if (len < FZGW_WG_DATA_MIN_LEN + c->st->size || len > FZGW_WG_DATA_MIN_LEN + c->st->size + 15 ||
-	    buf[0] != FZGW_WG_MSG_DATA) {
+	if (gen_rx_data(c->cfg->set, buf, len, c->st->size, &s, &ctr)) {
 		c->stale++;
 		return;
 	}
-	s = gen_sessions_for(c->cfg->set, buf, len);
-	if (!s) {
-		c->stale++;
-		return;
-	}
-	ctr = (uint64_t)gen_le32(buf + 8) | (uint64_t)gen_le32(buf + 12) << 32;
 	rx_count(c, s->id, ctr);
 	if (c->cfg->auth_every && c->sampled++ % c->cfg->auth_every == 0) {
 		struct fzgw_wg_endpoint src = { .len = sizeof(*from) };

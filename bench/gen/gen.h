@@ -88,6 +88,12 @@ void gen_sessions_handshake(struct gen_sessions *set, bool all, double rate, siz
 			    double timeout_s, int gw_pid, struct gen_hs_result *res);
 /* The session a datagram from the gateway is for (by its receiver index), NULL if none. */
 struct gen_session *gen_sessions_for(struct gen_sessions *set, const uint8_t *buf, size_t len);
+/* Records that the gateway's messages to session @id carry receiver index @key. */
+void gen_sessions_index(struct gen_sessions *set, uint32_t key, uint32_t id);
+/* 0 if @buf is a WireGuard data message to a known session whose plaintext can be an IP
+ * packet of @size bytes (padding allowed): *s and the message's *counter set. */
+int gen_rx_data(struct gen_sessions *set, const uint8_t *buf, size_t len, size_t size,
+		struct gen_session **s, uint64_t *counter);
 /* Sends one datagram from a session's source address. */
 int gen_session_send(struct gen_session *s, const uint8_t *buf, size_t len);
 void gen_sessions_free(struct gen_sessions *set);

@@ -22,7 +22,6 @@ static uint64_t sess_now(void *user)
 	return gen_now_ns() + s->skew_ns;
 }
 
-static void map_put(struct gen_sessions *set, uint32_t key, uint32_t id);
 
 static void sess_send(void *user, struct fzgw_wg_peer *peer, const struct fzgw_wg_endpoint *ep,
 		      const uint8_t *buf, size_t len)
@@ -33,7 +32,7 @@ static void sess_send(void *user, struct fzgw_wg_peer *peer, const struct fzgw_w
 	(void)ep; /* always the gateway */
 	if (len == FZGW_WG_INITIATION_LEN && buf[0] == FZGW_WG_MSG_INITIATION) {
 		s->local_index = gen_le32(buf + 4);
-		map_put(s->set, s->local_index, s->id);
+		gen_sessions_index(s->set, s->local_index, s->id);
 		s->hs_sent++;
 	}
 	gen_session_send(s, buf, len);
@@ -84,7 +83,7 @@ static size_t map_slot(uint32_t key, size_t mask)
 	return (size_t)(key * 2654435761u) & mask;
 }
 
-static void map_put(struct gen_sessions *set, uint32_t key, uint32_t id)
+void gen_sessions_index(struct gen_sessions *set, uint32_t key, uint32_t id)
 {
 	size_t i = map_slot(key, set->map_mask), used = 0;
 
@@ -132,6 +131,19 @@ struct gen_session *gen_sessions_for(struct gen_sessions *set, const uint8_t *bu
 			return &set->s[e[1] - 1];
 	}
 	return NULL;
+}
+
+int gen_rx_data(struct gen_sessions *set, const uint8_t *buf, size_t len, size_t size,
+		struct gen_session **s, uint64_t *counter)
+{
+	if (len < FZGW_WG_DATA_MIN_LEN + size || len > FZGW_WG_DATA_MIN_LEN + size + 15 ||
+	    buf[0] != FZGW_WG_MSG_DATA)
+		return -1;
+	*s = gen_sessions_for(set, buf, len);
+	if (!*s)
+		return -1;
+	*counter = (uint64_t)gen_le32(buf + 8) | (uint64_t)gen_le32(buf + 12) << 32;
+	return 0;
 }
 
 /* ---- loading and opening */
