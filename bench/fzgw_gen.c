@@ -27,7 +27,8 @@
  *   at most 64 datagrams each; the sender sleeps between batches, never spins.
  *   --rate: one step per direction and size; exit 1 if one lost more than --max-loss percent
  *   (default 0.1). --search: per direction and size, the highest rate with loss below
- *   --max-loss (doubling from --start-rate, then bisection to 5 %).
+ *   --max-loss (doubling from --start-rate, then bisection to 5 %); bound= says what ended
+ *   it: loss, generator (it could not offer a rate), max-rate, steps (--max-steps used up).
  *   Lines (key=value): "handshakes ...", "step ...", "capacity ...", "summary ...".
  *   Exit 0 ok, 1 loss over the limit, 2 bad usage or set-up, 3 handshakes failed.
  */
@@ -144,7 +145,7 @@ static int run_step(struct opts *o, struct gen_flow_cfg *cfg, const char *dir, s
 static void search(struct opts *o, struct gen_flow_cfg *cfg, const char *dir, size_t size)
 {
 	double lo = 0, hi = 0, rate = o->start_rate;
-	bool genlimit = false;
+	bool genlimit = false, at_max = false;
 	int steps = 0;
 
 	while (steps++ < o->max_steps) {
@@ -159,8 +160,10 @@ static void search(struct opts *o, struct gen_flow_cfg *cfg, const char *dir, si
 			genlimit |= r == -1;
 		}
 		if (!hi) {
-			if (rate >= o->max_rate)
+			if (rate >= o->max_rate) {
+				at_max = true;
 				break;
+			}
 			rate = rate * 2 > o->max_rate ? o->max_rate : rate * 2;
 		} else {
 			if (hi - lo <= 0.05 * hi)
@@ -172,7 +175,8 @@ static void search(struct opts *o, struct gen_flow_cfg *cfg, const char *dir, si
 	}
 	printf("capacity label=%s dir=%s size=%zu pps=%.0f gbps=%.3f bound=%s steps=%d\n", o->label,
 	       dir, size, lo, lo * (double)size * 8 / 1e9,
-	       genlimit ? "generator" : hi ? "loss" : "max-rate", steps > o->max_steps ? o->max_steps : steps);
+	       genlimit ? "generator" : hi ? "loss" : at_max ? "max-rate" : "steps",
+	       steps > o->max_steps ? o->max_steps : steps);
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
