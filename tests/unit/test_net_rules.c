@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "shell_out.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -59,47 +61,6 @@ int __wrap_fzgw_nl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 }
 
 /* ------------------------------------------------------------------ helpers */
-
-static const char *run(const char *fmt, ...)
-{
-	static char out[65536];
-	char cmd[512];
-	va_list ap;
-	FILE *f;
-	size_t n = 0, r;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	while (n < sizeof(out) - 1 && (r = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
-		n += r;
-	out[n] = '\0';
-	assert_int_equal(pclose(f), 0);
-	return out;
-}
-
-static int count(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
-static void assert_has(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("\"%s\" not in: %s", needle, hay);
-}
-
-static void assert_lacks(const char *hay, const char *needle)
-{
-	if (strstr(hay, needle))
-		fail_msg("\"%s\" unexpectedly in: %s", needle, hay);
-}
 
 static const struct fzgw_net_rule rule4 = { 4, FZGW_NET_RULE_PRIORITY, FZGW_NET_RULE_MARK,
 					    FZGW_NET_TABLE_FIREZONE };
