@@ -261,6 +261,33 @@ struct c2s_buf {
 	struct gen_sessions *set;
 };
 
+/* One measured step: the receiver started, @count datagrams sent from @fd at the step's rate
+ * (filled by @fill), the receiver drained and stopped; CPU and drop counters around it. */
+static int run_step(struct gen_flow_cfg *cfg, struct gen_step *st, struct rx_ctx *rx, int fd,
+		    uint64_t count, fill_fn fill, void *user)
+{
+	uint16_t port = ntohs(cfg->set->gw.in4.sin_port);
+	pthread_t th;
+	double gw0, me0;
+	int ret = rx_start(rx, &th);
+
+	if (ret)
+		return ret;
+	gw0 = gen_proc_cpu_s(cfg->gw_pid);
+	me0 = gen_self_cpu_s();
+	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, port);
+	st->softnet_drops = gen_softnet_drops();
+	send_paced(fd, count, st->rate, cfg->pace_us, fill, user, st);
+	st->offered = st->wall_s > 0 ? (double)st->sent / st->wall_s : 0;
+	rx_drain(rx, st, cfg->drain_s);
+	rx_stop(rx, th, st);
+	st->gw_cpu_s = cfg->gw_pid > 0 ? gen_proc_cpu_s(cfg->gw_pid) - gw0 : -1;
+	st->gen_cpu_s = gen_self_cpu_s() - me0;
+	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, port) - st->gw_udp_drops;
+	st->softnet_drops = gen_softnet_drops() - st->softnet_drops;
+	return 0;
+}
+
 static struct c2s_buf g_c2s;
 
 static void c2s_fill(void *user, uint64_t k, struct mmsghdr *m)
@@ -311,8 +338,6 @@ int gen_flow_c2s(struct gen_flow_cfg *cfg, struct gen_step *st)
 	size_t nready = ready_list(set, &ready);
 	uint64_t count, t0;
 	struct rx_ctx rx = { .cfg = cfg, .st = st, .fd = cfg->site_fd, .site = true };
-	pthread_t th;
-	double gw0, me0;
 	int ret = 0;
 
 	if (!nready) {
@@ -366,23 +391,7 @@ int gen_flow_c2s(struct gen_flow_cfg *cfg, struct gen_step *st)
 	}
 	st->prep_s = (double)(gen_now_ns() - t0) / 1e9;
 	free(ready);
-	ret = rx_start(&rx, &th);
-	if (ret)
-		return ret;
-	gw0 = gen_proc_cpu_s(cfg->gw_pid);
-	me0 = gen_self_cpu_s();
-	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, ntohs(cfg->set->gw.in4.sin_port));
-	st->softnet_drops = gen_softnet_drops();
-	send_paced(set->fd, count, st->rate, cfg->pace_us, c2s_fill, b, st);
-	st->offered = st->wall_s > 0 ? (double)st->sent / st->wall_s : 0;
-	rx_drain(&rx, st, cfg->drain_s);
-	rx_stop(&rx, th, st);
-	st->gw_cpu_s = cfg->gw_pid > 0 ? gen_proc_cpu_s(cfg->gw_pid) - gw0 : -1;
-	st->gen_cpu_s = gen_self_cpu_s() - me0;
-	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, ntohs(cfg->set->gw.in4.sin_port)) -
-			   st->gw_udp_drops;
-	st->softnet_drops = gen_softnet_drops() - st->softnet_drops;
-	return 0;
+	return run_step(cfg, st, &rx, set->fd, count, c2s_fill, b);
 }
 
 /* ---- priming: one packet per session to the sink, so the site learns where to send */
@@ -480,8 +489,6 @@ int gen_flow_s2c(struct gen_flow_cfg *cfg, struct gen_step *st)
 	struct s2c_buf *b = &g_s2c;
 	struct rx_ctx rx = { .cfg = cfg, .st = st, .fd = cfg->set->fd, .site = false };
 	uint64_t count = (uint64_t)(st->rate * st->secs);
-	pthread_t th;
-	double gw0, me0;
 	int ret;
 
 	if (!cfg->dest || !cfg->primed)
@@ -498,24 +505,7 @@ int gen_flow_s2c(struct gen_flow_cfg *cfg, struct gen_step *st)
 			b->primed[b->nprimed++] = (uint32_t)i;
 	if (count < 1)
 		count = 1;
-	ret = rx_start(&rx, &th);
-	if (ret) {
-		free(b->primed);
-		return ret;
-	}
-	gw0 = gen_proc_cpu_s(cfg->gw_pid);
-	me0 = gen_self_cpu_s();
-	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, ntohs(cfg->set->gw.in4.sin_port));
-	st->softnet_drops = gen_softnet_drops();
-	send_paced(cfg->site_fd, count, st->rate, cfg->pace_us, s2c_fill, b, st);
-	st->offered = st->wall_s > 0 ? (double)st->sent / st->wall_s : 0;
-	rx_drain(&rx, st, cfg->drain_s);
-	rx_stop(&rx, th, st);
-	st->gw_cpu_s = cfg->gw_pid > 0 ? gen_proc_cpu_s(cfg->gw_pid) - gw0 : -1;
-	st->gen_cpu_s = gen_self_cpu_s() - me0;
-	st->gw_udp_drops = gen_proc_udp_drops(cfg->gw_pid, ntohs(cfg->set->gw.in4.sin_port)) -
-			   st->gw_udp_drops;
-	st->softnet_drops = gen_softnet_drops() - st->softnet_drops;
+	ret = run_step(cfg, st, &rx, cfg->site_fd, count, s2c_fill, b);
 	free(b->primed);
-	return 0;
+	return ret;
 }
