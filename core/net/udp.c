@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "udp.h"
+#include "udp_offload.h"
 
 /* Ephemeral ports tried when the IPv6 socket's pick is already taken for IPv4. */
 #define OPEN_ATTEMPTS 8
@@ -133,37 +134,7 @@ int fzgw_udp_open(struct fzgw_udp *u, uint16_t port, int bufsize)
 int fzgw_udp_recv_batch(int fd, uint8_t *const *bufs, size_t *lens, union fzgw_sockaddr *srcs,
 			size_t n)
 {
-	struct mmsghdr msgs[FZGW_UDP_BATCH_MAX];
-	struct iovec iov[FZGW_UDP_BATCH_MAX];
-	size_t i;
-	int r;
-
-	if (n > FZGW_UDP_BATCH_MAX)
-		n = FZGW_UDP_BATCH_MAX;
-	if (n == 0)
-		return -EINVAL;
-	memset(msgs, 0, n * sizeof(msgs[0]));
-	for (i = 0; i < n; i++) {
-		iov[i].iov_base = bufs[i];
-		iov[i].iov_len = lens[i];
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-		if (srcs) {
-			msgs[i].msg_hdr.msg_name = &srcs[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(srcs[i]);
-		}
-	}
-	/* MSG_TRUNC: msg_len is the datagram's real length, so a cut one can be told apart. */
-	do
-		r = recvmmsg(fd, msgs, (unsigned int)n, MSG_DONTWAIT | MSG_TRUNC, NULL);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return -EAGAIN;
-	for (i = 0; i < (size_t)r; i++)
-		lens[i] = msgs[i].msg_len;
-	return r;
+	return fzgw_udp_recv_gro(fd, bufs, lens, srcs, NULL, n); /* no control messages */
 }
 
 /* Errors about the socket or its buffer rather than one datagram: stop the batch. */

@@ -62,13 +62,16 @@ int fzgw_udp_recv_gro(int fd, uint8_t *const *bufs, size_t *lens, union fzgw_soc
 		iov[i].iov_len = lens[i];
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
-		msgs[i].msg_hdr.msg_control = ctl[i].buf;
-		msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+		if (gso) {
+			msgs[i].msg_hdr.msg_control = ctl[i].buf;
+			msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+		}
 		if (srcs) {
 			msgs[i].msg_hdr.msg_name = &srcs[i];
 			msgs[i].msg_hdr.msg_namelen = sizeof(srcs[i]);
 		}
 	}
+	/* MSG_TRUNC: msg_len is the datagram's real length, so a cut one can be told apart. */
 	do
 		r = recvmmsg(fd, msgs, (unsigned int)n, MSG_DONTWAIT | MSG_TRUNC, NULL);
 	while (r < 0 && errno == EINTR);
@@ -78,7 +81,8 @@ int fzgw_udp_recv_gro(int fd, uint8_t *const *bufs, size_t *lens, union fzgw_soc
 		return -EAGAIN;
 	for (i = 0; i < (size_t)r; i++) {
 		lens[i] = msgs[i].msg_len;
-		gso[i] = gro_size(&msgs[i].msg_hdr);
+		if (gso)
+			gso[i] = gro_size(&msgs[i].msg_hdr);
 	}
 	return r;
 }

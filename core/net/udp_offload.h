@@ -75,7 +75,8 @@ int fzgw_udp_gro_enable(int fd);
  * fzgw_udp_recv_batch() on a socket with UDP_GRO: gso[i] receives the segment size the
  * kernel attached to read i (a UDP_GRO control message), 0 when it was one datagram.
  * The buffers should hold FZGW_UDP_GRO_MAX_LEN bytes; a cut read shows as in
- * fzgw_udp_recv_batch(), lens[i] above the capacity.
+ * fzgw_udp_recv_batch(), lens[i] above the capacity. @gso NULL: no control messages are
+ * read (fzgw_udp_recv_batch() is this).
  */
 int fzgw_udp_recv_gro(int fd, uint8_t *const *bufs, size_t *lens, union fzgw_sockaddr *srcs,
 		      uint16_t *gso, size_t n);
