@@ -287,3 +287,26 @@ int dph_relay_recv(struct dph_client *c, const struct dph_gw *g, int relay_fd, u
 	assert_int_equal(n + 4, (size_t)got); /* UDP: no padding from the gateway */
 	return dph_client_feed(c, g, buf + 4, n, seq);
 }
+
+uint64_t dph_counter(const struct dph_gw *g, const char *name)
+{
+	return fzgw_counter_get(&g->core.counters, name);
+}
+
+void dph_handshake(struct dph_gw *g, struct dph_client *c, const char *id, uint8_t last)
+{
+	dph_client_new(c, g);
+	dph_authorize(g, id, c, last);
+	assert_int_equal(fzgw_wg_initiate(c->wg, c->gw), 0);
+	dph_client_flush_direct(c, g);
+	assert_int_equal(dph_client_recv(c, g, c->fd, NULL), FZGW_WG_RX_DONE);
+	dph_client_flush_direct(c, g);
+	assert_true(fzgw_wg_peer_has_session(fzgw_peers_by_client(&g->dp->peers, id)->wg));
+}
+
+bool dph_udp_waiting(int fd)
+{
+	uint8_t b;
+
+	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0;
+}

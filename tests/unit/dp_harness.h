@@ -5,6 +5,7 @@
 #define FZGW_TEST_DP_HARNESS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -52,6 +53,13 @@ void dph_authorize(struct dph_gw *g, const char *id, const struct dph_client *c,
 void dph_gw_poll(struct dph_gw *g);
 /* An IPv4 UDP packet 10.0.0.1 -> 100.64.0.@last carrying the 4-byte @seq, sent to @id. */
 void dph_gw_send(struct dph_gw *g, const char *id, uint8_t last, uint32_t seq);
+
+/* The value of the core's counter @name. */
+uint64_t dph_counter(const struct dph_gw *g, const char *name);
+/* A new client @c authorized as @id (100.64.0.@last) with a session over its socket. */
+void dph_handshake(struct dph_gw *g, struct dph_client *c, const char *id, uint8_t last);
+/* Is a datagram waiting on @fd? */
+bool dph_udp_waiting(int fd);
 
 void dph_client_new(struct dph_client *c, const struct dph_gw *g);
 void dph_client_free(struct dph_client *c);

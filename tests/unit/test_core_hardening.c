@@ -24,11 +24,6 @@
 
 static const struct fzgw_api *api = &fzgw_core_api;
 
-static uint64_t counter(const struct dph_gw *g, const char *name)
-{
-	return fzgw_counter_get(&g->core.counters, name);
-}
-
 static int set_direct(struct dph_gw *g, const char *id, const struct sockaddr_in *to)
 {
 	struct fzgw_path p;
@@ -37,18 +32,6 @@ static int set_direct(struct dph_gw *g, const char *id, const struct sockaddr_in
 	p.kind = FZGW_PATH_DIRECT;
 	p.remote = dph_endpoint(to);
 	return api->peer_set_path(&g->mod, id, &p);
-}
-
-/* Gateway and client @c as "c1" (100.64.0.@last) with a session over the client's socket. */
-static void handshake(struct dph_gw *g, struct dph_client *c, const char *id, uint8_t last)
-{
-	dph_client_new(c, g);
-	dph_authorize(g, id, c, last);
-	assert_int_equal(fzgw_wg_initiate(c->wg, c->gw), 0);
-	dph_client_flush_direct(c, g);
-	assert_int_equal(dph_client_recv(c, g, c->fd, NULL), FZGW_WG_RX_DONE);
-	dph_client_flush_direct(c, g);
-	assert_true(fzgw_wg_peer_has_session(fzgw_peers_by_client(&g->dp->peers, id)->wg));
 }
 
 /* An IPv4 UDP packet 10.0.0.1 -> 100.64.0.@last for client @id, built by "a module". */
@@ -99,7 +82,7 @@ static void test_staged_global_cap(void **st)
 	/* 4 x 64 wanted to wait; a quarter of the 512 buffers did, the first ones went */
 	assert_int_equal(fzgw_pool_in_use(g->dp->pool), cap);
 	assert_int_equal(g->dp->n_staged_all, cap);
-	assert_int_equal(counter(g, "tx-staged-evicted"), 4 * FZGW_PEER_STAGED - cap);
+	assert_int_equal(dph_counter(g, "tx-staged-evicted"), 4 * FZGW_PEER_STAGED - cap);
 	assert_int_equal(fzgw_peers_by_client(&g->dp->peers, "c0")->n_staged, 0);
 	assert_int_equal(fzgw_peers_by_client(&g->dp->peers, "c1")->n_staged, 0);
 	assert_int_equal(fzgw_peers_by_client(&g->dp->peers, "c3")->n_staged, FZGW_PEER_STAGED);
@@ -107,13 +90,6 @@ static void test_staged_global_cap(void **st)
 		dph_client_free(&c[i]);
 	close(sink);
 	dph_gw_free(g); /* drops what is still staged: the pool must be whole again */
-}
-
-static bool udp_waiting(int fd)
-{
-	uint8_t b;
-
-	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0;
 }
 
 /* With every buffer taken (by modules holding packets, say), a read event must not leave
@@ -127,7 +103,7 @@ static void test_empty_pool_drains(void **st)
 	struct fzgw_packet **all = calloc(total + 1, sizeof(*all));
 
 	(void)st;
-	handshake(g, &c, "c1", 2);
+	dph_handshake(g, &c, "c1", 2);
 	dph_client_new(&c2, g);
 	dph_authorize(g, "c2", &c2, 3);
 	while ((all[n] = fzgw_pool_get(g->dp->pool)))
@@ -141,8 +117,8 @@ static void test_empty_pool_drains(void **st)
 			   sizeof(g->addr)) > 0);
 	c.n_out = c2.n_out = 0;
 	dp_on_udp(g->dp->udp.fd4, 0, g->dp);
-	assert_false(udp_waiting(g->dp->udp.fd4));
-	assert_true(counter(g, "rx-no-buffer") >= 1);
+	assert_false(dph_udp_waiting(g->dp->udp.fd4));
+	assert_true(dph_counter(g, "rx-no-buffer") >= 1);
 	assert_int_equal(g->n_in, 0); /* the data packet had no buffer: dropped */
 	assert_int_equal(dph_client_recv(&c2, g, c2.fd, NULL), FZGW_WG_RX_DONE); /* answered */
 	for (uint32_t i = 0; i < n; i++)
@@ -210,7 +186,7 @@ static void test_held_peer_removed(void **st)
 
 	(void)st;
 	n_held = 0;
-	handshake(g, &c1, "c1", 2);
+	dph_handshake(g, &c1, "c1", 2);
 	set_hook(g, FZGW_PHASE_OUT_NAT, 0, steal, "steal");
 	set_hook(g, FZGW_PHASE_OUT_FILTER, 0, accept_hook, "accept");
 	set_hook(g, FZGW_PHASE_IN_NAT, 0, steal, "steal");
@@ -221,14 +197,14 @@ static void test_held_peer_removed(void **st)
 	in = held[1];
 	revoke_client(g, "c1");
 	assert_null(fzgw_peers_by_client(&g->dp->peers, "c1"));
-	handshake(g, &c2, "c2", 2); /* even its tunnel address is c1's old one */
+	dph_handshake(g, &c2, "c2", 2); /* even its tunnel address is c1's old one */
 	assert_int_equal(api->icmp_reply(&g->mod, out, 1, 0), -ENOENT);
-	gone = counter(g, "held-peer-gone");
+	gone = dph_counter(g, "held-peer-gone");
 	g->core.chains.phase[FZGW_PHASE_OUT_NAT].n = 0;
 	g->core.chains.phase[FZGW_PHASE_IN_NAT].n = 0;
 	api->pkt_reinject(&g->mod, out);
 	api->pkt_reinject(&g->mod, in);
-	assert_int_equal(counter(g, "held-peer-gone"), gone + 2);
+	assert_int_equal(dph_counter(g, "held-peer-gone"), gone + 2);
 	assert_int_equal(dph_client_recv(&c2, g, c2.fd, NULL), NONE);
 	assert_int_equal(g->n_in, 0);
 	/* c2's own packets still go */
@@ -249,7 +225,7 @@ static void test_held_peer_alive(void **st)
 
 	(void)st;
 	n_held = 0;
-	handshake(g, &c1, "c1", 2);
+	dph_handshake(g, &c1, "c1", 2);
 	set_hook(g, FZGW_PHASE_OUT_NAT, 0, steal, "steal");
 	set_hook(g, FZGW_PHASE_OUT_FILTER, 0, accept_hook, "accept");
 	api->pkt_inject(&g->mod, module_packet(g, "c1", 2, FZGW_DIR_OUT), FZGW_PHASE_OUT_PARSE);
@@ -257,7 +233,7 @@ static void test_held_peer_alive(void **st)
 	g->core.chains.phase[FZGW_PHASE_OUT_NAT].n = 0;
 	api->pkt_reinject(&g->mod, held[0]);
 	assert_int_equal(dph_client_recv(&c1, g, c1.fd, &seq), FZGW_WG_RX_DATA);
-	assert_int_equal(counter(g, "held-peer-gone"), 0);
+	assert_int_equal(dph_counter(g, "held-peer-gone"), 0);
 	assert_int_equal(fzgw_pool_in_use(g->dp->pool), 0);
 	dph_client_free(&c1);
 	dph_gw_free(g);
@@ -285,7 +261,7 @@ static void test_jumbo_mtu(void **st)
 	g->dp->pool = fzgw_pool_destroy(g->dp->pool);
 	assert_int_equal(fzgw_pool_create(&g->dp->pool, 512, size), 0);
 	g->dp->mtu = mtu;
-	handshake(g, &c, "c1", 2);
+	dph_handshake(g, &c, "c1", 2);
 	/* a 9000-byte UDP packet from the client, padded and encrypted as its engine does */
 	memset(l4, 0xab, sizeof(l4));
 	l4[0] = 0x30, l4[1] = 0x39, l4[2] = 0x00, l4[3] = 0x35;
@@ -295,7 +271,7 @@ static void test_jumbo_mtu(void **st)
 	assert_int_equal(fzgw_wg_encrypt(c.wg, c.gw, buf, n, 16384, mtu, &out, &ep), 0);
 	assert_true(sendto(c.fd, buf, out, 0, (struct sockaddr *)&g->addr, sizeof(g->addr)) == (ssize_t)out);
 	dph_gw_poll(g);
-	assert_int_equal(counter(g, "rx-udp-truncated"), 0);
+	assert_int_equal(dph_counter(g, "rx-udp-truncated"), 0);
 	assert_int_equal(g->n_in, 1);
 	/* towards the client: a buffer holds the packet, its padding and tag after the headroom */
 	pkt = fzgw_pool_get(g->dp->pool);
@@ -412,7 +388,7 @@ static void test_held_across_reload(void **st)
 
 	(void)st;
 	n_held = ran_a = ran_b = ran_x = 0;
-	handshake(g, &c1, "c1", 2);
+	dph_handshake(g, &c1, "c1", 2);
 	set_hook(g, FZGW_PHASE_IN_NAT, 0, hook_a, "a");
 	set_hook(g, FZGW_PHASE_IN_NAT, 1, hook_b, "b");
 	api->pkt_inject(&g->mod, module_packet(g, "c1", 2, FZGW_DIR_IN), FZGW_PHASE_IN_PARSE);
@@ -433,7 +409,7 @@ static void test_held_across_reload(void **st)
 	assert_int_equal(ran_b, 1);
 	assert_int_equal(ran_x, 0);
 	assert_int_equal(g->n_in, 1);
-	assert_int_equal(counter(g, "held-chain-changed"), 1);
+	assert_int_equal(dph_counter(g, "held-chain-changed"), 1);
 	/* the hook is gone after the reload: the phase starts over */
 	g->core.chains.phase[FZGW_PHASE_IN_NAT].n = 2;
 	g->core.chains.phase[FZGW_PHASE_IN_NAT].e[1] = g->core.chains.phase[FZGW_PHASE_IN_NAT].e[2];

@@ -41,11 +41,6 @@ static int set_path(struct dph_gw *g, const char *id, uint8_t kind, const struct
 	return api->peer_set_path(&g->mod, id, &p);
 }
 
-static uint64_t counter(const struct dph_gw *g, const char *name)
-{
-	return fzgw_counter_get(&g->core.counters, name);
-}
-
 /* Gateway and client c1 (100.64.0.2) with a session over the client's socket. */
 static struct dph_gw *connected(struct dph_client *c)
 {
@@ -153,21 +148,21 @@ static void test_relay(void **st)
 	assert_int_equal(g->last_in[31], 8);
 	assert_int_equal(dph_client_recv(&c, g, c.fd, NULL), NONE); /* nothing went direct */
 	/* counted per path kind */
-	assert_int_equal(counter(g, "rx-relayed"), 3);
-	assert_int_equal(counter(g, "tx-relayed"), 2);
-	assert_int_equal(counter(g, "rx-relayed-bytes"), 148 + 32 + 64 + 3 * 4);
-	assert_int_equal(counter(g, "tx-relayed-bytes"), 92 + 64 + 2 * 4);
+	assert_int_equal(dph_counter(g, "rx-relayed"), 3);
+	assert_int_equal(dph_counter(g, "tx-relayed"), 2);
+	assert_int_equal(dph_counter(g, "rx-relayed-bytes"), 148 + 32 + 64 + 3 * 4);
+	assert_int_equal(dph_counter(g, "tx-relayed-bytes"), 92 + 64 + 2 * 4);
 	/* anti-spoofing over a relay: the inner source must be the client's */
 	dph_client_send(&c, 9, 9);
 	dph_client_flush_relayed(&c, g, &via);
 	assert_int_equal(g->n_in, 1);
-	assert_int_equal(counter(g, "rx-spoofed-source"), 1);
+	assert_int_equal(dph_counter(g, "rx-spoofed-source"), 1);
 	/* udp_input refuses what is not a path */
 	via.channel = 0x3000;
 	fzgw_core_api.udp_input(&g->mod, &via, c.out[0], 32);
 	via = path_of(FZGW_PATH_ANY, &relay_addr, 0);
 	fzgw_core_api.udp_input(&g->mod, &via, c.out[0], 32);
-	assert_int_equal(counter(g, "rx-input-invalid"), 2);
+	assert_int_equal(dph_counter(g, "rx-input-invalid"), 2);
 	close(relay);
 	finish(g, &c);
 }
@@ -220,7 +215,7 @@ static void test_pending(void **st)
 		dph_gw_send(g, "c1", 2, i);
 	assert_int_equal(dph_client_recv(&c, g, c.fd, NULL), NONE);
 	assert_int_equal(dp_pending_count(peer), DP_PENDING_MAX);
-	assert_int_equal(counter(g, "tx-pending-dropped"), 1);
+	assert_int_equal(dph_counter(g, "tx-pending-dropped"), 1);
 	assert_int_equal(fzgw_pool_in_use(g->dp->pool), 0); /* copies: no pool buffer held */
 	assert_int_equal(set_path(g, "c1", FZGW_PATH_DIRECT, &alt_addr, 0), 0);
 	assert_int_equal(dp_pending_count(peer), 0);
@@ -229,7 +224,7 @@ static void test_pending(void **st)
 		assert_int_equal(seq, i); /* in order, the first one dropped */
 	}
 	assert_int_equal(dph_client_recv(&c, g, alt, NULL), NONE);
-	assert_int_equal(counter(g, "tx-pending-sent"), DP_PENDING_MAX);
+	assert_int_equal(dph_counter(g, "tx-pending-sent"), DP_PENDING_MAX);
 	/* what waits at the end is freed with the data plane (ASan: no leak) */
 	assert_int_equal(set_path(g, "c1", FZGW_PATH_PENDING, NULL, 0), 0);
 	dph_gw_send(g, "c1", 2, 1);
@@ -291,7 +286,7 @@ static void test_pending_to_any_and_freed(void **st)
 	fzgw_bus_publish(&g->core.bus, &g->mod, FZGW_EV_ACCESS_REVOKED, &r, sizeof(r));
 	assert_null(fzgw_peers_by_client(&g->dp->peers, "c1"));
 	/* five datagrams and the Goodbye said on the way out */
-	assert_int_equal(counter(g, "tx-peer-removed"), 6);
+	assert_int_equal(dph_counter(g, "tx-peer-removed"), 6);
 
 	/* a client never heard of: PENDING then ANY leaves it without an endpoint */
 	dph_client_new(&c2, g);
@@ -299,7 +294,7 @@ static void test_pending_to_any_and_freed(void **st)
 	assert_int_equal(set_path(g, "c2", FZGW_PATH_PENDING, NULL, 0), 0);
 	dph_gw_send(g, "c2", 3, 1);
 	assert_int_equal(set_path(g, "c2", FZGW_PATH_ANY, NULL, 0), 0);
-	assert_int_equal(counter(g, "tx-no-endpoint"), 1);
+	assert_int_equal(dph_counter(g, "tx-no-endpoint"), 1);
 	assert_null(fzgw_wg_peer_endpoint(fzgw_peers_by_client(&g->dp->peers, "c2")->wg));
 	strcpy(r.client_id, "c2");
 	fzgw_bus_publish(&g->core.bus, &g->mod, FZGW_EV_ACCESS_REVOKED, &r, sizeof(r));
@@ -355,7 +350,7 @@ static void test_new_key_keeps_path(void **st)
 	dph_client_flush_direct(&c_new, g); /* the response */
 	assert_int_equal(dph_client_recv(&c_new, g, alt, &seq), FZGW_WG_RX_DATA);
 	assert_int_equal(seq, 1);
-	assert_int_equal(counter(g, "tx-no-endpoint"), 0);
+	assert_int_equal(dph_counter(g, "tx-no-endpoint"), 0);
 	dph_client_free(&c_new);
 	close(alt);
 	finish(g, &c);

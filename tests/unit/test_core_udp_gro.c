@@ -17,22 +17,6 @@
 #include "dp_harness.h"
 #include "udp_offload.h"
 
-static uint64_t counter(const struct dph_gw *g, const char *name)
-{
-	return fzgw_counter_get(&g->core.counters, name);
-}
-
-static void handshake(struct dph_gw *g, struct dph_client *c, const char *id, uint8_t last)
-{
-	dph_client_new(c, g);
-	dph_authorize(g, id, c, last);
-	assert_int_equal(fzgw_wg_initiate(c->wg, c->gw), 0);
-	dph_client_flush_direct(c, g);
-	assert_int_equal(dph_client_recv(c, g, c->fd, NULL), FZGW_WG_RX_DONE);
-	dph_client_flush_direct(c, g);
-	assert_true(fzgw_wg_peer_has_session(fzgw_peers_by_client(&g->dp->peers, id)->wg));
-}
-
 /* A gateway whose socket has GRO (skips when the kernel lacks it). */
 static struct dph_gw *gro_gw(void)
 {
@@ -73,26 +57,19 @@ static void test_coalesced_burst(void **st)
 	int n = DPH_OUTBOX < 20 ? DPH_OUTBOX : 20;
 
 	(void)st;
-	handshake(g, &c, "c1", 2);
+	dph_handshake(g, &c, "c1", 2);
 	for (int i = 0; i < n; i++)
 		dph_client_send(&c, 2, (uint32_t)i);
 	flush_gso(&c, g);
 	dph_gw_poll(g);
 	/* one read of n datagrams, each decrypted, parsed and delivered towards the site */
-	assert_int_equal(counter(g, "rx-udp-gro"), 1);
-	assert_int_equal(counter(g, "rx-udp-gro-datagrams"), n);
-	assert_int_equal(counter(g, "rx-udp-gro-bad"), 0);
+	assert_int_equal(dph_counter(g, "rx-udp-gro"), 1);
+	assert_int_equal(dph_counter(g, "rx-udp-gro-datagrams"), n);
+	assert_int_equal(dph_counter(g, "rx-udp-gro-bad"), 0);
 	assert_int_equal(g->n_in, n);
 	assert_int_equal(fzgw_pool_in_use(g->dp->pool), 0);
 	dph_client_free(&c);
 	dph_gw_free(g);
-}
-
-static bool udp_waiting(int fd)
-{
-	uint8_t b;
-
-	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0;
 }
 
 static void test_empty_pool(void **st)
@@ -103,7 +80,7 @@ static void test_empty_pool(void **st)
 	struct fzgw_packet **all = calloc(total + 1, sizeof(*all));
 
 	(void)st;
-	handshake(g, &c, "c1", 2);
+	dph_handshake(g, &c, "c1", 2);
 	dph_client_new(&c2, g);
 	dph_authorize(g, "c2", &c2, 3);
 	while ((all[n] = fzgw_pool_get(g->dp->pool)))
@@ -118,8 +95,8 @@ static void test_empty_pool(void **st)
 			   sizeof(g->addr)) > 0);
 	c2.n_out = 0;
 	dp_on_udp(g->dp->udp.fd4, 0, g->dp);
-	assert_false(udp_waiting(g->dp->udp.fd4));
-	assert_int_equal(counter(g, "rx-no-buffer"), 4); /* the data had no buffer */
+	assert_false(dph_udp_waiting(g->dp->udp.fd4));
+	assert_int_equal(dph_counter(g, "rx-no-buffer"), 4); /* the data had no buffer */
 	assert_int_equal(g->n_in, 0);
 	assert_int_equal(dph_client_recv(&c2, g, c2.fd, NULL), FZGW_WG_RX_DONE); /* answered */
 	for (uint32_t i = 0; i < n; i++)
