@@ -23,6 +23,7 @@ struct core_section {
 	char private_key_file[PATH_MAX];
 	char control_socket[108];
 	bool udp_offload;
+	int64_t workers;
 };
 
 static const struct fzgw_key core_keys[] = {
@@ -36,6 +37,7 @@ static const struct fzgw_key core_keys[] = {
 	{ "log", FZGW_KEY_GROUP, false, 0, 0, 0, 0 },
 	{ "control_socket", FZGW_KEY_STRING, false, offsetof(struct core_section, control_socket), 108, 0, 0 },
 	{ "udp_offload", FZGW_KEY_BOOL, false, offsetof(struct core_section, udp_offload), 0, 0, 0 },
+	{ "workers", FZGW_KEY_INT, false, offsetof(struct core_section, workers), 0, 0, 64 },
 	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
 };
 
@@ -351,6 +353,7 @@ static int load_core(struct fzgw_config *c, const config_setting_t *gw, const st
 	c->mtu = (int)t.mtu;
 	c->tun_offload = t.offload;
 	c->udp_offload = s.udp_offload;
+	c->workers = (int)s.workers;
 	c->listen_port = (int)s.listen_port;
 	strcpy(c->private_key_file, s.private_key_file);
 	if ((rc = health_addr(c, gw, s.health_check_addr, ov, err, errlen)) < 0)

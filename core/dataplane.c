@@ -59,7 +59,8 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 	struct fzgw_dataplane *dp;
 	uint8_t key[32], pub[32];
 	char pub64[64];
-	uint32_t bufsize;
+	unsigned int threads = dp_workers_threads(cfg->workers);
+	uint32_t bufsize, nbuf = FZGW_POOL_DEFAULT_COUNT + dp_workers_buffers(threads);
 	int rc;
 
 	if (sodium_init() < 0) {
@@ -83,13 +84,12 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 		goto err;
 	}
 	if ((rc = fzgw_peers_init(&dp->peers, 16384)) < 0 ||
-	    (rc = fzgw_pool_create(&dp->pool, FZGW_POOL_DEFAULT_COUNT, bufsize)) < 0) {
+	    (rc = fzgw_pool_create(&dp->pool, nbuf, bufsize)) < 0) {
 		snprintf(err, errlen, "out of memory for peers and buffers");
 		goto err;
 	}
-	if (bufsize != FZGW_POOL_DEFAULT_SIZE)
-		fzgw_info("packet buffers: %u x %u bytes for MTU %u", FZGW_POOL_DEFAULT_COUNT, bufsize,
-			  dp->mtu);
+	if (bufsize != FZGW_POOL_DEFAULT_SIZE || nbuf != FZGW_POOL_DEFAULT_COUNT)
+		fzgw_info("packet buffers: %u x %u bytes for MTU %u", nbuf, bufsize, dp->mtu);
 	if ((rc = fzgw_key_load(cfg->private_key_file, key, err, errlen)) < 0)
 		goto err;
 	rc = fzgw_wg_new(&dp->wg, key, &ops);
@@ -112,6 +112,15 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 		snprintf(err, errlen, "out of memory for UDP offloads");
 		goto err;
 	}
+	/* after the offloads: the workers copy the fds and the TUN's coalescing mode */
+	if ((rc = dp_workers_start(dp, threads)) < 0) {
+		snprintf(err, errlen, "cannot start %u output workers: %s", threads - 1, strerror(-rc));
+		goto err;
+	}
+	if (threads > 1)
+		fzgw_info("data plane: %u threads (loop + %u output workers)", threads, threads - 1);
+	else
+		fzgw_info("data plane: 1 thread (the loop, no output workers)");
 	if (!fzgw_loop_fd_add(dp->ctx, dp->tun_fd, FZGW_FD_READ, dp_on_tun, dp) ||
 	    (dp->udp.fd4 >= 0 && !fzgw_loop_fd_add(dp->ctx, dp->udp.fd4, FZGW_FD_READ, dp_on_udp, dp)) ||
 	    (dp->udp.fd6 >= 0 && !fzgw_loop_fd_add(dp->ctx, dp->udp.fd6, FZGW_FD_READ, dp_on_udp, dp)) ||
@@ -156,6 +165,7 @@ struct fzgw_dataplane *fzgw_dataplane_stop(struct fzgw_dataplane *dp)
 	if (!dp)
 		return NULL;
 	core = dp->core;
+	dp_workers_stop(dp); /* every packet handed over written and back in the pool */
 	fzgw_ctx_unregister_all(dp->ctx);
 	dp_flush_all(dp);
 	for (uint32_t i = 0; i < dp->peers.cap; i++) {

@@ -24,6 +24,8 @@
 
 _Static_assert(DP_BATCH <= FZGW_GRO_BATCH, "a TUN batch must fit one coalescing plan");
 
+struct dp_workers;
+
 struct dp_tx {
 	int n;
 	struct fzgw_packet *pkt[DP_BATCH];
@@ -109,6 +111,7 @@ struct fzgw_dataplane {
 	struct fzgw_udp_gso gso4, gso6; /* UDP_SEGMENT on each socket (dp_udp_offload.c) */
 	bool gro4, gro6;                /* UDP_GRO on: reads go through gro_rx */
 	uint8_t *gro_rx;                /* DP_GRO_READS buffers of FZGW_UDP_GRO_MAX_LEN bytes */
+	struct dp_workers *workers;     /* output workers (dp_workers.c); NULL: writes inline */
 };
 
 /* Reads of one recvmmsg() on a socket with UDP_GRO, each into a 64 KB buffer (4 MB, touched
@@ -132,6 +135,11 @@ void dp_release(struct fzgw_core *core, struct fzgw_packet *pkt);
 void dp_flush_all(struct fzgw_dataplane *dp);
 /* Sends what is queued for UDP, waiting up to @ms for socket buffer room (shutdown). */
 void dp_flush_udp_wait(struct fzgw_dataplane *dp, uint32_t ms);
+/* Sends @tx on @fd waiting for room until @deadline_ms, counts what failed, frees the packets. */
+void dp_udp_send_wait(struct fzgw_dataplane *dp, struct dp_tx *tx, int fd, uint64_t deadline_ms);
+/* The counters of one write of @n packets to the TUN / one send of @n datagrams. */
+void dp_tun_done(struct fzgw_dataplane *dp, int n, int done, size_t refused, uint32_t merged);
+void dp_udp_done(struct fzgw_dataplane *dp, int n, int done, size_t refused);
 void dp_send_to_peer(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, struct fzgw_packet *pkt);
 void dp_sink_in(struct fzgw_core *core, struct fzgw_packet *pkt);
 void dp_sink_out(struct fzgw_core *core, struct fzgw_packet *pkt);
@@ -211,8 +219,45 @@ void dp_udp_offload_stop(struct fzgw_dataplane *dp);
 /* Sends @n datagrams queued for socket @fd (the GSO state of its family), counting. */
 int dp_udp_send_queued(struct fzgw_dataplane *dp, int fd, uint8_t *const *bufs, const size_t *lens,
 		       const union fzgw_sockaddr *dsts, size_t n, size_t *n_refused);
+/* The counters (and the warning once GSO turned off) of one GSO send on @v6's socket. */
+void dp_udp_gso_done(struct fzgw_dataplane *dp, bool v6, const struct fzgw_udp_tx_result *res);
 /* A read event on a socket with UDP_GRO: coalesced reads cut, each datagram its way. */
 void dp_on_udp_gro(struct fzgw_dataplane *dp, int fd);
 void dp_udp_input(struct fzgw_core *core, const struct fzgw_path *via, const uint8_t *data, size_t len);
+
+/* dp_shard.c: which output worker a packet goes to (one session: always the same one) */
+/* A datagram by its destination (the client's endpoint: address and port). */
+unsigned int dp_shard_udp(const union fzgw_sockaddr *dst, unsigned int n_workers);
+/* A packet to the TUN by its inner source address (the client's tunnel address), IPv4 or
+ * IPv6; anything else (too short, another version) goes to worker 0. */
+unsigned int dp_shard_tun(const uint8_t *pkt, size_t len, unsigned int n_workers);
+
+/* dp_workers.c: output workers (gateway.workers), threads that do the TUN and UDP writes */
+/* Jobs in a worker's ring; each holds up to DP_BATCH packets. */
+#define DP_WORKER_JOBS 8
+#define DP_WORKERS_MAX 64
+#define DP_WORKERS_AUTO_MAX 8
+enum dp_kind { DP_KIND_TUN, DP_KIND_UDP4, DP_KIND_UDP6, DP_KINDS };
+
+/* The data-plane threads for gateway.workers @cfg (0: online CPUs, at most DP_WORKERS_AUTO_MAX). */
+unsigned int dp_workers_threads(int cfg);
+/* Pool buffers @threads data-plane threads can hold on top of the loop's. */
+uint32_t dp_workers_buffers(unsigned int threads);
+/* Starts @threads - 1 output workers (none for 1): 0, -errno (nothing started). */
+int dp_workers_start(struct fzgw_dataplane *dp, unsigned int threads);
+/* Every packet written and reaped, the threads joined, everything freed; dp->workers NULL. */
+void dp_workers_stop(struct fzgw_dataplane *dp);
+/* Queues @pkt (@buf/@len) of @kind for its shard's worker (@dst for UDP); takes @pkt. */
+void dp_workers_queue(struct fzgw_dataplane *dp, enum dp_kind kind, struct fzgw_packet *pkt,
+		      uint8_t *buf, size_t len, const struct fzgw_wg_endpoint *dst);
+/* Hands every non-empty open job to its worker. */
+void dp_workers_submit_all(struct fzgw_dataplane *dp);
+/* Takes back the jobs the workers finished: counters, packets to the pool. */
+void dp_workers_reap(struct fzgw_dataplane *dp);
+/* Waits for every job handed over, then sends the open UDP jobs on the loop, waiting for
+ * socket room until @deadline_ms (shutdown: the Goodbyes). */
+void dp_workers_udp_wait(struct fzgw_dataplane *dp, uint64_t deadline_ms);
+/* Tests: held workers take no new job (until released or stopped). */
+void dp_workers_hold(struct fzgw_dataplane *dp, bool hold);
 
 #endif

@@ -54,6 +54,14 @@ void dp_drop(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, const char *why
 
 /* ------------------------------------------------------------ sending */
 
+void dp_udp_done(struct fzgw_dataplane *dp, int n, int done, size_t refused)
+{
+	if (refused)
+		fzgw_counter_bump(&dp->core->counters, "tx-udp-refused", refused);
+	if (done < n)
+		fzgw_counter_bump(&dp->core->counters, "tx-udp-full", (uint64_t)(n - done));
+}
+
 static void flush_udp(struct fzgw_dataplane *dp, struct dp_tx *tx, int fd)
 {
 	size_t refused = 0;
@@ -65,17 +73,14 @@ static void flush_udp(struct fzgw_dataplane *dp, struct dp_tx *tx, int fd)
 		done = dp_udp_send_queued(dp, fd, tx->buf, tx->len, tx->dst, (size_t)tx->n, &refused);
 	if (done < 0)
 		done = 0;
-	if (refused)
-		fzgw_counter_bump(&dp->core->counters, "tx-udp-refused", refused);
-	if (done < tx->n)
-		fzgw_counter_bump(&dp->core->counters, "tx-udp-full", (uint64_t)(tx->n - done));
+	dp_udp_done(dp, tx->n, done, refused);
 	for (int i = 0; i < tx->n; i++)
 		fzgw_pool_put(tx->pkt[i]);
 	tx->n = 0;
 }
 
 /* As flush_udp, but waits for room in the socket buffer, until @deadline_ms (shutdown). */
-static void flush_udp_wait(struct fzgw_dataplane *dp, struct dp_tx *tx, int fd, uint64_t deadline_ms)
+void dp_udp_send_wait(struct fzgw_dataplane *dp, struct dp_tx *tx, int fd, uint64_t deadline_ms)
 {
 	int off = 0;
 
@@ -104,13 +109,28 @@ void dp_flush_udp_wait(struct fzgw_dataplane *dp, uint32_t ms)
 {
 	uint64_t deadline = dp->core->now_ms() + ms;
 
-	flush_udp_wait(dp, &dp->tx4, dp->udp.fd4, deadline);
-	flush_udp_wait(dp, &dp->tx6, dp->udp.fd6, deadline);
+	if (dp->workers) {
+		dp_workers_udp_wait(dp, deadline);
+		return;
+	}
+	dp_udp_send_wait(dp, &dp->tx4, dp->udp.fd4, deadline);
+	dp_udp_send_wait(dp, &dp->tx6, dp->udp.fd6, deadline);
+}
+
+void dp_tun_done(struct fzgw_dataplane *dp, int n, int done, size_t refused, uint32_t merged)
+{
+	if (done > 0 && merged)
+		fzgw_counter_bump(&dp->core->counters, "rx-tun-coalesced", merged);
+	if (refused)
+		fzgw_counter_bump(&dp->core->counters, "rx-tun-refused", refused);
+	if (done < n)
+		fzgw_counter_bump(&dp->core->counters, "rx-tun-full", (uint64_t)(n - done));
 }
 
 static void flush_tun(struct fzgw_dataplane *dp)
 {
 	size_t refused = 0;
+	uint32_t merged = 0;
 	int done;
 
 	if (!dp->n_tun)
@@ -119,18 +139,14 @@ static void flush_tun(struct fzgw_dataplane *dp)
 		/* one GSO write per run of a flow's segments: the kernel forwards one skb */
 		done = fzgw_gro_write(&dp->gro, dp->tun_fd, dp->tun_buf, dp->tun_len,
 				      (size_t)dp->n_tun, &refused);
-		if (done > 0 && dp->gro.merged)
-			fzgw_counter_bump(&dp->core->counters, "rx-tun-coalesced", dp->gro.merged);
+		merged = dp->gro.merged;
 	} else {
 		done = fzgw_tun_write_batch(dp->tun_fd, dp->tun_buf, dp->tun_len, (size_t)dp->n_tun,
 					    &refused);
 	}
 	if (done < 0)
 		done = 0;
-	if (refused)
-		fzgw_counter_bump(&dp->core->counters, "rx-tun-refused", refused);
-	if (done < dp->n_tun)
-		fzgw_counter_bump(&dp->core->counters, "rx-tun-full", (uint64_t)(dp->n_tun - done));
+	dp_tun_done(dp, dp->n_tun, done, refused, merged);
 	for (int i = 0; i < dp->n_tun; i++)
 		fzgw_pool_put(dp->tun_pkt[i]);
 	dp->n_tun = 0;
@@ -139,6 +155,10 @@ static void flush_tun(struct fzgw_dataplane *dp)
 void dp_flush_all(struct fzgw_dataplane *dp)
 {
 	dp->unproven_asked = 0;
+	if (dp->workers) {
+		dp_workers_submit_all(dp);
+		return;
+	}
 	flush_udp(dp, &dp->tx4, dp->udp.fd4);
 	flush_udp(dp, &dp->tx6, dp->udp.fd6);
 	flush_tun(dp);
@@ -149,6 +169,10 @@ void dp_queue_udp(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, uint8_t *b
 {
 	struct dp_tx *tx = ep->sa.sa_family == AF_INET6 ? &dp->tx6 : &dp->tx4;
 
+	if (dp->workers) {
+		dp_workers_queue(dp, tx == &dp->tx6 ? DP_KIND_UDP6 : DP_KIND_UDP4, pkt, buf, len, ep);
+		return;
+	}
 	if (tx->n == DP_BATCH)
 		flush_udp(dp, tx, tx == &dp->tx6 ? dp->udp.fd6 : dp->udp.fd4);
 	tx->pkt[tx->n] = pkt;
@@ -192,6 +216,10 @@ void dp_sink_in(struct fzgw_core *core, struct fzgw_packet *pkt)
 {
 	struct fzgw_dataplane *dp = core->dp;
 
+	if (dp->workers) {
+		dp_workers_queue(dp, DP_KIND_TUN, pkt, pkt->data, pkt->len, NULL);
+		return;
+	}
 	if (dp->n_tun == DP_BATCH)
 		flush_tun(dp);
 	dp->tun_pkt[dp->n_tun] = pkt;
@@ -375,6 +403,8 @@ void dp_on_udp(int fd, short what, void *arg)
 	int n, got;
 
 	(void)what;
+	if (dp->workers)
+		dp_workers_reap(dp); /* buffers the workers are done with, before taking more */
 	if (fd == dp->udp.fd6 ? dp->gro6 : dp->gro4) {
 		dp_on_udp_gro(dp, fd); /* coalesced reads: 64 KB buffers, then cut */
 		return;
@@ -491,6 +521,8 @@ void dp_on_tun(int fd, short what, void *arg)
 	int n, got;
 
 	(void)what;
+	if (dp->workers)
+		dp_workers_reap(dp);
 	if (dp->tun_vnet) {
 		on_tun_vnet(dp, fd);
 		return;

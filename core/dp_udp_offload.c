@@ -70,6 +70,20 @@ void dp_udp_offload_stop(struct fzgw_dataplane *dp)
 
 /* ------------------------------------------------------------ sending */
 
+void dp_udp_gso_done(struct fzgw_dataplane *dp, bool v6, const struct fzgw_udp_tx_result *res)
+{
+	if (res->gso_msgs) {
+		fzgw_counter_bump(&dp->core->counters, "tx-udp-gso-sends", res->gso_msgs);
+		fzgw_counter_bump(&dp->core->counters, "tx-udp-gso", res->gso_segs);
+	}
+	if (res->turned_off) {
+		fzgw_counter_bump(&dp->core->counters, "tx-udp-gso-off", 1);
+		fzgw_warn("UDP port %u (%s): the kernel refused GSO (%s): sending one datagram at a "
+			  "time from now on", dp->udp.port, v6 ? "IPv6" : "IPv4",
+			  strerror(res->turned_off));
+	}
+}
+
 int dp_udp_send_queued(struct fzgw_dataplane *dp, int fd, uint8_t *const *bufs, const size_t *lens,
 		       const union fzgw_sockaddr *dsts, size_t n, size_t *n_refused)
 {
@@ -81,16 +95,7 @@ int dp_udp_send_queued(struct fzgw_dataplane *dp, int fd, uint8_t *const *bufs, 
 		return fzgw_udp_send_batch(fd, bufs, lens, dsts, n, n_refused);
 	r = fzgw_udp_send_gso(fd, g, bufs, lens, dsts, n, &res);
 	*n_refused = res.refused;
-	if (res.gso_msgs) {
-		fzgw_counter_bump(&dp->core->counters, "tx-udp-gso-sends", res.gso_msgs);
-		fzgw_counter_bump(&dp->core->counters, "tx-udp-gso", res.gso_segs);
-	}
-	if (res.turned_off) {
-		fzgw_counter_bump(&dp->core->counters, "tx-udp-gso-off", 1);
-		fzgw_warn("UDP port %u (%s): the kernel refused GSO (%s): sending one datagram at a "
-			  "time from now on", dp->udp.port, fd == dp->udp.fd6 ? "IPv6" : "IPv4",
-			  strerror(res.turned_off));
-	}
+	dp_udp_gso_done(dp, fd == dp->udp.fd6, &res);
 	return r;
 }
 

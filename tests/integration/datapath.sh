@@ -14,7 +14,8 @@
 #   - SIGTERM: exit 0 within 3 s, the TUN is gone; nothing is left behind
 # Env: FZGW_BIN, MOD_DIR (set by ctest); FZGW_GATEWAY=wireguard-go runs wireguard-go as the
 # gateway instead (the counter and our-TUN checks are then skipped); UDP_RATE (default 50M),
-# UDP_SECS (2); FZI_KEEP=1 keeps the state dir. Needs root: otherwise exit 77 (skipped).
+# UDP_SECS (2); FZI_WORKERS (gateway.workers, and a check of the worker threads); FZI_KEEP=1
+# keeps the state dir. Needs root: otherwise exit 77 (skipped).
 set -uo pipefail
 source "$(dirname "$0")/lib/topo.sh"
 MODE=${FZGW_GATEWAY:-ours}
@@ -65,6 +66,11 @@ if ! fzi_topo_up; then fail "topology and resource servers"; finish; fi
 pass "topology: namespaces, bridge, LAN, resource servers (HTTP, iperf3, UDP listener)"
 if ! fzi_gateway_up 2; then fail "gateway ($MODE) up with TUN $(fzi_gw_tun) and UDP $FZI_WG_PORT"; finish; fi
 pass "gateway ($MODE) up, pid $FZI_GW_PID, TUN $(fzi_gw_tun), UDP $FZI_WG_PORT"
+if ours && [ -n "${FZI_WORKERS:-}" ]; then # gateway.workers set (net_datapath_w1, _w2)
+  nout=$(cat /proc/"$FZI_GW_PID"/task/*/comm 2>/dev/null | grep -c '^fzgw-out-')
+  check "gateway.workers = $FZI_WORKERS: $nout output worker thread(s) named fzgw-out-N (want $((FZI_WORKERS - 1)))" \
+    [ "$nout" = $((FZI_WORKERS - 1)) ]
+fi
 
 # the operator's nftables set-up: one table, the same after a second run, sysctls on
 tables=$(GWNS nft list tables | grep -c '^table inet firezone-gateway$')

@@ -28,7 +28,8 @@
 #   fzi_cleanup             kills every recorded process, deletes every fzi-ID-* namespace, the
 #                           UAPI sockets and $FZI_STATE (kept when FZI_KEEP=1)
 # Env: FZGW_GATEWAY, FZGW_BIN, MOD_DIR, FZI_PSK_CLIENTS (default "1"), FZI_LOG_LEVEL (gateway log
-# level, default info), FZI_KEEP=1 keeps the state dir (logs, config) for a look after a failure.
+# level, default info), FZI_WORKERS (gateway.workers; unset: not written, the default),
+# FZI_KEEP=1 keeps the state dir (logs, config) for a look after a failure.
 
 # shellcheck source=checks.sh
 source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
@@ -293,7 +294,8 @@ gateway = {
   tun = { name = "$(fzi_gw_tun)"; mtu = $FZI_MTU; offload = ${FZI_TUN_OFFLOAD:-true}; };
   listen_port = $FZI_WG_PORT;
   udp_offload = ${FZI_UDP_OFFLOAD:-true};
-  private_key_file = "$FZI_STATE/gateway.key";
+${FZI_WORKERS:+  workers = $FZI_WORKERS;
+}  private_key_file = "$FZI_STATE/gateway.key";
   log = { level = "${FZI_LOG_LEVEL:-info}"; format = "human"; };
 };
 modules = (
