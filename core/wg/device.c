@@ -12,7 +12,6 @@
 
 enum {
 	DEFAULT_MAX_PEERS = 1 << 16, /* wireguard-go's MaxPeers */
-	DEFAULT_LOAD_THRESHOLD = 256,
 };
 
 static void default_random(void *user, void *buf, size_t n)
@@ -47,7 +46,7 @@ int fzgw_wg_new(struct fzgw_wg **out, const uint8_t private_key[32],
 		wg->ops.wall = default_wall;
 	wg->limits.max_peers = DEFAULT_MAX_PEERS;
 	wg->limits.ratelimiter_entries = FZGW_WG_RL_DEFAULT_MAX_ENTRIES;
-	wg->limits.load_threshold = DEFAULT_LOAD_THRESHOLD;
+	wg->limits.load_threshold = FZGW_WG_LOAD_THRESHOLD_DEFAULT;
 	fzgw_wg_secmem_init(&wg->peer_secrets,
 			    sizeof(struct fzgw_wg_peer_secrets));
 	fzgw_wg_secmem_init(&wg->keypairs, sizeof(struct fzgw_wg_keypair));

@@ -257,6 +257,41 @@ static void test_load_detection(void **state)
 	wgt_world_free(&s.w);
 }
 
+/* With the default threshold, a reconnect storm that one core can answer gets responses, not
+ * cookies (each would cost its client REKEY_TIMEOUT); past the threshold the device is under
+ * load within the same second. Failed with the old default of 256 a second. */
+static void test_load_default_threshold(void **state)
+{
+	struct setup s;
+	struct wgt_pkt init;
+	uint32_t i;
+	int rc;
+
+	setup_init(&s);
+	assert_int_equal(fzgw_wg_initiate(s.a->wg, s.pa), 0);
+	init = take(&s);
+	/* 4,000 valid-mac1 initiations within 0.8 s: answered (the first) or replays, no cookie */
+	for (i = 0; i < 4000; i++) {
+		rc = deliver(s.b, &s.a->ep, &init);
+		assert_true(rc == FZGW_WG_RX_DONE || rc == -FZGW_WG_DROP_HS_REPLAY);
+		s.w.now += WGT_MSEC / 5;
+	}
+	assert_false(fzgw_wg_under_load(s.b->wg));
+	assert_int_equal(stats(s.b).cookies_sent, 0);
+	assert_int_equal(stats(s.b).responses_sent, 1);
+	/* the rest of the default threshold within the same second, then one more */
+	for (; i < FZGW_WG_LOAD_THRESHOLD_DEFAULT; i++) {
+		rc = deliver(s.b, &s.a->ep, &init);
+		assert_int_equal(rc, -FZGW_WG_DROP_HS_REPLAY);
+		s.w.now += WGT_MSEC / 100;
+	}
+	assert_false(fzgw_wg_under_load(s.b->wg));
+	assert_int_equal(deliver(s.b, &s.a->ep, &init), -FZGW_WG_DROP_MAC2_INVALID);
+	assert_true(fzgw_wg_under_load(s.b->wg));
+	assert_int_equal(stats(s.b).cookies_sent, 1);
+	wgt_world_free(&s.w);
+}
+
 /* Under load, even sources with a valid cookie get only 5 + 20/s handshakes. */
 static void test_ratelimit_under_load(void **state)
 {
@@ -402,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_cookie_secret_rotation_tick),
 		cmocka_unit_test(test_cookie_reply_needs_pending_handshake),
 		cmocka_unit_test(test_load_detection),
+		cmocka_unit_test(test_load_default_threshold),
 		cmocka_unit_test(test_ratelimit_under_load),
 		cmocka_unit_test(test_cookie_budget_per_source),
 		cmocka_unit_test(test_cookie_budget_global),
