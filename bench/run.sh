@@ -18,7 +18,9 @@
 # the capacity at < 0.1 % loss per direction and packet size, 1 peer vs GEN_PEERS peers, the
 # handshakes and memory per peer; its table follows, and a plot (SVG, gnuplot) of both.
 # Env: GEN_BENCH (1), GEN_PEERS (10000), GEN_SESSIONS (64), GEN_PEER_RATE (20000), GEN_SECS (2),
-#      GEN_SIZES (1420,100), GEN_START_RATE (20000), GEN_MAX_STEPS (8), GEN (with FZGW_BIN).
+#      GEN_SIZES (1420,100), GEN_START_RATE (20000), GEN_MAX_STEPS (8), GEN (with FZGW_BIN),
+#      GEN_WORKERS ("1 2": ours' capacity search once per gateway.workers value, a table of
+#      them and the largest / 1; the comparison with wireguard-go uses the last value).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
@@ -27,7 +29,7 @@ REPS=${REPS:-1}; DUR=${DUR:-10}; UDP_RATE=${UDP_RATE:-2G}; UDP_LEN=${UDP_LEN:-13
 GATEWAYS=${GATEWAYS:-wireguard-go ours}
 GEN_BENCH=${GEN_BENCH:-1}; GEN_PEERS=${GEN_PEERS:-10000}; GEN_SESSIONS=${GEN_SESSIONS:-64}
 GEN_PEER_RATE=${GEN_PEER_RATE:-20000}; GEN_SECS=${GEN_SECS:-2}; GEN_SIZES=${GEN_SIZES:-1420,100}
-GEN_START_RATE=${GEN_START_RATE:-20000}; GEN_MAX_STEPS=${GEN_MAX_STEPS:-8}
+GEN_START_RATE=${GEN_START_RATE:-20000}; GEN_MAX_STEPS=${GEN_MAX_STEPS:-8}; GEN_WORKERS=${GEN_WORKERS:-1 2}
 [[ "$REPS" =~ ^[1-9][0-9]*$ && "$DUR" =~ ^[1-9][0-9]*$ && "$PINGS" =~ ^[1-9][0-9]*$ ]] || { echo "REPS, DUR and PINGS are positive integers" >&2; exit 64; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: bench/run.sh needs root (network namespaces, TUN devices)"; exit 77; }
 
@@ -88,7 +90,7 @@ fzi_cleanup
   "$FZI_PY" bench/lib/report.py "$BENCH_TSV" "gateway: wireguard-go vs ours" || trc=1
   if [ "$GEN_BENCH" != 0 ]; then
     echo
-    echo "GEN_PEERS=$GEN_PEERS GEN_SESSIONS=$GEN_SESSIONS GEN_PEER_RATE=$GEN_PEER_RATE GEN_SECS=$GEN_SECS GEN_SIZES=$GEN_SIZES"
+    echo "GEN_PEERS=$GEN_PEERS GEN_SESSIONS=$GEN_SESSIONS GEN_PEER_RATE=$GEN_PEER_RATE GEN_SECS=$GEN_SECS GEN_SIZES=$GEN_SIZES GEN_WORKERS=\"$GEN_WORKERS\""
     echo
     "$FZI_PY" bench/lib/gen_report.py table "$GEN_TSV" "load generator: wireguard-go vs ours" || trc=1
   fi

@@ -8,7 +8,8 @@
 #   gen_gateway_up GW N    the gateway (ours | wireguard-go) with the first N identities as
 #                          peers (tunnel address of INDEX: 100.64.0.0 + 2 + INDEX), the
 #                          operator's nftables set-up; PID in FZI_GW_PID
-#   gen_peers_conf N       (ours) rewrite gateway.conf with N identities (then SIGHUP)
+#   gen_peers_conf N       (ours) rewrite gateway.conf with N identities (then SIGHUP);
+#                          GEN_GW_WORKERS set: gateway.workers = that
 #   gen_run ARGS...        fzgw_gen run from fzi-ID-gen against the gateway, site socket in
 #                          fzi-ID-res on $GEN_SINK; prints its lines; its status is gen_run's
 # Env: GEN (the fzgw_gen binary), FZGW_BIN, MOD_DIR (ours).
@@ -29,9 +30,11 @@ gen_ns_up() {
 # gen_peers_conf N: our gateway's config (static + filter) with the first N identities
 gen_peers_conf() {
   ( umask 077
-    "$FZI_PY" - "$FZI_STATE" "$(fzi_gw_tun)" "$1" "$FZI_LAN" "${FZI_LOG_LEVEL:-info}" <<'PY'
+    "$FZI_PY" - "$FZI_STATE" "$(fzi_gw_tun)" "$1" "$FZI_LAN" "${FZI_LOG_LEVEL:-info}" \
+      "${GEN_GW_WORKERS:-}" <<'PY'
 import sys
 st, tun, n, lan, level = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+workers = "  workers = %d;\n" % int(sys.argv[6]) if sys.argv[6] else ""
 peers = []
 for l in open(st + "/gen.keys"):
     i, sk, pk = l.split()
@@ -48,7 +51,7 @@ gateway = {
   listen_port = 51820;
   private_key_file = "%s/gateway.key";
   log = { level = "%s"; format = "human"; };
-};
+%s};
 modules = (
   { name = "filter"; },
   { name = "static";
@@ -61,7 +64,7 @@ modules = (
     };
   }
 );
-""" % (tun, st, level, lan, ",\n".join(peers))
+""" % (tun, st, level, workers, lan, ",\n".join(peers))
 open(st + "/gateway.conf.new", "w").write(conf)
 PY
   ) && mv "$FZI_STATE/gateway.conf.new" "$FZI_STATE/gateway.conf"

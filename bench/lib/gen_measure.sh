@@ -5,8 +5,10 @@
 #   gen_bench_setup        identities (GEN_PEERS), the generator's namespace, vm.max_map_count
 #                          raised for GEN_PEERS sessions (each session's keys sit in guarded
 #                          memory: a few mappings each); gen_bench_restore puts it back
-#   gen_phase GATEWAY      REPS x (the many-peers comparison, the capacity search)
+#   gen_phase GATEWAY      REPS x (the many-peers comparison, the capacity search: ours once
+#                          per gateway.workers value of GEN_WORKERS, default "1 2")
 GEN_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+GEN_WORKERS=${GEN_WORKERS:-1 2}
 
 gen_record() { printf '%s\t%s\t%s\t%s\t%s\n' "$GEN_GW" "$GEN_REP" "$1" "$2" "$3" >>"$GEN_TSV"; }
 # gen_records TEST OUTPUT: fzgw_gen's lines as records (gen_report.py parse)
@@ -74,15 +76,27 @@ gen_peers() {
   gen_record peersN bytes_per_session $(( (rss_hs - rss_idle) * 1024 / GEN_PEERS ))
 }
 
-# gen_capacity GATEWAY: the highest rate with < 0.1 % loss per direction and size
+# gen_capacity GATEWAY: the highest rate with < 0.1 % loss per direction and size; ours once
+# per value of GEN_WORKERS (gateway.workers, the gateway restarted), recorded as capwN_* each,
+# the last value's also as the cap_* compared with wireguard-go
 gen_capacity() {
-  local gw=$1 out
-  gen_gateway_up "$gw" "$GEN_SESSIONS" || { gen_record cap error "gateway did not start"; return 1; }
+  local gw=$1 w last
+  if [ "$gw" != ours ]; then gen_capacity_one "$gw" ""; return; fi
+  for w in $GEN_WORKERS; do last=$w; done
+  for w in $GEN_WORKERS; do gen_capacity_one ours "$w" "$last" || true; done
+}
+
+gen_capacity_one() { # GATEWAY WORKERS LAST
+  local gw=$1 w=$2 out
+  GEN_GW_WORKERS=$w gen_gateway_up "$gw" "$GEN_SESSIONS" ||
+    { gen_record cap error "gateway${w:+ (workers = $w)} did not start"; return 1; }
+  [ -z "$w" ] || echo "#     gateway.workers = $w: $(grep -m1 -o 'data plane: .*' "$FZI_STATE/gateway.log")"
   out=$(gen_run --sessions "$GEN_SESSIONS" --src-net "$GEN_SRC_NET" --src-count "$GEN_SESSIONS" \
     --search --start-rate "$GEN_START_RATE" --max-steps "$GEN_MAX_STEPS" --secs "$GEN_SECS" \
-    --dir c2s,s2c --size "$GEN_SIZES" --label "$gw" 2>&1)
+    --dir c2s,s2c --size "$GEN_SIZES" --label "$gw${w:+-w$w}" 2>&1)
   echo "$out" | grep -E '^(handshakes|capacity|summary)' | sed 's/^/#     /'
-  gen_records cap "$out"
+  [ -z "$w" ] || gen_records "capw$w" "$out"
+  [ "$w" != "${3:-}" ] || gen_records cap "$out"
 }
 
 gen_phase() {

@@ -35,14 +35,14 @@ def parse(prefix):
             steps.append(kv(line))
         elif line.startswith("capacity "):
             caps.append(kv(line))
-    if prefix != "cap":
+    if not prefix.startswith("cap"):  # cap, or capwN: the search with gateway.workers = N
         for s in steps:
             for k in ("gw_ns_per_pkt", "loss_pct", "gw_cpu_pct", "gen_cpu_pct", "offered",
                       "gw_udp_drops"):
                 print("%s\t%s\t%s" % (prefix, k, s[k]))
         return 0
     for c in caps:
-        test = "cap_%s_%s" % (c["dir"], c["size"])
+        test = "%s_%s_%s" % (prefix, c["dir"], c["size"])
         print("%s\tpps\t%s" % (test, c["pps"]))
         print("%s\tgbps\t%s" % (test, c["gbps"]))
         print("%s\tbound\t%s" % (test, c["bound"]))
@@ -140,9 +140,43 @@ def table(path, title):
             r = cm / bm
             ratio = ("%.2f×" if r >= 0.1 else "%.1g×") % r
         print("| %s | %s | %s | %s | %s |" % (label, bs, cs, ratio, better))
+    workers_table(vals)
     for gw, e in sorted(errors.items()):
         print("\n**%s: %s**" % (gw, e))
     return 1 if errors else 0
+
+
+def workers_table(vals):
+    """Ours' capacity per gateway.workers value (GEN_WORKERS), and the largest / 1."""
+    ws = sorted({int(t.split("_")[0][4:]) for (gw, t, _) in vals
+                 if gw == CAND and t.startswith("capw")})
+    if not ws:
+        return
+    sizes = sorted({int(t.split("_")[2]) for (gw, t, _) in vals
+                    if gw == CAND and t.startswith("capw")}, reverse=True)
+    top = ws[-1]
+    print("\n### ours by gateway.workers (threads: the loop + workers - 1 output workers)\n")
+    print("| packets/s at < 0.1 %% loss | %s | %s |" % (
+        " | ".join("workers = %d" % w for w in ws),
+        "workers = %d / 1" % top if 1 in ws and top != 1 else "ratio"))
+    print("|---|%s---|" % ("---|" * len(ws)))
+    for d in ("c2s", "s2c"):
+        for s in sizes:
+            cells, means = [], {}
+            for w in ws:
+                xs = vals.get((CAND, "capw%d_%s_%d" % (w, d, s), "pps"))
+                if xs:
+                    means[w] = sum(xs) / len(xs)
+                    c = fmt(means[w])
+                    if len(xs) > 1:
+                        c += " (" + fmt(min(xs)) + "–" + fmt(max(xs)) + ")"
+                    cells.append(c)
+                else:
+                    cells.append("—")
+            ratio = "—"
+            if means.get(1) and top in means and top != 1:
+                ratio = "%.2f×" % (means[top] / means[1])
+            print("| %s, %s B | %s | %s |" % (DIRS[d], format(s, ","), " | ".join(cells), ratio))
 
 
 def mean(vals, gw, test, key, scale=1.0):
