@@ -140,20 +140,20 @@ def table(path, title):
             r = cm / bm
             ratio = ("%.2f×" if r >= 0.1 else "%.1g×") % r
         print("| %s | %s | %s | %s | %s |" % (label, bs, cs, ratio, better))
-    workers_table(vals)
+    workers_table(vals, text)
     for gw, e in sorted(errors.items()):
         print("\n**%s: %s**" % (gw, e))
     return 1 if errors else 0
 
 
-def workers_table(vals):
+def workers_table(vals, text):
     """Ours' capacity per gateway.workers value (GEN_WORKERS), and the largest / 1."""
-    ws = sorted({int(t.split("_")[0][4:]) for (gw, t, _) in vals
-                 if gw == CAND and t.startswith("capw")})
+    tests = [t.split("_") for (gw, t, _) in vals
+             if gw == CAND and t.startswith("capw") and t.count("_") == 2]
+    ws = sorted({int(t[0][4:]) for t in tests})
     if not ws:
         return
-    sizes = sorted({int(t.split("_")[2]) for (gw, t, _) in vals
-                    if gw == CAND and t.startswith("capw")}, reverse=True)
+    sizes = sorted({int(t[2]) for t in tests}, reverse=True)
     top = ws[-1]
     print("\n### ours by gateway.workers (threads: the loop + workers - 1 output workers)\n")
     print("| packets/s at < 0.1 %% loss | %s | %s |" % (
@@ -170,6 +170,9 @@ def workers_table(vals):
                     c = fmt(means[w])
                     if len(xs) > 1:
                         c += " (" + fmt(min(xs)) + "–" + fmt(max(xs)) + ")"
+                    bound = text.get((CAND, "capw%d_%s_%d" % (w, d, s), "bound"), [])
+                    if "generator" in bound:
+                        c += " [gen]"
                     cells.append(c)
                 else:
                     cells.append("—")
@@ -177,6 +180,7 @@ def workers_table(vals):
             if means.get(1) and top in means and top != 1:
                 ratio = "%.2f×" % (means[top] / means[1])
             print("| %s, %s B | %s | %s |" % (DIRS[d], format(s, ","), " | ".join(cells), ratio))
+    print("\n[gen]: the generator could not offer more (bound=generator in a repetition): a floor.")
 
 
 def mean(vals, gw, test, key, scale=1.0):
