@@ -247,9 +247,11 @@ uint32_t dp_workers_buffers(unsigned int threads);
 int dp_workers_start(struct fzgw_dataplane *dp, unsigned int threads);
 /* Every packet written and reaped, the threads joined, everything freed; dp->workers NULL. */
 void dp_workers_stop(struct fzgw_dataplane *dp);
-/* Queues @pkt (@buf/@len) of @kind for its shard's worker (@dst for UDP); takes @pkt. */
+/* Queues @pkt (@buf/@len) of @kind for its shard's worker (@dst for UDP); takes @pkt. With
+ * @seal (UDP) the worker seals the data message first; the caller wipes its copy. */
 void dp_workers_queue(struct fzgw_dataplane *dp, enum dp_kind kind, struct fzgw_packet *pkt,
-		      uint8_t *buf, size_t len, const struct fzgw_wg_endpoint *dst);
+		      uint8_t *buf, size_t len, const struct fzgw_wg_endpoint *dst,
+		      const struct fzgw_wg_seal *seal);
 /* Hands every non-empty open job to its worker. */
 void dp_workers_submit_all(struct fzgw_dataplane *dp);
 /* Takes back the jobs the workers finished: counters, packets to the pool. */

@@ -170,7 +170,8 @@ void dp_queue_udp(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, uint8_t *b
 	struct dp_tx *tx = ep->sa.sa_family == AF_INET6 ? &dp->tx6 : &dp->tx4;
 
 	if (dp->workers) {
-		dp_workers_queue(dp, tx == &dp->tx6 ? DP_KIND_UDP6 : DP_KIND_UDP4, pkt, buf, len, ep);
+		dp_workers_queue(dp, tx == &dp->tx6 ? DP_KIND_UDP6 : DP_KIND_UDP4, pkt, buf, len, ep,
+				 NULL);
 		return;
 	}
 	if (tx->n == DP_BATCH)
@@ -183,6 +184,42 @@ void dp_queue_udp(struct fzgw_dataplane *dp, struct fzgw_packet *pkt, uint8_t *b
 	tx->n++;
 	if (!dp->batching)
 		flush_udp(dp, tx, tx == &dp->tx6 ? dp->udp.fd6 : dp->udp.fd4);
+}
+
+static void encrypt_failed(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer,
+			   struct fzgw_packet *pkt, int rc)
+{
+	if (rc == -ENOKEY) {
+		dp_stage(dp, peer, pkt);
+		return;
+	}
+	dp_drop(dp, pkt, rc == -EDESTADDRREQ ? "tx-no-endpoint" : "tx-encrypt-failed");
+}
+
+/* With output workers: the seal goes with the datagram to its worker when it leaves straight
+ * to the client's endpoint; any other path (relayed, direct, PENDING: copied) is sealed here. */
+static void send_deferred(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer,
+			  struct fzgw_packet *pkt, uint8_t *buf, size_t cap)
+{
+	const struct fzgw_wg_endpoint *ep;
+	struct fzgw_wg_seal seal;
+	size_t out_len;
+	int rc;
+
+	rc = fzgw_wg_encrypt_deferred(dp->wg, peer->wg, buf, pkt->len, cap, dp->mtu, &out_len, &ep,
+				      &seal);
+	if (rc) {
+		encrypt_failed(dp, peer, pkt, rc);
+		return;
+	}
+	if (peer->path == FZGW_PATH_ANY && !ep->channel) {
+		dp_workers_queue(dp, ep->sa.sa_family == AF_INET6 ? DP_KIND_UDP6 : DP_KIND_UDP4, pkt,
+				 buf, out_len, ep, &seal);
+		sodium_memzero(&seal, sizeof(seal));
+		return;
+	}
+	fzgw_wg_seal(buf, &seal);
+	dp_path_out(dp, peer, pkt, buf, out_len, ep);
 }
 
 /* Encrypts a packet for its client and queues it; stages it while a handshake runs. */
@@ -199,16 +236,16 @@ void dp_send_to_peer(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, struc
 	}
 	if (dp_capture_on())
 		dp_capture_out(dp, peer, pkt);
+	if (dp->workers) {
+		send_deferred(dp, peer, pkt, buf, cap);
+		return;
+	}
 	rc = fzgw_wg_encrypt(dp->wg, peer->wg, buf, pkt->len, cap, dp->mtu, &out_len, &ep);
 	if (rc == 0) {
 		dp_path_out(dp, peer, pkt, buf, out_len, ep);
 		return;
 	}
-	if (rc == -ENOKEY) {
-		dp_stage(dp, peer, pkt);
-		return;
-	}
-	dp_drop(dp, pkt, rc == -EDESTADDRREQ ? "tx-no-endpoint" : "tx-encrypt-failed");
+	encrypt_failed(dp, peer, pkt, rc);
 }
 
 /* The end of the inbound pipeline: to the site through the TUN. */
@@ -217,7 +254,7 @@ void dp_sink_in(struct fzgw_core *core, struct fzgw_packet *pkt)
 	struct fzgw_dataplane *dp = core->dp;
 
 	if (dp->workers) {
-		dp_workers_queue(dp, DP_KIND_TUN, pkt, pkt->data, pkt->len, NULL);
+		dp_workers_queue(dp, DP_KIND_TUN, pkt, pkt->data, pkt->len, NULL, NULL);
 		return;
 	}
 	if (dp->n_tun == DP_BATCH)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@ struct dp_job {
 	struct dp_tx tx;          /* filled by the loop; the packets are the worker's while held */
 	enum dp_kind kind;
 	struct fzgw_udp_gso gso;  /* the socket's GSO state when handed over (UDP) */
+	uint8_t sealed[DP_BATCH]; /* UDP: 1 when seal[i] is still to be done (a send key) */
+	struct fzgw_wg_seal seal[DP_BATCH];
 	/* results, written by the worker */
 	int done;
 	size_t refused;
@@ -83,6 +86,17 @@ uint32_t dp_workers_buffers(unsigned int threads)
 
 /* ------------------------------------------------------------ the worker thread */
 
+/* The data messages whose seal came along: sealed in place, each key copy wiped. */
+static void seal_all(struct dp_job *j)
+{
+	for (int i = 0; i < j->tx.n; i++) {
+		if (!j->sealed[i])
+			continue;
+		fzgw_wg_seal(j->tx.buf[i], &j->seal[i]);
+		j->sealed[i] = 0;
+	}
+}
+
 static void job_run(struct dp_worker *wk, struct dp_job *j)
 {
 	const struct dp_workers *set = wk->set;
@@ -105,6 +119,7 @@ static void job_run(struct dp_worker *wk, struct dp_job *j)
 	} else {
 		int fd = j->kind == DP_KIND_UDP6 ? set->fd6 : set->fd4;
 
+		seal_all(j);
 		if (fd < 0) {
 			done = 0;
 		} else if (!j->gso.on) {
@@ -251,7 +266,8 @@ static void submit(struct fzgw_dataplane *dp, struct dp_worker *wk, enum dp_kind
 }
 
 void dp_workers_queue(struct fzgw_dataplane *dp, enum dp_kind kind, struct fzgw_packet *pkt,
-		      uint8_t *buf, size_t len, const struct fzgw_wg_endpoint *dst)
+		      uint8_t *buf, size_t len, const struct fzgw_wg_endpoint *dst,
+		      const struct fzgw_wg_seal *seal)
 {
 	struct dp_workers *set = dp->workers;
 	unsigned int w = kind == DP_KIND_TUN ? dp_shard_tun(buf, len, set->n)
@@ -273,6 +289,9 @@ void dp_workers_queue(struct fzgw_dataplane *dp, enum dp_kind kind, struct fzgw_
 	if (kind != DP_KIND_TUN) {
 		memset(&tx->dst[tx->n], 0, sizeof(tx->dst[0]));
 		memcpy(&tx->dst[tx->n], &dst->sa, dst->len);
+		j->sealed[tx->n] = seal != NULL;
+		if (seal)
+			j->seal[tx->n] = *seal;
 	}
 	tx->n++;
 	if (tx->n == DP_BATCH || !dp->batching)
@@ -317,6 +336,7 @@ void dp_workers_udp_wait(struct fzgw_dataplane *dp, uint64_t deadline_ms)
 
 			if (!j)
 				continue;
+			seal_all(j); /* on the loop: the worker is not asked */
 			dp_udp_send_wait(dp, &j->tx, k == DP_KIND_UDP6 ? set->fd6 : set->fd4,
 					 deadline_ms);
 			wk->open[k] = NULL;
@@ -380,6 +400,8 @@ static void free_set(struct fzgw_dataplane *dp, struct dp_workers *set)
 		fzgw_loop_fd_del(dp->ctx, set->ev);
 	if (set->efd >= 0)
 		close(set->efd);
+	/* every seal was done and wiped; the jobs go without a trace of a send key anyway */
+	sodium_memzero(set, sizeof(*set) + set->n * sizeof(set->w[0]));
 	free(set);
 }
 

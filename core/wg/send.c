@@ -118,9 +118,10 @@ static void keep_key_fresh(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 		fzgw_wg_send_initiation(wg, peer, false, now);
 }
 
+/* @defer: the seal is left to fzgw_wg_seal() (NULL: done here). */
 static int encrypt_packet(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 			  uint8_t *buf, size_t len, size_t cap, uint32_t mtu,
-			  size_t *out_len, uint64_t now)
+			  size_t *out_len, uint64_t now, struct fzgw_wg_seal *defer)
 {
 	struct fzgw_wg_keypair *kp;
 	uint8_t nonce[12];
@@ -149,11 +150,17 @@ static int encrypt_packet(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 	fzgw_wg_put_le64(buf + FZGW_WG_DATA_COUNTER, counter);
 	/* Padding is zeroed: nothing of a previous packet may leak out. */
 	memset(buf + FZGW_WG_DATA_PAYLOAD + len, 0, pad);
-	fzgw_wg_nonce(nonce, counter);
-	crypto_aead_chacha20poly1305_ietf_encrypt_detached(
-		buf + FZGW_WG_DATA_PAYLOAD, buf + total - FZGW_WG_DATA_TAG_LEN,
-		NULL, buf + FZGW_WG_DATA_PAYLOAD, len + pad, NULL, 0, NULL,
-		nonce, kp->send_key);
+	if (defer) {
+		memcpy(defer->key, kp->send_key, sizeof(defer->key));
+		defer->counter = counter;
+		defer->len = (uint32_t)(len + pad);
+	} else {
+		fzgw_wg_nonce(nonce, counter);
+		crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+			buf + FZGW_WG_DATA_PAYLOAD, buf + total - FZGW_WG_DATA_TAG_LEN,
+			NULL, buf + FZGW_WG_DATA_PAYLOAD, len + pad, NULL, 0, NULL,
+			nonce, kp->send_key);
+	}
 	*out_len = total;
 
 	peer->stats.tx_packets++;
@@ -178,7 +185,7 @@ void fzgw_wg_send_keepalive(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 
 	/* An empty transport message; without a session this starts a
 	 * handshake instead, as the kernel's keepalive path does. */
-	if (encrypt_packet(wg, peer, buf, 0, sizeof(buf), 0, &len, now) != 0)
+	if (encrypt_packet(wg, peer, buf, 0, sizeof(buf), 0, &len, now, NULL) != 0)
 		return;
 	/* Counted by encrypt_packet(); only hand it to the caller here. */
 	wg->ops.send(wg->ops.user, peer, &peer->endpoint, buf, len);
@@ -194,11 +201,40 @@ int fzgw_wg_encrypt(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 	if (!wg || !peer || !buf || !out_len || !ep || peer->wg != wg)
 		return -EINVAL;
 	ret = encrypt_packet(wg, peer, buf, len, cap, mtu, out_len,
-			     fzgw_wg_now(wg));
+			     fzgw_wg_now(wg), NULL);
 	if (ret)
 		return ret;
 	*ep = &peer->endpoint;
 	return 0;
+}
+
+int fzgw_wg_encrypt_deferred(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
+			     uint8_t *buf, size_t len, size_t cap, uint32_t mtu,
+			     size_t *out_len, const struct fzgw_wg_endpoint **ep,
+			     struct fzgw_wg_seal *seal)
+{
+	int ret;
+
+	if (!wg || !peer || !buf || !out_len || !ep || !seal || peer->wg != wg)
+		return -EINVAL;
+	ret = encrypt_packet(wg, peer, buf, len, cap, mtu, out_len,
+			     fzgw_wg_now(wg), seal);
+	if (ret)
+		return ret;
+	*ep = &peer->endpoint;
+	return 0;
+}
+
+void fzgw_wg_seal(uint8_t *buf, struct fzgw_wg_seal *seal)
+{
+	uint8_t nonce[12];
+
+	fzgw_wg_nonce(nonce, seal->counter);
+	crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+		buf + FZGW_WG_DATA_PAYLOAD, buf + FZGW_WG_DATA_PAYLOAD + seal->len,
+		NULL, buf + FZGW_WG_DATA_PAYLOAD, seal->len, NULL, 0, NULL,
+		nonce, seal->key);
+	sodium_memzero(seal, sizeof(*seal));
 }
 
 bool fzgw_wg_peer_has_session(struct fzgw_wg_peer *peer)

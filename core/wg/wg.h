@@ -258,6 +258,31 @@ int fzgw_wg_encrypt(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 		    uint8_t *buf, size_t len, size_t cap, uint32_t mtu,
 		    size_t *out_len, const struct fzgw_wg_endpoint **ep);
 
+/**
+ * The AEAD of one data message, split off fzgw_wg_encrypt_deferred(): the
+ * session's send key (a copy), the message's counter and the plaintext's
+ * padded length. Holds a secret: fzgw_wg_seal() wipes it.
+ */
+struct fzgw_wg_seal {
+	uint8_t key[32];
+	uint64_t counter;
+	uint32_t len;
+};
+
+/**
+ * fzgw_wg_encrypt() but for the ChaCha20-Poly1305 seal: the header, padding,
+ * counter, statistics and timers are done; the plaintext stays as it is until
+ * fzgw_wg_seal(buf, @seal), which may run on another thread (it touches no
+ * engine state). Same results; *@seal is filled only on success.
+ */
+int fzgw_wg_encrypt_deferred(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
+			     uint8_t *buf, size_t len, size_t cap, uint32_t mtu,
+			     size_t *out_len, const struct fzgw_wg_endpoint **ep,
+			     struct fzgw_wg_seal *seal);
+
+/** Seals the data message at @buf in place as @seal says, then wipes @seal. */
+void fzgw_wg_seal(uint8_t *buf, struct fzgw_wg_seal *seal);
+
 /* Time */
 /** Runs every timer that is due and the periodic housekeeping. */
 void fzgw_wg_tick(struct fzgw_wg *wg);

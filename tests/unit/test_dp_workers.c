@@ -186,6 +186,8 @@ static void rig_free(struct rig *r)
 
 /* ------------------------------------------------------------ tests */
 
+static void recv_in_order(struct dph_gw *g, struct dph_client *c, uint32_t *next, uint32_t want);
+
 static void test_threads_setting(void **state)
 {
 	(void)state;
@@ -422,7 +424,8 @@ static void test_ring_full(void **state)
 	rig_free(&r);
 }
 
-/* Real sessions: two clients, packets encrypted on the loop and sent by two workers. */
+/* Real sessions: two clients, packets prepared on the loop, sealed and sent by two workers;
+ * then a batch still open at shutdown, sealed and sent by the loop (dp_flush_udp_wait). */
 static void test_sessions(void **state)
 {
 	struct dph_gw *g = dph_gw_new();
@@ -440,10 +443,49 @@ static void test_sessions(void **state)
 	}
 	g->dp->batching--;
 	dp_flush_all(g->dp);
+	recv_in_order(g, c, next, 100);
+	g->dp->batching++;
+	for (uint32_t seq = 100; seq < 130; seq++) { /* less than a job: they stay open */
+		dph_gw_send(g, "c0", 2, seq);
+		dph_gw_send(g, "c1", 3, seq);
+	}
+	dp_flush_udp_wait(g->dp, 500);
+	g->dp->batching--;
+	assert_int_equal(fzgw_pool_in_use(g->dp->pool), 0); /* sent before it returned */
+	recv_in_order(g, c, next, 130);
+	dp_workers_stop(g->dp);
+	assert_int_equal(fzgw_pool_in_use(g->dp->pool), 0);
+	for (int i = 0; i < 2; i++)
+		dph_client_free(&c[i]);
+	dph_gw_free(g);
+}
+
+/* A seal done is a seal wiped: no copy of a send key stays in a job. */
+static void test_seal_wipes(void **state)
+{
+	struct fzgw_wg_seal seal, zero;
+	uint8_t msg[16 + 32 + 16];
+
+	(void)state;
+	memset(msg, 0, sizeof(msg));
+	memset(&seal, 0xA5, sizeof(seal));
+	seal.len = 32;
+	fzgw_wg_seal(msg, &seal);
+	memset(&zero, 0, sizeof(zero));
+	assert_memory_equal(&seal, &zero, sizeof(seal));
+	for (size_t i = 16; i < sizeof(msg); i++)
+		if (msg[i])
+			return; /* the plaintext of zeros was encrypted and a tag written */
+	fail_msg("nothing sealed");
+}
+
+/* Reads each client's datagrams until it decrypted packets up to @want, in order. */
+static void recv_in_order(struct dph_gw *g, struct dph_client *c, uint32_t *next, uint32_t want)
+{
 	for (int i = 0; i < 2; i++) {
 		uint64_t until = now_ms() + 5000;
 
-		while (next[i] < 100 && now_ms() < until) {
+		while (next[i] < want && now_ms() < until) {
 			uint32_t seq = 0;
 			int rc = dph_client_recv(&c[i], g, c[i].fd, &seq);
 
@@ -456,13 +498,8 @@ static void test_sessions(void **state)
 				next[i]++;
 			}
 		}
-		assert_int_equal(next[i], 100);
+		assert_int_equal(next[i], want);
 	}
-	dp_workers_stop(g->dp);
-	assert_int_equal(fzgw_pool_in_use(g->dp->pool), 0);
-	for (int i = 0; i < 2; i++)
-		dph_client_free(&c[i]);
-	dph_gw_free(g);
 }
 
 int main(void)
@@ -477,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_teardown_open_jobs),
 		cmocka_unit_test(test_ring_full),
 		cmocka_unit_test(test_sessions),
+		cmocka_unit_test(test_seal_wipes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
