@@ -164,13 +164,16 @@ bool fzgw_wg_load_note_handshake(struct fzgw_wg *wg, uint64_t now)
 {
 	/* The kernel measures its handshake queue; a sans-IO engine has no
 	 * queue, so it counts handshake messages with a valid mac1 (the ones
-	 * that would cost DH) per one-second window instead. */
+	 * that would cost DH) per eighth of a second instead: a flood's first
+	 * window costs at most an eighth of the per-second threshold in X25519,
+	 * not long enough for the socket to overflow behind it. */
 	if (now < wg->load_window_start_ns ||
-	    fzgw_wg_expired(wg->load_window_start_ns, FZGW_WG_NSEC, now)) {
+	    fzgw_wg_expired(wg->load_window_start_ns, FZGW_WG_NSEC / FZGW_WG_LOAD_WINDOWS, now)) {
 		wg->load_window_start_ns = now;
 		wg->load_window_count = 0;
 	}
-	if (++wg->load_window_count > wg->limits.load_threshold)
+	if (++wg->load_window_count >
+	    (wg->limits.load_threshold + FZGW_WG_LOAD_WINDOWS - 1) / FZGW_WG_LOAD_WINDOWS)
 		enter_load(wg, now);
 	return load_at(wg, now);
 }

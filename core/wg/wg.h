@@ -145,14 +145,16 @@ struct fzgw_wg_ops {
  * about 35 us, a response four of them: about 7,000 a second): only then is a queue
  * sure to build, which is what puts the kernel "under load" (512 queued). */
 #define FZGW_WG_LOAD_THRESHOLD_DEFAULT 8192
+/* counted per 1/FZGW_WG_LOAD_WINDOWS s: load_threshold / FZGW_WG_LOAD_WINDOWS in each */
+#define FZGW_WG_LOAD_WINDOWS 8
 
 /** Resource caps; zero fields keep their defaults. */
 struct fzgw_wg_limits {
 	uint32_t max_peers;           /* default 65536 */
 	uint32_t ratelimiter_entries; /* default 65536 sources */
 	/* handshake messages (with a valid mac1) per second above which the
-	 * device is "under load" and demands cookies; default
-	 * FZGW_WG_LOAD_THRESHOLD_DEFAULT */
+	 * device is "under load" and demands cookies, counted per eighth of a
+	 * second (FZGW_WG_LOAD_WINDOWS); default FZGW_WG_LOAD_THRESHOLD_DEFAULT */
 	uint32_t load_threshold;
 };
 

@@ -228,11 +228,12 @@ static void test_cookie_reply_needs_pending_handshake(void **state)
 	wgt_world_free(&s.w);
 }
 
-/* Load is detected from the handshake rate and lasts one second. */
+/* Load is detected from the handshake rate (80 a second: 10 per eighth of a second) and lasts
+ * one second. */
 static void test_load_detection(void **state)
 {
 	struct setup s;
-	struct fzgw_wg_limits lim = { .load_threshold = 10 };
+	struct fzgw_wg_limits lim = { .load_threshold = 80 };
 	struct wgt_pkt init;
 	int rc;
 
@@ -258,8 +259,9 @@ static void test_load_detection(void **state)
 }
 
 /* With the default threshold, a reconnect storm that one core can answer gets responses, not
- * cookies (each would cost its client REKEY_TIMEOUT); past the threshold the device is under
- * load within the same second. Failed with the old default of 256 a second. */
+ * cookies (each would cost its client REKEY_TIMEOUT); a burst past an eighth of the threshold
+ * within an eighth of a second puts the device under load (a flood's first window costs little
+ * X25519). Failed with the old default of 256 a second, and with one-second windows. */
 static void test_load_default_threshold(void **state)
 {
 	struct setup s;
@@ -279,8 +281,9 @@ static void test_load_default_threshold(void **state)
 	assert_false(fzgw_wg_under_load(s.b->wg));
 	assert_int_equal(stats(s.b).cookies_sent, 0);
 	assert_int_equal(stats(s.b).responses_sent, 1);
-	/* the rest of the default threshold within the same second, then one more */
-	for (; i < FZGW_WG_LOAD_THRESHOLD_DEFAULT; i++) {
+	/* a fresh window: its share of the threshold within 10 ms, then one more */
+	s.w.now += 125 * WGT_MSEC;
+	for (i = 0; i < FZGW_WG_LOAD_THRESHOLD_DEFAULT / FZGW_WG_LOAD_WINDOWS; i++) {
 		rc = deliver(s.b, &s.a->ep, &init);
 		assert_int_equal(rc, -FZGW_WG_DROP_HS_REPLAY);
 		s.w.now += WGT_MSEC / 100;
