@@ -5,12 +5,15 @@
 # gateway each time); prints fzgw_gen's "handshakes" line (per_gw_cpu_s, cookies).
 # Env: B (build dir with core/firezone-gateway, modules/, bench/fzgw_gen; default build/plain),
 #      N (10000), REPS (3), GEN (B/bench/fzgw_gen), PERF=FILE (perf record -g of the gateway
-#      during the first repetition), PERF_G (perf's call-graph option, default -g).
+#      during the first repetition), PERF_G (perf's call-graph option, default -g),
+#      GEN_HS_THRESHOLD (8192: gateway.handshake_load_threshold, above what a core answers, so
+#      the figure is the engine's; empty: the gateway's default, 1,024/s, and cookie replies).
 # Needs root (exit 77 otherwise).
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 B=${B:-$REPO/build/plain}; N=${N:-10000}; REPS=${REPS:-3}
+GEN_HS_THRESHOLD=${GEN_HS_THRESHOLD-8192}; export GEN_HS_THRESHOLD
 [ "$(id -u)" = 0 ] || { echo "SKIP: bench/hs.sh needs root"; exit 77; }
 export FZGW_BIN=$B/core/firezone-gateway MOD_DIR=$B/modules GEN=${GEN:-$B/bench/fzgw_gen}
 source tests/integration/lib/topo.sh

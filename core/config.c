@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "obs_http.h"
+#include "wg.h"
 #include "settings.h"
 
 struct core_section {
@@ -24,6 +25,7 @@ struct core_section {
 	char control_socket[108];
 	bool udp_offload;
 	int64_t workers;
+	int64_t handshake_load_threshold;
 };
 
 static const struct fzgw_key core_keys[] = {
@@ -38,6 +40,8 @@ static const struct fzgw_key core_keys[] = {
 	{ "control_socket", FZGW_KEY_STRING, false, offsetof(struct core_section, control_socket), 108, 0, 0 },
 	{ "udp_offload", FZGW_KEY_BOOL, false, offsetof(struct core_section, udp_offload), 0, 0, 0 },
 	{ "workers", FZGW_KEY_INT, false, offsetof(struct core_section, workers), 0, 0, 64 },
+	{ "handshake_load_threshold", FZGW_KEY_INT, false,
+	  offsetof(struct core_section, handshake_load_threshold), 0, 8, 1000000 },
 	{ NULL, FZGW_KEY_END, false, 0, 0, 0, 0 },
 };
 
@@ -307,7 +311,8 @@ static int load_core(struct fzgw_config *c, const config_setting_t *gw, const st
 		     char *err, size_t errlen)
 {
 	struct core_section s = { .site = "default", .listen_port = 52625,
-				  .control_socket = FZGW_CONTROL_SOCKET_DEFAULT, .udp_offload = true };
+				  .control_socket = FZGW_CONTROL_SOCKET_DEFAULT, .udp_offload = true,
+				  .handshake_load_threshold = FZGW_WG_LOAD_THRESHOLD_DEFAULT };
 	struct tun_section t = { .name = "tun-firezone", .mtu = 1280, .offload = true };
 	int rc;
 
@@ -354,6 +359,7 @@ static int load_core(struct fzgw_config *c, const config_setting_t *gw, const st
 	c->tun_offload = t.offload;
 	c->udp_offload = s.udp_offload;
 	c->workers = (int)s.workers;
+	c->handshake_load_threshold = (uint32_t)s.handshake_load_threshold;
 	c->listen_port = (int)s.listen_port;
 	strcpy(c->private_key_file, s.private_key_file);
 	if ((rc = health_addr(c, gw, s.health_check_addr, ov, err, errlen)) < 0)

@@ -262,6 +262,9 @@ static void warn_restart_only(const struct fzgw_config *o, const struct fzgw_con
 		fzgw_warn("reload: a change of gateway.udp_offload takes effect at the next start");
 	if (o->workers != n->workers)
 		fzgw_warn("reload: a change of gateway.workers takes effect at the next start");
+	if (o->handshake_load_threshold != n->handshake_load_threshold)
+		fzgw_warn("reload: a change of gateway.handshake_load_threshold takes effect at the next "
+			  "start");
 	if (o->listen_port != n->listen_port)
 		fzgw_warn("reload: a change of gateway.listen_port takes effect at the next start");
 	if (o->routing_table != n->routing_table)

@@ -58,6 +58,7 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 	struct fzgw_wg_ops ops = { .now_ns = dp_wg_now_ns, .send = dp_wg_send, .event = dp_wg_event };
 	struct fzgw_dataplane *dp;
 	uint8_t key[32], pub[32];
+	struct fzgw_wg_limits lim = { 0 };
 	char pub64[64];
 	unsigned int threads = dp_workers_threads(cfg->workers);
 	uint32_t bufsize, nbuf = FZGW_POOL_DEFAULT_COUNT + dp_workers_buffers(threads);
@@ -96,6 +97,11 @@ int fzgw_dataplane_start(struct fzgw_core *core, const struct fzgw_config *cfg,
 	sodium_memzero(key, sizeof(key));
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot create the WireGuard device: %s", strerror(-rc));
+		goto err;
+	}
+	lim.load_threshold = cfg->handshake_load_threshold;
+	if ((rc = fzgw_wg_set_limits(dp->wg, &lim)) < 0) {
+		snprintf(err, errlen, "cannot set the WireGuard limits: %s", strerror(-rc));
 		goto err;
 	}
 	if ((rc = open_tun(dp, cfg)) < 0) {

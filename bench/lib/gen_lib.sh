@@ -9,7 +9,8 @@
 #                          peers (tunnel address of INDEX: 100.64.0.0 + 2 + INDEX), the
 #                          operator's nftables set-up; PID in FZI_GW_PID
 #   gen_peers_conf N       (ours) rewrite gateway.conf with N identities (then SIGHUP);
-#                          GEN_GW_WORKERS set: gateway.workers = that
+#                          GEN_GW_WORKERS set: gateway.workers = that; GEN_HS_THRESHOLD
+#                          set: gateway.handshake_load_threshold = that
 #   gen_run ARGS...        fzgw_gen run from fzi-ID-gen against the gateway, site socket in
 #                          fzi-ID-res on $GEN_SINK; prints its lines; its status is gen_run's
 # Env: GEN (the fzgw_gen binary), FZGW_BIN, MOD_DIR (ours).
@@ -31,10 +32,12 @@ gen_ns_up() {
 gen_peers_conf() {
   ( umask 077
     "$FZI_PY" - "$FZI_STATE" "$(fzi_gw_tun)" "$1" "$FZI_LAN" "${FZI_LOG_LEVEL:-info}" \
-      "${GEN_GW_WORKERS:-}" <<'PY'
+      "${GEN_GW_WORKERS:-}" "${GEN_HS_THRESHOLD:-}" <<'PY'
 import sys
 st, tun, n, lan, level = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 workers = "  workers = %d;\n" % int(sys.argv[6]) if sys.argv[6] else ""
+if sys.argv[7]:
+    workers += "  handshake_load_threshold = %d;\n" % int(sys.argv[7])
 peers = []
 for l in open(st + "/gen.keys"):
     i, sk, pk = l.split()

@@ -141,10 +141,13 @@ struct fzgw_wg_ops {
 		      enum fzgw_wg_event ev);
 };
 
-/* More handshake messages in one second than one core can answer (an X25519 costs
- * about 35 us, a response four of them: about 7,000 a second): only then is a queue
- * sure to build, which is what puts the kernel "under load" (512 queued). */
-#define FZGW_WG_LOAD_THRESHOLD_DEFAULT 8192
+/* Valid-mac1 handshake messages a second before the device is "under load" and demands
+ * cookies. A response costs about 200 us of one core (four X25519), so 1,024 a second is
+ * about a fifth of the core the data path shares: a spoofed flood below the threshold takes
+ * no more, one above it gets cookie replies. The kernel measures its handshake queue
+ * instead (its handshakes run on other cores than its data); boringtun, in the original
+ * gateway, allows 100. gateway.handshake_load_threshold sets it (docs/config.md). */
+#define FZGW_WG_LOAD_THRESHOLD_DEFAULT 1024
 /* counted per 1/FZGW_WG_LOAD_WINDOWS s: load_threshold / FZGW_WG_LOAD_WINDOWS in each */
 #define FZGW_WG_LOAD_WINDOWS 8
 

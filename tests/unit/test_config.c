@@ -34,9 +34,12 @@ static void test_defaults(void **st)
 	assert_int_equal(cfg.n_modules, 0);
 	assert_string_equal(cfg.log_filter, "info");
 	assert_true(cfg.tun_offload);
+	assert_int_equal(cfg.handshake_load_threshold, 1024);
 	fzgw_config_free(&cfg);
-	assert_int_equal(load("gateway = { tun = { offload = false; }; };\nmodules = ();\n", NULL, err, sizeof(err)), 0);
+	assert_int_equal(load("gateway = { tun = { offload = false; }; handshake_load_threshold = 100; };\n"
+			      "modules = ();\n", NULL, err, sizeof(err)), 0);
 	assert_false(cfg.tun_offload);
+	assert_int_equal(cfg.handshake_load_threshold, 100);
 	fzgw_config_free(&cfg);
 }
 
@@ -102,6 +105,7 @@ static const struct bad_case bad[] = {
 	{ "gateway = {};\nmodules = (\n  { name = \"Bad Name\"; }\n);\n", 3, "bad module name" },
 	{ "gateway = { listen_port = 70000; };\nmodules = ();\n", 1, "out of range" },
 	{ "gateway = {\n  tun = { mtu = 100; };\n};\nmodules = ();\n", 2, "out of range" },
+	{ "gateway = {\n  handshake_load_threshold = 4;\n};\nmodules = ();\n", 2, "out of range" },
 	{ "gateway = {\n  log = { level = \"loud\"; };\n};\nmodules = ();\n", 2, "unknown log level" },
 	{ "gateway = {\n  log = { format = \"xml\"; };\n};\nmodules = ();\n", 2, "unknown log format" },
 	{ "gateway = {};\nmodules = (\n  { name = \"a\"; enabled = \"yes\"; }\n);\n", 3, "expected a boolean" },
