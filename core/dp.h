@@ -238,6 +238,10 @@ unsigned int dp_shard_tun(const uint8_t *pkt, size_t len, unsigned int n_workers
 #define DP_WORKERS_MAX 64
 #define DP_WORKERS_AUTO_MAX 8
 enum dp_kind { DP_KIND_TUN, DP_KIND_UDP4, DP_KIND_UDP6, DP_KINDS };
+/* Output workers from which they also seal outbound data messages: with one, the worker is
+ * already the busier thread (its sendmmsg carries the kernel's forwarding) and the seal stays
+ * on the loop; with more the loop is the one serial thread (bench/README.md, "Workers"). */
+#define DP_WORKERS_SEAL_MIN 2
 
 /* The data-plane threads for gateway.workers @cfg (0: online CPUs, at most DP_WORKERS_AUTO_MAX). */
 unsigned int dp_workers_threads(int cfg);
@@ -245,6 +249,8 @@ unsigned int dp_workers_threads(int cfg);
 uint32_t dp_workers_buffers(unsigned int threads);
 /* Starts @threads - 1 output workers (none for 1): 0, -errno (nothing started). */
 int dp_workers_start(struct fzgw_dataplane *dp, unsigned int threads);
+/* Output workers running (0: none). */
+unsigned int dp_workers_count(const struct fzgw_dataplane *dp);
 /* Every packet written and reaped, the threads joined, everything freed; dp->workers NULL. */
 void dp_workers_stop(struct fzgw_dataplane *dp);
 /* Queues @pkt (@buf/@len) of @kind for its shard's worker (@dst for UDP); takes @pkt. With

@@ -236,7 +236,7 @@ void dp_send_to_peer(struct fzgw_dataplane *dp, struct fzgw_gw_peer *peer, struc
 	}
 	if (dp_capture_on())
 		dp_capture_out(dp, peer, pkt);
-	if (dp->workers) {
+	if (dp->workers && dp_workers_count(dp) >= DP_WORKERS_SEAL_MIN) {
 		send_deferred(dp, peer, pkt, buf, cap);
 		return;
 	}

@@ -84,6 +84,11 @@ uint32_t dp_workers_buffers(unsigned int threads)
 	return threads > 1 ? (threads - 1) * JOBS_PER_WORKER * DP_BATCH : 0;
 }
 
+unsigned int dp_workers_count(const struct fzgw_dataplane *dp)
+{
+	return dp->workers ? dp->workers->n : 0;
+}
+
 /* ------------------------------------------------------------ the worker thread */
 
 /* The data messages whose seal came along: sealed in place, each key copy wiped. */

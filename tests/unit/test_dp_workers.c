@@ -137,6 +137,18 @@ static int threads_named(const char *prefix)
 	return n;
 }
 
+/* The same, once no more than @max are left (a joined thread's task may linger in /proc for a
+ * moment after pthread_join: its exit clears the tid before the task goes), up to 2 s. */
+static int threads_named_settled(const char *prefix, int max)
+{
+	uint64_t until = now_ms() + 2000;
+	int n;
+
+	while ((n = threads_named(prefix)) > max && now_ms() < until)
+		poll(NULL, 0, 5);
+	return n;
+}
+
 struct rig {
 	struct dph_gw *g;
 	int tun_rx;
@@ -288,7 +300,7 @@ static void run_order(bool gso)
 	rig_collect(&r, 2 * rounds, rounds);
 	dp_workers_stop(r.g->dp);
 	assert_null(r.g->dp->workers);
-	assert_int_equal(threads_named("fzgw-out-"), 0);
+	assert_int_equal(threads_named_settled("fzgw-out-", 0), 0);
 	assert_int_equal(fzgw_pool_in_use(r.g->dp->pool), 0);
 	assert_int_equal(dph_counter(r.g, "tx-udp-full"), 0);
 	assert_int_equal(dph_counter(r.g, "rx-tun-full"), 0);
@@ -318,7 +330,7 @@ static void test_one_thread_inline(void **state)
 
 	(void)state;
 	rig_new(&r, 1, false);
-	assert_int_equal(threads_named("fzgw-out-"), 0);
+	assert_int_equal(threads_named_settled("fzgw-out-", 0), 0);
 	for (int i = 0; i < N_DST; i++)
 		queue_udp(r.g, &r.dst[i], (uint8_t)i, 0);
 	for (int i = 0; i < N_SRC; i++)
@@ -424,16 +436,17 @@ static void test_ring_full(void **state)
 	rig_free(&r);
 }
 
-/* Real sessions: two clients, packets prepared on the loop, sealed and sent by two workers;
- * then a batch still open at shutdown, sealed and sent by the loop (dp_flush_udp_wait). */
-static void test_sessions(void **state)
+/* Real sessions: two clients, packets prepared on the loop, sealed and sent by the workers
+ * (@threads - 1 >= DP_WORKERS_SEAL_MIN) or sealed on the loop and sent by the worker; then a
+ * batch still open at shutdown, sealed and sent by the loop (dp_flush_udp_wait). */
+static void run_sessions(unsigned int threads)
 {
 	struct dph_gw *g = dph_gw_new();
 	struct dph_client c[2];
 	uint32_t next[2] = { 0, 0 };
 
-	(void)state;
-	assert_int_equal(dp_workers_start(g->dp, 3), 0);
+	assert_int_equal(dp_workers_start(g->dp, threads), 0);
+	assert_int_equal(dp_workers_count(g->dp), threads - 1);
 	dph_handshake(g, &c[0], "c0", 2); /* a new client with a session */
 	dph_handshake(g, &c[1], "c1", 3);
 	g->dp->batching++;
@@ -458,6 +471,18 @@ static void test_sessions(void **state)
 	for (int i = 0; i < 2; i++)
 		dph_client_free(&c[i]);
 	dph_gw_free(g);
+}
+
+static void test_sessions_sealed_by_workers(void **state)
+{
+	(void)state;
+	run_sessions(1 + DP_WORKERS_SEAL_MIN);
+}
+
+static void test_sessions_one_worker(void **state)
+{
+	(void)state;
+	run_sessions(2);
 }
 
 /* A seal done is a seal wiped: no copy of a send key stays in a job. */
@@ -513,7 +538,8 @@ int main(void)
 		cmocka_unit_test(test_stop_in_flight),
 		cmocka_unit_test(test_teardown_open_jobs),
 		cmocka_unit_test(test_ring_full),
-		cmocka_unit_test(test_sessions),
+		cmocka_unit_test(test_sessions_sealed_by_workers),
+		cmocka_unit_test(test_sessions_one_worker),
 		cmocka_unit_test(test_seal_wipes),
 	};
 
