@@ -19,6 +19,9 @@
 #include "log.h"
 #include "loop.h"
 
+/* The ring's counters wrap at 2^32: slot = counter % size stays continuous only for a power of 2. */
+_Static_assert((DP_WORKER_JOBS & (DP_WORKER_JOBS - 1)) == 0, "DP_WORKER_JOBS: a power of 2");
+
 /* Jobs of one worker: the ring's plus one open job per kind. */
 #define JOBS_PER_WORKER (DP_WORKER_JOBS + DP_KINDS)
 

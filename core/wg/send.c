@@ -192,22 +192,6 @@ void fzgw_wg_send_keepalive(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 	wg->stats.keepalives_sent++;
 }
 
-int fzgw_wg_encrypt(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
-		    uint8_t *buf, size_t len, size_t cap, uint32_t mtu,
-		    size_t *out_len, const struct fzgw_wg_endpoint **ep)
-{
-	int ret;
-
-	if (!wg || !peer || !buf || !out_len || !ep || peer->wg != wg)
-		return -EINVAL;
-	ret = encrypt_packet(wg, peer, buf, len, cap, mtu, out_len,
-			     fzgw_wg_now(wg), NULL);
-	if (ret)
-		return ret;
-	*ep = &peer->endpoint;
-	return 0;
-}
-
 int fzgw_wg_encrypt_deferred(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 			     uint8_t *buf, size_t len, size_t cap, uint32_t mtu,
 			     size_t *out_len, const struct fzgw_wg_endpoint **ep,
@@ -215,7 +199,7 @@ int fzgw_wg_encrypt_deferred(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 {
 	int ret;
 
-	if (!wg || !peer || !buf || !out_len || !ep || !seal || peer->wg != wg)
+	if (!wg || !peer || !buf || !out_len || !ep || peer->wg != wg)
 		return -EINVAL;
 	ret = encrypt_packet(wg, peer, buf, len, cap, mtu, out_len,
 			     fzgw_wg_now(wg), seal);
@@ -223,6 +207,14 @@ int fzgw_wg_encrypt_deferred(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 		return ret;
 	*ep = &peer->endpoint;
 	return 0;
+}
+
+/* The same with the seal done at once (a NULL seal to the shared body). */
+int fzgw_wg_encrypt(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
+		    uint8_t *buf, size_t len, size_t cap, uint32_t mtu,
+		    size_t *out_len, const struct fzgw_wg_endpoint **ep)
+{
+	return fzgw_wg_encrypt_deferred(wg, peer, buf, len, cap, mtu, out_len, ep, NULL);
 }
 
 void fzgw_wg_seal(uint8_t *buf, struct fzgw_wg_seal *seal)

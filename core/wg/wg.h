@@ -278,7 +278,8 @@ struct fzgw_wg_seal {
  * fzgw_wg_encrypt() but for the ChaCha20-Poly1305 seal: the header, padding,
  * counter, statistics and timers are done; the plaintext stays as it is until
  * fzgw_wg_seal(buf, @seal), which may run on another thread (it touches no
- * engine state). Same results; *@seal is filled only on success.
+ * engine state). Same results; *@seal is filled only on success. A NULL
+ * @seal seals at once: fzgw_wg_encrypt().
  */
 int fzgw_wg_encrypt_deferred(struct fzgw_wg *wg, struct fzgw_wg_peer *peer,
 			     uint8_t *buf, size_t len, size_t cap, uint32_t mtu,
