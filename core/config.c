@@ -311,7 +311,7 @@ static int load_core(struct fzgw_config *c, const config_setting_t *gw, const st
 		     char *err, size_t errlen)
 {
 	struct core_section s = { .site = "default", .listen_port = 52625,
-				  .control_socket = FZGW_CONTROL_SOCKET_DEFAULT, .udp_offload = true,
+				  .control_socket = FZGW_CONTROL_SOCKET_DEFAULT, .udp_offload = true, .workers = 1,
 				  .handshake_load_threshold = FZGW_WG_LOAD_THRESHOLD_DEFAULT };
 	struct tun_section t = { .name = "tun-firezone", .mtu = 1280, .offload = true };
 	int rc;

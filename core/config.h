@@ -49,7 +49,7 @@ struct fzgw_config {
 	int mtu;
 	bool tun_offload; /* vnet header, TSO/USO and coalescing on the TUN */
 	bool udp_offload; /* UDP_SEGMENT and UDP_GRO on the WireGuard sockets */
-	int workers;      /* data-plane threads, the loop counted; 0 = one per online CPU (max 8) */
+	int workers;      /* data-plane threads, the loop counted (default 1); 0 = one per online CPU (max 8) */
 	uint32_t handshake_load_threshold; /* valid handshake messages a second before cookies */
 	int listen_port;
 	uint32_t routing_table; /* gateway.routing_table: the TUN routes' table, 0 = main */

@@ -66,7 +66,7 @@ if ! fzi_topo_up; then fail "topology and resource servers"; finish; fi
 pass "topology: namespaces, bridge, LAN, resource servers (HTTP, iperf3, UDP listener)"
 if ! fzi_gateway_up 2; then fail "gateway ($MODE) up with TUN $(fzi_gw_tun) and UDP $FZI_WG_PORT"; finish; fi
 pass "gateway ($MODE) up, pid $FZI_GW_PID, TUN $(fzi_gw_tun), UDP $FZI_WG_PORT"
-if ours && [ -n "${FZI_WORKERS:-}" ]; then # gateway.workers set (net_datapath_w1, _w2)
+if ours && [ -n "${FZI_WORKERS:-}" ]; then # gateway.workers set (net_datapath_w2)
   nout=$(cat /proc/"$FZI_GW_PID"/task/*/comm 2>/dev/null | grep -c '^fzgw-out-')
   check "gateway.workers = $FZI_WORKERS: $nout output worker thread(s) named fzgw-out-N (want $((FZI_WORKERS - 1)))" \
     [ "$nout" = $((FZI_WORKERS - 1)) ]

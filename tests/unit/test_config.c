@@ -35,6 +35,7 @@ static void test_defaults(void **st)
 	assert_string_equal(cfg.log_filter, "info");
 	assert_true(cfg.tun_offload);
 	assert_int_equal(cfg.handshake_load_threshold, 1024);
+	assert_int_equal(cfg.workers, 1);
 	fzgw_config_free(&cfg);
 	assert_int_equal(load("gateway = { tun = { offload = false; }; handshake_load_threshold = 100; };\n"
 			      "modules = ();\n", NULL, err, sizeof(err)), 0);
