@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """A stand-in for systemd's notification socket (sd_notify's NOTIFY_SOCKET): a datagram
 socket that logs every message as a JSON line {"t": monotonic seconds, "msg": text}. On each
-READY=1 it runs --on-ready (a shell command) at once and logs its output as {"t", "check"}:
-what the system looked like when READY=1 arrived (e.g. the TUN's addresses).
+READY=1 it runs --on-ready (a shell command) at once and logs its output as {"t", "check"}
+before the message itself: what the system looked like when READY=1 arrived (e.g. the TUN's
+addresses), there by the time a reader sees the READY=1 line.
 
   notify_listen.py SOCKET LOG [--on-ready CMD]
 """
@@ -26,7 +27,8 @@ with open(a.log, "a", buffering=1) as log:
     while True:
         data = s.recv(65536)
         msg = data.decode("utf-8", "replace")
-        log.write(json.dumps({"t": time.monotonic(), "msg": msg}) + "\n")
+        # the check first: whoever sees the READY=1 line in the log finds its check beside it
         if a.on_ready and "READY=1" in msg.split("\n"):
             out = subprocess.run(a.on_ready, shell=True, capture_output=True, text=True).stdout
             log.write(json.dumps({"t": time.monotonic(), "check": out}) + "\n")
+        log.write(json.dumps({"t": time.monotonic(), "msg": msg}) + "\n")
