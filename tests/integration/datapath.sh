@@ -39,11 +39,6 @@ CNS() { local n=$1; shift; ip netns exec "$(fzi_ns "c$n")" "$@"; }
 # The gateway's counters (SIGUSR1 "stats" lines, read by fzi_gw_counters) are compared before and
 # after an event by name pattern, so the check does not depend on their exact names.
 declare -A C0=()
-snap_counters() { # snap_counters ARRAY: module.name -> value
-  local -n arr=$1; local k v
-  arr=()
-  while read -r k v; do arr[$k]=$v; done < <(fzi_gw_counters)
-}
 # delta_report BEFORE AFTER REGEX EXCLUDE: prints "name+delta ..." for matching counters that rose
 delta_report() {
   local -n b=$1 a=$2; local k d out=""
@@ -136,7 +131,7 @@ done
 # ------------------------------------------------------------------ wrong PSK
 psk1=$(fzi_client_psk 1)
 if [ -n "$psk1" ]; then
-  ours && snap_counters C0
+  ours && fzi_counters_snap C0
   cp "$psk1" "$FZI_STATE/psk1.good"
   ( umask 077; wg genpsk >"$psk1" )
   fzi_client_up 1
@@ -144,7 +139,7 @@ if [ -n "$psk1" ]; then
   hs=$(fzi_handshake_age 1)
   checkif "client1 with a wrong preshared key: no answer, handshake $hs" '[ $ok = 1 ] && [ "$hs" = never ]'
   if ours; then
-    declare -A C1=(); snap_counters C1
+    declare -A C1=(); fzi_counters_snap C1
     echo "# counters that rose during the wrong-PSK attempts: $(all_deltas C0 C1)"
   fi
   cp "$FZI_STATE/psk1.good" "$psk1"
@@ -171,7 +166,7 @@ fi
 # Inner packet: IPv4 20 + UDP 8 + 100 bytes = 128, padded to 128: a 160-byte transport message,
 # a size no other packet of this test has (pings: 128, keepalives: 32, handshakes: 148/92).
 WGLEN=160; tag=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
-ours && snap_counters C0
+ours && fzi_counters_snap C0
 rm -f "$FZI_STATE/cap.ready" "$FZI_STATE/cnt.ready"
 fzi_start capture "$(fzi_ns c0)" "$FZI_PY" "$FZI_PKT" capture inet0 "$FZI_STATE/frame.hex" "$FZI_STATE/cap.ready" --dport "$FZI_WG_PORT" --wglen $WGLEN --timeout 8
 for i in $(seq 1 50); do [ -f "$FZI_STATE/cap.ready" ] && break; sleep 0.1; done
@@ -191,7 +186,7 @@ else
   checkif "replay: 100 copies of one captured data datagram reached the gateway ($arrived seen on its link); the resource got the datagram $seen time(s) (want 1)" \
     '[ "$seen" = 1 ] && [ "$arrived" != "?" ] && [ "$arrived" -ge 100 ]'
   if ours; then
-    declare -A C2=(); snap_counters C2
+    declare -A C2=(); fzi_counters_snap C2
     rep=$(delta_report C0 C2 'replay' 'hs|handshake')
     check "replay: the gateway counted the 100 replays: ${rep:-no counter named *replay* rose (expected e.g. core.rx_replay_dropped+100 or core.drop.replay+100); all that rose: $(all_deltas C0 C2)}" \
       [ "$(delta_sum "$rep")" -ge 100 ]
@@ -200,7 +195,7 @@ fi
 
 # ------------------------------------------------------------------ spoofed inner source
 spoof=$(fzi_client_tun4 1)
-ours && snap_counters C0
+ours && fzi_counters_snap C0
 ip -n "$(fzi_ns c0)" addr add "$spoof/32" dev "$(fzi_client_if 0)"
 CNS 0 "$FZI_PY" "$FZI_PKT" udp-send "$spoof" "$FZI_RES_LAN" "$FZI_UDP_PORT" "spoof-$tag" --count 3
 CNS 0 "$FZI_PY" "$FZI_PKT" udp-send "$(fzi_client_tun4 0)" "$FZI_RES_LAN" "$FZI_UDP_PORT" "legit-$tag"
@@ -211,7 +206,7 @@ ip -n "$(fzi_ns c0)" addr del "$spoof/32" dev "$(fzi_client_if 0)"
 checkif "spoofing: 3 UDP datagrams from client0 with source $spoof reached the resource $spoofed time(s) (want 0; a legitimate one: $legit, want 1)" \
   '[ "$spoofed" = 0 ] && [ "$legit" = 1 ]'
 if ours; then
-  declare -A C3=(); snap_counters C3
+  declare -A C3=(); fzi_counters_snap C3
   sp=$(delta_report C0 C3 'spoof|src|source|allowed|cryptokey' '')
   check "spoofing: the gateway counted them: ${sp:-no counter named *spoof*/*src*/*source*/*allowed* rose (expected e.g. core.drop.src-not-allowed+3); all that rose: $(all_deltas C0 C3)}" \
     [ "$(delta_sum "$sp")" -ge 3 ]

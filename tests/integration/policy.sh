@@ -34,8 +34,6 @@ fzi_require
 finish() { fzi_finish 25; }
 CNS() { local n=$1; shift; ip netns exec "$(fzi_ns "c$n")" "$@"; }
 declare -A C0=() C1=()
-snap_counters() { local -n arr=$1; local k v; arr=(); while read -r k v; do arr[$k]=$v; done < <(fzi_gw_counters); }
-delta() { local -n b=$1 a=$2; echo $(( ${a[$3]:-0} - ${b[$3]:-0} )); } # delta BEFORE AFTER NAME
 # within PCT of RL_RATE, with the measured Mbit/s in $1
 near_rate() { "$FZI_PY" -c "import sys; m = '$1'; sys.exit(0 if m != '?' and abs(float(m) * 1000 / $RL_RATE - 1) <= 0.15 else 1)"; }
 
@@ -63,7 +61,7 @@ fzi_start pings1 "$(fzi_ns c1)" ping -D -n -i 0.2 -W 1 "$FZI_RES_LAN"
 echo "# client1's grants end at $expires (in $left s); its ping stream runs meanwhile"
 
 # ------------------------------------------------------------------ allowed and denied ports
-snap_counters C0
+fzi_counters_snap C0
 idx=$(CNS 0 timeout 10 curl -s -m 5 "http://$FZI_RES_LAN:$FZI_HTTP_PORT/index.html")
 check "allowed: client0 HTTP to host-a $FZI_RES_LAN:$FZI_HTTP_PORT: '${idx:-nothing}'" [ -n "$idx" ]
 idx=$(CNS 0 timeout 10 curl -s -m 5 "http://$POL_RES_B:$FZI_HTTP_PORT/index.html")
@@ -87,8 +85,8 @@ loss=$(echo "$out" | sed -nE 's/.* ([0-9.]+)% packet loss.*/\1/p')
 why=$(echo "$out" | grep -m1 -oiE 'packet filtered|prohibited' || echo "no ICMP error")
 checkif "ICMP denied in host-b: ping $POL_RES_B, loss ${loss:-?}%, answered by the gateway: $why" \
   '[ "${loss:-x}" = 100 ] && [ "$why" != "no ICMP error" ]'
-snap_counters C1
-pd=$(delta C0 C1 filter.port-denied); prd=$(delta C0 C1 filter.proto-denied); ans=$(delta C0 C1 filter.icmp-answers)
+fzi_counters_snap C1
+pd=$(fzi_counters_delta C0 C1 filter.port-denied); prd=$(fzi_counters_delta C0 C1 filter.proto-denied); ans=$(fzi_counters_delta C0 C1 filter.icmp-answers)
 checkif "filter counters: port-denied +$pd (want >= 2), proto-denied +$prd (want 3), icmp-answers +$ans (want >= 5)" \
   '[ "$pd" -ge 2 ] && [ "$prd" = 3 ] && [ "$ans" -ge 5 ]'
 
@@ -108,7 +106,7 @@ mbps=$(pol_iperf_mbps 0 -p 5201 -t "$IPERF_SECS")
 checkif "ratelimit delay mode: client0 iperf3 TCP upload $mbps Mbit/s (limit $RL_RATE kbit/s +-15%)" 'near_rate "$mbps"'
 mbps=$(pol_iperf_mbps 0 -p 5202 -t "$IPERF_SECS" -R)
 checkif "ratelimit delay mode: client0 iperf3 TCP download $mbps Mbit/s (limit $RL_RATE kbit/s +-15%)" 'near_rate "$mbps"'
-declare -A C2=(); snap_counters C2
+declare -A C2=(); fzi_counters_snap C2
 echo "# ratelimit counters: $(for k in passed rate-limited delayed reinjected queue-full; do echo -n "$k=${C2[ratelimit.$k]:-0} "; done)"
 checkif "ratelimit counted: rate-limited ${C2[ratelimit.rate-limited]:-0} (drop mode), delayed ${C2[ratelimit.delayed]:-0} and reinjected ${C2[ratelimit.reinjected]:-0} (delay mode)" \
   '[ "${C2[ratelimit.rate-limited]:-0}" -gt 0 ] && [ "${C2[ratelimit.delayed]:-0}" -gt 0 ] && [ "${C2[ratelimit.reinjected]:-0}" -gt 0 ]'

@@ -22,8 +22,6 @@ fzi_require
 finish() { fzi_finish 25; }
 CNS() { local n=$1; shift; ip netns exec "$(fzi_ns "c$n")" "$@"; }
 declare -A C0=() C1=()
-snap() { local -n arr=$1; local k v; arr=(); while read -r k v; do arr[$k]=$v; done < <(fzi_gw_counters); }
-delta() { local -n b=$1 a=$2; echo $(( ${a[core.$3]:-0} - ${b[core.$3]:-0} )); }
 
 # iperf_json FILE: "Mbit/s loss% out-of-order" of an iperf3 -J result; the receiver's
 # out-of-order count is in its streams (the client's with -R, the server's output otherwise)
@@ -74,7 +72,7 @@ for n in 0 1; do
   fzi_warmup "$n" 10 || { fail "client$n: no answer to ping within 10 s"; finish; }
 done
 pass "two clients up, both answered through the tunnel"
-snap C0
+fzi_counters_snap C0
 
 # UDP: one client each way, then swapped: both directions of both sessions, at the same time
 for round in "|-R" "-R|"; do
@@ -105,8 +103,8 @@ for n in 0 1; do
     '[ "$got" = "$FZI_WWW_SHA" ]'
 done
 
-snap C1
-echo "# counters: rx-tun-full +$(delta C0 C1 rx-tun-full), tx-udp-full +$(delta C0 C1 tx-udp-full), tx-worker-wait +$(delta C0 C1 tx-worker-wait), rx-tun-coalesced +$(delta C0 C1 rx-tun-coalesced), tx-udp-gso +$(delta C0 C1 tx-udp-gso)"
+fzi_counters_snap C1
+echo "# counters: rx-tun-full +$(fzi_counters_delta C0 C1 core.rx-tun-full), tx-udp-full +$(fzi_counters_delta C0 C1 core.tx-udp-full), tx-worker-wait +$(fzi_counters_delta C0 C1 core.tx-worker-wait), rx-tun-coalesced +$(fzi_counters_delta C0 C1 core.rx-tun-coalesced), tx-udp-gso +$(fzi_counters_delta C0 C1 core.tx-udp-gso)"
 rx=$(awk '/stats wg:/ { for (i = 1; i <= NF; i++) if ($i ~ /^rx_data=/) { sub(/rx_data=/, "", $i); v = $i } } END { print v + 0 }' "$FZI_STATE/gateway.log")
 tx=$(awk '/stats wg:/ { for (i = 1; i <= NF; i++) if ($i ~ /^tx_data=/) { sub(/tx_data=/, "", $i); v = $i } } END { print v + 0 }' "$FZI_STATE/gateway.log")
 checkif "the engine's data counters: rx_data $rx, tx_data $tx (each > 10000)" '[ "$rx" -gt 10000 ] && [ "$tx" -gt 10000 ]'

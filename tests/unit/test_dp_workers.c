@@ -170,6 +170,15 @@ static void rig_new(struct rig *r, unsigned int threads, bool gso)
 }
 
 /* Reads until every stream got @want (up to 5 s). */
+/* One packet of sequence @seq to every destination (UDP) and from every source (TUN). */
+static void rig_round(struct rig *r, uint32_t seq)
+{
+	for (int i = 0; i < N_DST; i++)
+		queue_udp(r->g, &r->dst[i], (uint8_t)i, seq);
+	for (int i = 0; i < N_SRC; i++)
+		dp_sink_in(&r->g->core, tun_packet(r->g, (uint8_t)i, seq));
+}
+
 static void rig_collect(struct rig *r, uint32_t want_udp, uint32_t want_tun)
 {
 	uint64_t until = now_ms() + 5000;
@@ -331,10 +340,7 @@ static void test_one_thread_inline(void **state)
 	(void)state;
 	rig_new(&r, 1, false);
 	assert_int_equal(threads_named_settled("fzgw-out-", 0), 0);
-	for (int i = 0; i < N_DST; i++)
-		queue_udp(r.g, &r.dst[i], (uint8_t)i, 0);
-	for (int i = 0; i < N_SRC; i++)
-		dp_sink_in(&r.g->core, tun_packet(r.g, (uint8_t)i, 0));
+	rig_round(&r, 0);
 	assert_int_equal(fzgw_pool_in_use(r.g->dp->pool), 0); /* written before the call returned */
 	rig_collect(&r, 1, 1);
 	rig_free(&r);
@@ -349,12 +355,8 @@ static void test_stop_in_flight(void **state)
 	rig_new(&r, 3, false);
 	dp_workers_hold(r.g->dp, true);
 	r.g->dp->batching++;
-	for (uint32_t seq = 0; seq < 50; seq++) {
-		for (int i = 0; i < N_DST; i++)
-			queue_udp(r.g, &r.dst[i], (uint8_t)i, seq);
-		for (int i = 0; i < N_SRC; i++)
-			dp_sink_in(&r.g->core, tun_packet(r.g, (uint8_t)i, seq));
-	}
+	for (uint32_t seq = 0; seq < 50; seq++)
+		rig_round(&r, seq);
 	r.g->dp->batching--;
 	assert_int_equal(fzgw_pool_in_use(r.g->dp->pool), 50 * (N_DST + N_SRC));
 	dp_flush_all(r.g->dp); /* handed over; the workers hold them */

@@ -447,3 +447,13 @@ fzi_gw_counters() {
         if (kv[j] ~ /^[^=]+=[0-9]+$/) { k = index(kv[j], "="); print mod "." grp substr(kv[j], 1, k - 1), substr(kv[j], k + 1) }
     }'
 }
+
+# fzi_counters_snap ARRAY: fzi_gw_counters into the associative ARRAY (module.name -> value)
+fzi_counters_snap() {
+  local -n arr=$1; local k v
+  arr=()
+  while read -r k v; do arr[$k]=$v; done < <(fzi_gw_counters)
+}
+
+# fzi_counters_delta BEFORE AFTER NAME: how much counter NAME rose between two snapshots
+fzi_counters_delta() { local -n b=$1 a=$2; echo $(( ${a[$3]:-0} - ${b[$3]:-0} )); }
