@@ -35,6 +35,13 @@ run_build() {
   line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "build/$name.ctest.log" | tail -1)
   total=$((total + $(echo "$line" | sed -E 's/.* out of ([0-9]+).*/\1/')))
   failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) tests failed.*/\1/')))
+  if [ "$rc" != 0 ]; then
+    # the failed checks again at the end, where a truncated log still shows them
+    echo "=== failed checks ($name)"
+    awk '/Test +#[0-9]+: .*\*\*\*/ { sub(/^ *[0-9]+\/[0-9]+ /, ""); print; next }
+         /^FAIL - |^# case / { print "    " $0 }' "build/$name.ctest.log" | grep -B1 -E "^    FAIL|\*\*\*" |
+      grep -v '^--$' || true
+  fi
   return "$rc"
 }
 total=0 failed=0

@@ -8,11 +8,13 @@
 #                             fzi_on_failure (if it defines one) and the last N (25) lines of the
 #                             gateway's log; then fzi_cleanup, the leftovers check, the closing
 #                             line; exits 0 only when every check passed
+#   fzi_has_line TEXT LINE    TEXT has LINE as one of its lines (no pipe, no child process)
 passes=0; fails=0
 pass() { passes=$((passes + 1)); echo "ok   - $*"; }
 fail() { fails=$((fails + 1)); echo "FAIL - $*"; }
 check() { local msg=$1; shift; if "$@"; then pass "$msg"; else fail "$msg"; fi; }
 checkif() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+fzi_has_line() { [[ $'\n'$1$'\n' == *$'\n'"$2"$'\n'* ]]; }
 fzi_finish() {
   local left
   if [ "$fails" -gt 0 ]; then

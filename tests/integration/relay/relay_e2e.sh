@@ -200,7 +200,7 @@ counters=$(fzi_gw_counters)
 kind=$(gw_path)
 gwant=direct; case "$kind" in relay-*) gwant=relayed ;; esac
 checkif "counters ($kind): $(echo "$counters" | grep -E 'relay\.paths-' | tr '\n' ' ')" \
-  'echo "$counters" | grep -qE "relay\.paths-$gwant 1" && echo "$counters" | grep -qE "relay\.paths-$kind 1"'
+  'fzi_has_line "$counters" "relay.paths-$gwant 1" && fzi_has_line "$counters" "relay.paths-$kind 1"'
 if [ "$RT_CASE" = a ]; then
   # the relay withdrawn by relays_presence: the last one, so its candidates are withdrawn from
   # the client and the gateway asks for relays (no_relays)
