@@ -102,7 +102,9 @@ table inet $TABLE {
 EOF
   # An accept here does not override a drop in another table (iptables-nft, Docker, ufw, a
   # distribution's firewall): say so when the forward path is closed elsewhere.
-  if command -v iptables >/dev/null 2>&1 && iptables -S FORWARD 2>/dev/null | grep -q '^-P FORWARD DROP'; then
+  # (grep reads to the end: "grep -q" leaving early could kill iptables with SIGPIPE on a long
+  # chain, and pipefail would then hide the warning)
+  if command -v iptables >/dev/null 2>&1 && iptables -S FORWARD 2>/dev/null | grep '^-P FORWARD DROP' >/dev/null; then
     echo "gateway-nft.sh: warning: iptables FORWARD policy is DROP; also run:" >&2
     echo "  iptables -I FORWARD -i $TUN -j ACCEPT; iptables -I FORWARD -o $TUN -j ACCEPT" >&2
   fi

@@ -59,13 +59,13 @@ c0=$(echo "$out" | awk '/^client: client0/ {p = 1} /^client: client1/ {p = 0} p'
 c1=$(echo "$out" | awk '/^client: client1/ {p = 1} /^counters:/ {p = 0} p')
 checkif "status: exit $rc, both clients listed" '[ $rc = 0 ] && [ -n "$c0" ] && [ -n "$c1" ]'
 checkif "status: client0's endpoint $(fzi_client_inet 0):PORT, client1's $(fzi_client_inet 1):PORT, path direct" \
-  'echo "$c0" | grep -qE "endpoint: $(fzi_client_inet 0):[0-9]+$" && echo "$c1" | grep -qE "endpoint: $(fzi_client_inet 1):[0-9]+$" && echo "$c0" | grep -q "path: direct"'
+  'echo "$c0" | fzi_match -E "endpoint: $(fzi_client_inet 0):[0-9]+$" && echo "$c1" | fzi_match -E "endpoint: $(fzi_client_inet 1):[0-9]+$" && echo "$c0" | fzi_match "path: direct"'
 checkif "status: latest handshake N seconds ago and a transfer line for each client" \
-  'echo "$c0" | grep -qE "latest handshake: [0-9]+ seconds? ago" && echo "$c1" | grep -qE "latest handshake: [0-9]+ seconds? ago" && echo "$c0$c1" | grep -c "transfer: .* received, .* sent" | grep -qx 2'
+  'echo "$c0" | fzi_match -E "latest handshake: [0-9]+ seconds? ago" && echo "$c1" | fzi_match -E "latest handshake: [0-9]+ seconds? ago" && echo "$c0$c1" | grep -c "transfer: .* received, .* sent" | fzi_match -x 2'
 checkif "status: grants: client0's lan expires (in an hour), client1's lan never" \
-  'echo "$c0" | grep -qE "lan \(10\.200\.0\.0/24\), expires .*\(in (59 minutes|1 hour)" && echo "$c1" | grep -q "lan (10.200.0.0/24), never expires"'
+  'echo "$c0" | fzi_match -E "lan \(10\.200\.0\.0/24\), expires .*\(in (59 minutes|1 hour)" && echo "$c1" | fzi_match "lan (10.200.0.0/24), never expires"'
 checkif "status: counters of core, wg and the filter module" \
-  'echo "$out" | grep -qE "^  wg: peers=2 " && echo "$out" | grep -qE "^  filter:"'
+  'echo "$out" | fzi_match -E "^  wg: peers=2 " && echo "$out" | fzi_match -E "^  filter:"'
 
 j1=$(st --json)
 res=$(echo "$j1" | json_get '" ".join(str(x) for x in [j["v"], j["ok"], len(j["clients"]), j["gateway"]["listen_port"], j["gateway"]["clients"], sorted(c["id"] for c in j["clients"])])')
@@ -105,16 +105,16 @@ dump=$(tcpdump -nn -r "$FZI_STATE/all.pcap" -A 2>"$FZI_STATE/tcpdump.err"); trc=
 npk=$(tcpdump -nn -r "$FZI_STATE/all.pcap" 2>/dev/null | wc -l)
 echo "# tcpdump -r all.pcap: $npk packets, $(head -c 300 "$FZI_STATE/tcpdump.err" | tr '\n' ' ')"
 checkif "capture (all clients): tcpdump -r reads it (exit $trc, $npk packets) and -A shows the page" \
-  '[ $trc = 0 ] && echo "$dump" | grep -qF "$PAGE"'
+  '[ $trc = 0 ] && echo "$dump" | fzi_match -F "$PAGE"'
 checkif "capture (all clients): both directions: the request (GET /index.html from $(fzi_client_tun4 0)) and the answer" \
-  'echo "$dump" | grep -q "GET /index.html" && echo "$dump" | grep -qE "IP $FZI_RES_LAN\.$FZI_HTTP_PORT > $(fzi_client_tun4 0)\."'
+  'echo "$dump" | fzi_match "GET /index.html" && echo "$dump" | fzi_match -E "IP $FZI_RES_LAN\.$FZI_HTTP_PORT > $(fzi_client_tun4 0)\."'
 dump1=$(tcpdump -nn -r "$FZI_STATE/c1.pcap" -A 2>/dev/null); trc=$?
 n1=$(tcpdump -nn -r "$FZI_STATE/c1.pcap" 2>/dev/null | grep -c "$(fzi_client_tun4 1)")
 checkif "capture --client client1: readable (exit $trc), client1's pings in it ($n1 packets), none of client0's page" \
-  '[ $trc = 0 ] && [ "$n1" -ge 2 ] && ! echo "$dump1" | grep -qF "$PAGE" && ! echo "$dump1" | grep -q "$(fzi_client_tun4 0)"'
+  '[ $trc = 0 ] && [ "$n1" -ge 2 ] && ! echo "$dump1" | fzi_match -F "$PAGE" && ! echo "$dump1" | fzi_match "$(fzi_client_tun4 0)"'
 log=$(tail -c +$((logoff + 1)) "$FZI_STATE/gateway.log")
 checkif "capture: the gateway logged both starts (client all, client client1) and stops" \
-  'echo "$log" | grep -q "started: client all," && echo "$log" | grep -q "started: client client1," && [ "$(echo "$log" | grep -c "capture by pid .* stopped: the reader went away")" = 2 ]'
+  'echo "$log" | fzi_match "started: client all," && echo "$log" | fzi_match "started: client client1," && [ "$(echo "$log" | grep -c "capture by pid .* stopped: the reader went away")" = 2 ]'
 
 # caps: size, then time, each ending with a complete file
 fzi_start capsize "$(fzi_ns gw)" "$FZGW_BIN" capture --socket "$SOCK" --max-bytes 4K -w "$FZI_STATE/size.pcap"
@@ -148,7 +148,7 @@ fzi_stop stuck
 for i in $(seq 1 30); do grep -q "stopped: the reader went away; .* [1-9][0-9]* dropped" "$FZI_STATE/gateway.log" && break; sleep 0.1; done
 line=$(grep "stopped: the reader went away; .* dropped" "$FZI_STATE/gateway.log" | tail -1 | sed 's/.*stopped: //')
 checkif "capture with a reader that never reads: 6 MiB fetched intact ($ok/6) in $ms ms, status: capture-dropped $drops (> 0, the same in the stop line: $line)" \
-  '[ $ok = 6 ] && [ "$drops" -gt 0 ] && echo "$line" | grep -qE "; .*, $drops dropped"'
+  '[ $ok = 6 ] && [ "$drops" -gt 0 ] && echo "$line" | fzi_match -E "; .*, $drops dropped"'
 
 # ------------------------------------------------------------------ hostile requests
 res=$("$FZI_PY" - "$SOCK" <<'PY'

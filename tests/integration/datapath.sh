@@ -87,8 +87,8 @@ if ours; then
   # policy routing as the original: in table 0x2021fd00, none in the main table (docs/net.md)
   r4=$(ip -n "$(fzi_ns gw)" route show table 0x2021fd00 "$FZI_TUN4_PFX" dev "$tun" | grep -c .)
   r6=$(ip -n "$(fzi_ns gw)" -6 route show table 0x2021fd00 "$FZI_TUN6_PFX" dev "$tun" | grep -c .)
-  ip -n "$(fzi_ns gw)" route show table main "$FZI_TUN4_PFX" | grep -q . && r4=main
-  ip -n "$(fzi_ns gw)" -6 route show table main "$FZI_TUN6_PFX" | grep -q . && r6=main
+  ip -n "$(fzi_ns gw)" route show table main "$FZI_TUN4_PFX" | fzi_match . && r4=main
+  ip -n "$(fzi_ns gw)" -6 route show table main "$FZI_TUN6_PFX" | fzi_match . && r6=main
   up=$(ip -n "$(fzi_ns gw)" -o link show dev "$tun" | grep -c '[<,]UP[,>]')
   if [ "$a4$a6$r4$r6$up" = 11111 ] && [ "$mtu" = "$FZI_MTU" ]; then
     pass "TUN $tun: up, $FZI_GW_TUN4/32, $FZI_GW_TUN6/128, MTU $mtu, routes $FZI_TUN4_PFX and $FZI_TUN6_PFX in table 0x2021fd00"

@@ -210,8 +210,8 @@ fzi_start gateway "$(fzi_ns gw)" "$FZGW_BIN" --config "$FZI_STATE/gateway.conf" 
 FZI_GW_PID=$(fzi_pid gateway)
 up=0
 for i in $(seq 1 100); do
-  ip -n "$(fzi_ns gw)" addr show dev "$(fzi_gw_tun)" 2>/dev/null | grep -q "inet $FZI_GW_TUN4/32" &&
-    GWNS ss -H -lun "sport = :$FZI_WG_PORT" | grep -q . && { up=1; break; }
+  ip -n "$(fzi_ns gw)" addr show dev "$(fzi_gw_tun)" 2>/dev/null | fzi_match "inet $FZI_GW_TUN4/32" &&
+    GWNS ss -H -lun "sport = :$FZI_WG_PORT" | fzi_match . && { up=1; break; }
   kill -0 "$FZI_GW_PID" 2>/dev/null || break
   sleep 0.1
 done
@@ -268,14 +268,14 @@ checkif "HTTP through fd00:2021:1111:8000::5 reaches $FZI_RES_LAN6 (got \"$body6
   '[ "$body6" = "hello from $FZI_RES_LAN6" ]'
 unreach=$(CNS ping -c 1 -W 3 100.96.0.5 2>&1 || true)
 checkif "an IPv4 proxy IP of an IPv6-only name: network unreachable" \
-  'echo "$unreach" | grep -qi "net unreachable"'
+  'echo "$unreach" | fzi_match -i "net unreachable"'
 
 # ------------------------------------------------------------------ no address, Inactive
 st=$(assign web missing.corp.example "100.96.1.1,100.96.1.2,100.96.1.3,100.96.1.4")
 checkif "a name dnsmasq does not know: Active, mapped onto nothing (got $st)" '[ "$st" = Active ]'
 unreach=$(CNS ping -c 1 -W 3 100.96.1.1 2>&1 || true)
 checkif "a proxy IP of a name without address: network unreachable" \
-  'echo "$unreach" | grep -qi "net unreachable"'
+  'echo "$unreach" | fzi_match -i "net unreachable"'
 st=$(assign web other.example "100.96.2.1,100.96.2.2,100.96.2.3,100.96.2.4")
 checkif "a name outside *.corp.example: Inactive (got $st)" '[ "$st" = Inactive ]'
 st=$(assign nosuchresource multi.corp.example "$V4,$V6")

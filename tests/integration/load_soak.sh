@@ -82,10 +82,10 @@ FZGW_NFT_STATE="$FZI_STATE/nft-sysctl.saved" GWNS "$FZI_REPO/scripts/gateway-nft
 fzi_start gateway "$ns" "$FZGW_BIN" --config "$FZI_STATE/gateway.conf" --module-path "$MOD_DIR"
 GW=$(fzi_pid gateway); FZI_GW_PID=$GW
 for i in $(seq 1 150); do
-  GWNS ss -H -lun "sport = :$FZI_WG_PORT" | grep -q . && ip -n "$ns" addr show dev "$tun" 2>/dev/null | grep -q 100.64.0.1 && break
+  GWNS ss -H -lun "sport = :$FZI_WG_PORT" | fzi_match . && ip -n "$ns" addr show dev "$tun" 2>/dev/null | fzi_match 100.64.0.1 && break
   sleep 0.1
 done
-checkif "gateway up with $NP peers (pool of $((2 * NP)))" 'kill -0 "$GW" && GWNS ss -H -lun "sport = :$FZI_WG_PORT" | grep -q .'
+checkif "gateway up with $NP peers (pool of $((2 * NP)))" 'kill -0 "$GW" && GWNS ss -H -lun "sport = :$FZI_WG_PORT" | fzi_match .'
 rss_start=$(ld_rss_kb "$GW")
 
 clients() { # clients KEYFILE ARGS...: fzgw_loadgen clients from the flooder-free client namespace

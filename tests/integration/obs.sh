@@ -40,7 +40,7 @@ fzi_warmup 0 10 || { fail "client 0 reaches the resource"; fzi_finish; }
 # ------------------------------------------------------------------ systemd notifications
 checkif "READY=1 received" 'obs_wait_msg "^READY=1" 5'
 checkif "when READY=1 arrived the TUN had its address ($(grep -o '"check": "[^"]*' "$FZI_STATE/notify.jsonl" | head -n 1 | cut -c11-))" \
-  'grep "\"check\"" "$FZI_STATE/notify.jsonl" | head -n 1 | grep -qF "$FZI_GW_TUN4/32"'
+  'grep -m1 "\"check\"" "$FZI_STATE/notify.jsonl" | fzi_match -F "$FZI_GW_TUN4/32"'
 checkif "READY=1 (\"gateway ready\") came after the TUN was configured, in the gateway's log" \
   'obs_before "interface $(fzi_gw_tun): $FZI_GW_TUN4/32" "core: gateway ready"'
 checkif "STATUS= counts the client (\"$(obs_msgs | grep -o "STATUS=.*" | tail -n 1)\")" 'obs_wait_msg "(^|\|)STATUS=1 client" 5'
@@ -95,7 +95,7 @@ checkif "module counters carry module and counter labels" \
 kill -HUP "$FZI_GW_PID"
 checkif "SIGHUP: RELOADING=1 with MONOTONIC_USEC" 'obs_wait_msg "^RELOADING=1\|MONOTONIC_USEC=[0-9]+$" 5'
 checkif "SIGHUP: READY=1 after RELOADING=1" \
-  'obs_wait_msg "^READY=1" 5 && obs_msgs | grep -E "^(READY|RELOADING)=1" | tail -n 2 | tr "\n" " " | grep -q "^RELOADING=1|MONOTONIC_USEC=[0-9]* READY=1"'
+  'obs_wait_msg "^READY=1" 5 && obs_msgs | grep -E "^(READY|RELOADING)=1" | tail -n 2 | tr "\n" " " | fzi_match "^RELOADING=1|MONOTONIC_USEC=[0-9]* READY=1"'
 checkif "/healthz 200 after the reload" '[ "$(obs_code /healthz)" = 200 ]'
 kill -TERM "$FZI_GW_PID"
 for i in $(seq 1 50); do kill -0 "$FZI_GW_PID" 2>/dev/null || break; sleep 0.1; done

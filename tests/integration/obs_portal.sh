@@ -40,7 +40,7 @@ pz_wait_log "portal connection failed" 10
 checkif "no portal yet: /healthz 200 on [::]:8080" 'obs_wait_code /healthz 200 5'
 checkif "no portal yet: /readyz 503 ($(obs_code /readyz >/dev/null; cat "$FZI_STATE/http.body"))" \
   '[ "$(obs_code /readyz)" = 503 ] && grep -q "module portal is not ready" "$FZI_STATE/http.body"'
-checkif "no portal yet: no READY=1" '! obs_msgs | grep -q "^READY=1"'
+checkif "no portal yet: no READY=1" '! obs_msgs | fzi_match "^READY=1"'
 checkif "no portal yet: STATUS= says what is awaited" 'obs_wait_msg "^STATUS=not ready \(.*module portal is not ready: connecting to the portal" 3'
 checkif "no portal yet: connected 0, ready 0" '[ "$(m "$CONN")" = 0 ] && [ "$(m firezone_gateway_ready)" = 0 ]'
 
@@ -49,12 +49,12 @@ pz_standin_up --init "$FZI_STATE/init.json" || { fail "stand-in up"; pz_finish; 
 checkif "joined and init applied: /readyz 200" 'pz_wait_log "joined the portal" 15 && obs_wait_code /readyz 200 10'
 checkif "READY=1 sent" 'obs_wait_msg "^READY=1" 5'
 checkif "when READY=1 arrived the TUN had its address" \
-  'grep "\"check\"" "$FZI_STATE/notify.jsonl" | head -n 1 | grep -qF "$FZI_GW_TUN4/32"'
+  'grep -m1 "\"check\"" "$FZI_STATE/notify.jsonl" | fzi_match -F "$FZI_GW_TUN4/32"'
 checkif "READY=1 (\"gateway ready\") came after the init configured the TUN, in the gateway's log" \
   'obs_before "interface $(fzi_gw_tun): $FZI_GW_TUN4/32" "core: gateway ready" &&
    obs_before "portal: readiness: ready, joined, init applied" "core: gateway ready"'
 checkif "READY=1 carries the portal's status ($(obs_msgs | grep "^READY=1" | head -n 1))" \
-  'obs_msgs | grep "^READY=1" | head -n 1 | grep -q "portal: joined, init applied"'
+  'obs_msgs | grep -m1 "^READY=1" | fzi_match "portal: joined, init applied"'
 checkif "connected 1, ready 1" '[ "$(m "$CONN")" = 1 ] && [ "$(m firezone_gateway_ready)" = 1 ]'
 rc0=$(m 'firezone_gateway_module_events_total{module="portal",counter="portal_reconnects"}')
 

@@ -99,7 +99,7 @@ echo "# ratelimit drop mode: client0 iperf3 TCP upload $mbps Mbit/s (a policer: 
 pol_gateway_conf "$expires" delay
 off=$(stat -c %s "$FZI_STATE/gateway.log")
 kill -HUP "$FZI_GW_PID"
-for i in $(seq 1 30); do tail -c +$((off + 1)) "$FZI_STATE/gateway.log" | grep -q 'reloaded\|reload refused' && break; sleep 0.1; done
+for i in $(seq 1 30); do tail -c +$((off + 1)) "$FZI_STATE/gateway.log" | fzi_match 'reloaded\|reload refused' && break; sleep 0.1; done
 rl=$(tail -c +$((off + 1)) "$FZI_STATE/gateway.log" | grep -m1 -oE 'reloaded|reload refused')
 check "SIGHUP: ratelimit to delay mode: ${rl:-no reload logged}" [ "$rl" = reloaded ]
 mbps=$(pol_iperf_mbps 0 -p 5201 -t "$IPERF_SECS")

@@ -48,7 +48,7 @@ gw_start() {
   fzi_start gateway "$(fzi_ns gw)" "$FZGW_BIN" --config "$FZI_STATE/gateway.conf" --module-path "$MOD_DIR"
   FZI_GW_PID=$(fzi_pid gateway)
   for i in $(seq 1 100); do
-    GWNS ip addr show dev "$(fzi_gw_tun)" 2>/dev/null | grep -q "inet $FZI_GW_TUN4/32" && return 0
+    GWNS ip addr show dev "$(fzi_gw_tun)" 2>/dev/null | fzi_match "inet $FZI_GW_TUN4/32" && return 0
     sleep 0.1
   done
   return 1
@@ -75,7 +75,7 @@ checkif "one IPv6 rule 'not fwmark 0xfd002021 lookup 0x2021fd00 pref 100' ($(rul
 checkif "table 0x2021fd00 routes 100.64.0.0/11 through the TUN" '[ "$(in_table -4 0x2021fd00 100.64.0.0/11)" = 1 ]'
 checkif "table 0x2021fd00 routes fd00:2021:1111::/107 through the TUN" '[ "$(in_table -6 0x2021fd00 fd00:2021:1111::/107)" = 1 ]'
 checkif "the main table has no 100.64.0.0/11 nor fd00:2021:1111::/107" \
-  '! GWNS ip route show table main | grep -q 100.64.0.0/11 && ! GWNS ip -6 route show table main | grep -q fd00:2021:1111::/107'
+  '! GWNS ip route show table main | fzi_match 100.64.0.0/11 && ! GWNS ip -6 route show table main | fzi_match fd00:2021:1111::/107'
 checkif "the main table is as before the gateway (IPv4 and IPv6)" \
   '[ "$(main_routes -4)" = "$before4" ] && [ "$(main_routes -6)" = "$before6" ]'
 checkif "the log says what was set up" \
@@ -98,7 +98,7 @@ traffic "after a restart"
 fzi_stop gateway
 cp "$FZI_STATE/gateway.log" "$FZI_STATE/gateway.2.log"
 checkif "after SIGTERM no rule of ours is left (IPv4 $(rules -4), IPv6 $(rules -6))" \
-  '[ "$(rules -4)" = 0 ] && [ "$(rules -6)" = 0 ] && ! GWNS ip rule show | grep -q 0xfd002021 && ! GWNS ip -6 rule show | grep -q 0xfd002021'
+  '[ "$(rules -4)" = 0 ] && [ "$(rules -6)" = 0 ] && ! GWNS ip rule show | fzi_match 0xfd002021 && ! GWNS ip -6 rule show | fzi_match 0xfd002021'
 checkif "after SIGTERM table 0x2021fd00 is empty" \
   '[ -z "$(GWNS ip route show table 0x2021fd00)" ] && [ -z "$(GWNS ip -6 route show table 0x2021fd00)" ]'
 checkif "the log says the rules were deleted" 'grep -q "policy routing: 2 rule(s) \"not fwmark 0xfd002021 pref 100\" deleted" "$FZI_STATE/gateway.log"'

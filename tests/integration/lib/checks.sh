@@ -9,11 +9,15 @@
 #                             gateway's log; then fzi_cleanup, the leftovers check, the closing
 #                             line; exits 0 only when every check passed
 #   fzi_has_line TEXT LINE    TEXT has LINE as one of its lines (no pipe, no child process)
+#   ... | fzi_match ARGS      grep ARGS as a condition, reading its input to the end: the tests
+#                             run with pipefail, and "grep -q" leaving at the first match can
+#                             kill a writer still writing (SIGPIPE) and so fail the pipeline
 passes=0; fails=0
 pass() { passes=$((passes + 1)); echo "ok   - $*"; }
 fail() { fails=$((fails + 1)); echo "FAIL - $*"; }
 check() { local msg=$1; shift; if "$@"; then pass "$msg"; else fail "$msg"; fi; }
 checkif() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+fzi_match() { grep "$@" >/dev/null; }
 fzi_has_line() { [[ $'\n'$1$'\n' == *$'\n'"$2"$'\n'* ]]; }
 fzi_finish() {
   local left

@@ -42,7 +42,7 @@ for l in open(sys.argv[1]):
 obs_wait_msg() {
   local i
   for i in $(seq 1 $(( ${2:-10} * 10 ))); do
-    obs_msgs | grep -qE "$1" && return 0
+    obs_msgs | fzi_match -E "$1" && return 0
     sleep 0.1
   done
   return 1

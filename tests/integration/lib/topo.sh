@@ -227,7 +227,7 @@ fzi_attach_inet() {
 fzi_wait_port() {
   local i flag=-ltn; [ "$2" = udp ] && flag=-lun
   for i in $(seq 1 $((${4:-5} * 10))); do
-    ip netns exec "$1" ss -H $flag "sport = :$3" 2>/dev/null | grep -q . && return 0
+    ip netns exec "$1" ss -H $flag "sport = :$3" 2>/dev/null | fzi_match . && return 0
     sleep 0.1
   done
   fzi_log "nothing listens on $2 port $3 in $1"
@@ -358,8 +358,8 @@ fzi_gateway_up() {
   FZI_GW_PID=$(fzi_pid gateway)
   # the TUN with its address, and the UDP port: up to 10 s
   for i in $(seq 1 100); do
-    ip -n "$ns" addr show dev "$tun" 2>/dev/null | grep -q "inet $FZI_GW_TUN4/32" &&
-      ip netns exec "$ns" ss -H -lun "sport = :$FZI_WG_PORT" | grep -q . && return 0
+    ip -n "$ns" addr show dev "$tun" 2>/dev/null | fzi_match "inet $FZI_GW_TUN4/32" &&
+      ip netns exec "$ns" ss -H -lun "sport = :$FZI_WG_PORT" | fzi_match . && return 0
     kill -0 "$FZI_GW_PID" 2>/dev/null || break
     sleep 0.1
   done
@@ -373,7 +373,7 @@ fzi_client_up() {
   local n=$1 ns ifn psk
   ns=$(fzi_ns "c$n"); ifn=$(fzi_client_if "$n")
   fzi_keys $((n + 1))
-  if ! ip netns list | awk '{print $1}' | grep -qx "$ns"; then
+  if ! ip netns list | awk '{print $1}' | fzi_match -x "$ns"; then
     fzi_ns_add "c$n"
     fzi_attach_inet "c$n" "$(fzi_client_inet "$n")/24"
   fi

@@ -104,7 +104,7 @@ fi
 checkif "authorization_created once the relay module took the connection" \
   'pz_ctl "{\"cmd\":\"wait\",\"event\":\"authorization_created\",\"count\":1,\"timeout\":20}" >/dev/null'
 checkif "broadcast_ice_candidates for the client (host/srflx/relay of the sampled relay)" \
-  'pz_ctl "{\"cmd\":\"ice\",\"client_id\":\"$RT_CLIENT_ID\",\"timeout\":10}" | grep -q "typ relay"'
+  'pz_ctl "{\"cmd\":\"ice\",\"client_id\":\"$RT_CLIENT_ID\",\"timeout\":10}" | fzi_match "typ relay"'
 rt_client_start "$CU" "$CP" || { fail "client up"; finish; }
 
 want=direct; case "$RT_CASE" in c | r) want=relay ;; esac
@@ -116,7 +116,7 @@ rt_path_wait "$FZI_STATE/client.status" "$want" 15
 now=$(rt_path "$FZI_STATE/client.status")
 checkif "client's path is $want (first: $path, now: $now)" '[ "${now%% *}" = "$want" ]'
 [ "$RT_CASE" = b ] && checkif "through the NATs: the gateway's candidate is srflx or prflx" \
-  'echo "$now" | grep -qE -- "-> (srflx|prflx) "'
+  'echo "$now" | fzi_match -E -- "-> (srflx|prflx) "'
 first=$(rt_first_ping "$t_auth" 20)
 declare -A kind_of=(["a"]="direct (host)" ["b"]="server-reflexive" ["c"]="relayed" ["d"]="direct (host)" ["r"]="relayed")
 checkif "first answered ping ${first}s after create_authorization ($want)" '[ "$first" != FAIL ]'
@@ -212,7 +212,7 @@ if [ "$RT_CASE" = a ]; then
   checkif "relay withdrawn: no_relays sent" \
     'pz_ctl "{\"cmd\":\"wait\",\"event\":\"no_relays\",\"count\":1,\"timeout\":10}" >/dev/null'
   checkif "relay withdrawn: broadcast_invalidated_ice_candidates with the relayed candidate" \
-    'grep "broadcast_invalidated_ice_candidates" "$FZI_STATE/standin.jsonl" | grep -q "typ relay"'
+    'grep "broadcast_invalidated_ice_candidates" "$FZI_STATE/standin.jsonl" | fzi_match "typ relay"'
   checkif "relay withdrawn: the client saw its candidates withdrawn" \
     'rt_status_wait "$FZI_STATE/client.status" invalidated 10'
 fi

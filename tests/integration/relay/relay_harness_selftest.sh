@@ -62,7 +62,7 @@ rt_turn_up || { fail "coturn up"; finish; }
 
 if [ "$RT_CASE" = coturn ]; then
   checkif "coturn answers a STUN binding from the client (reflexive address $(rt_client_pub))" \
-    'ip netns exec "$(fzi_ns c0)" timeout 5 turnutils_stunclient -p $RT_TURN_PORT $RT_TURN_IP 2>&1 | grep -q "reflexive addr: $(rt_client_pub):"'
+    'ip netns exec "$(fzi_ns c0)" timeout 5 turnutils_stunclient -p $RT_TURN_PORT $RT_TURN_IP 2>&1 | fzi_match "reflexive addr: $(rt_client_pub):"'
   checkif "allocation with the gateway's portal-shaped credentials ($GU) relays" 'rt_turn_alloc "$GU" "$GP"'
   checkif "a wrong password is refused (no allocation)" '! rt_turn_alloc "$GU" "not-$GP"'
   checkif "a user coturn does not know is refused" '! rt_turn_alloc "$RT_EXPIRES:unknownsalt" "$GP"'
@@ -89,7 +89,7 @@ rt_authorize ref-1
 checkif "authorization_created from the stand-in gateway" \
   'pz_ctl "{\"cmd\":\"wait\",\"event\":\"authorization_created\",\"count\":1,\"timeout\":20}" >/dev/null'
 checkif "the stand-in recorded broadcast_ice_candidates for the client" \
-  'pz_ctl "{\"cmd\":\"ice\",\"client_id\":\"$RT_CLIENT_ID\",\"timeout\":5}" | grep -q "candidate:"'
+  'pz_ctl "{\"cmd\":\"ice\",\"client_id\":\"$RT_CLIENT_ID\",\"timeout\":5}" | fzi_match "candidate:"'
 
 upass=$CP; [ "$RT_CASE" = x ] && upass="wrong-$CP"
 rt_client_start "$CU" "$upass" || { fail "client up"; finish; }
