@@ -105,8 +105,7 @@ gen_gateway_up() {
   esac
   FZI_GW_PID=$(fzi_pid gateway)
   for i in $(seq 1 200); do
-    ip -n "$ns" addr show dev "$tun" 2>/dev/null | grep -q "inet $FZI_GW_TUN4/32" &&
-      ip netns exec "$ns" ss -H -lun "sport = :$FZI_WG_PORT" | grep -q . && return 0
+    fzi_gw_ready "$ns" "$tun" && return 0
     kill -0 "$FZI_GW_PID" 2>/dev/null || break
     sleep 0.1
   done

@@ -41,7 +41,7 @@ gen_reconfigure() {
       off=$(stat -c %s "$FZI_STATE/gateway.log")
       gen_peers_conf "$2" && kill -HUP "$FZI_GW_PID" || return 1
       for i in $(seq 1 300); do
-        tail -c +$((off + 1)) "$FZI_STATE/gateway.log" | grep -q "reloaded " && return 0
+        tail -c +$((off + 1)) "$FZI_STATE/gateway.log" | fzi_match "reloaded " && return 0
         sleep 0.1
       done
       return 1 ;;

@@ -210,8 +210,7 @@ fzi_start gateway "$(fzi_ns gw)" "$FZGW_BIN" --config "$FZI_STATE/gateway.conf" 
 FZI_GW_PID=$(fzi_pid gateway)
 up=0
 for i in $(seq 1 100); do
-  ip -n "$(fzi_ns gw)" addr show dev "$(fzi_gw_tun)" 2>/dev/null | fzi_match "inet $FZI_GW_TUN4/32" &&
-    GWNS ss -H -lun "sport = :$FZI_WG_PORT" | fzi_match . && { up=1; break; }
+  fzi_gw_ready "$(fzi_ns gw)" "$(fzi_gw_tun)" && { up=1; break; }
   kill -0 "$FZI_GW_PID" 2>/dev/null || break
   sleep 0.1
 done

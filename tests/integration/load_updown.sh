@@ -52,8 +52,7 @@ for r in $(seq 1 "$ROUNDS"); do
   fzi_start gateway "$ns" "$FZGW_BIN" --config "$FZI_STATE/gateway.conf" --module-path "$MOD_DIR"
   ok=0
   for i in $(seq 1 100); do
-    ip -n "$ns" addr show dev "$tun" 2>/dev/null | fzi_match "inet $FZI_GW_TUN4/32" &&
-      ip netns exec "$ns" ss -H -lun "sport = :$FZI_WG_PORT" | fzi_match . && { ok=1; break; }
+    fzi_gw_ready "$ns" "$tun" && { ok=1; break; }
     sleep 0.1
   done
   fds=$(ls "/proc/$(fzi_pid gateway)/fd" 2>/dev/null | wc -l)

@@ -54,7 +54,7 @@ checkif "READY=1 (\"gateway ready\") came after the init configured the TUN, in 
   'obs_before "interface $(fzi_gw_tun): $FZI_GW_TUN4/32" "core: gateway ready" &&
    obs_before "portal: readiness: ready, joined, init applied" "core: gateway ready"'
 checkif "READY=1 carries the portal's status ($(obs_msgs | grep "^READY=1" | head -n 1))" \
-  'obs_msgs | grep -m1 "^READY=1" | fzi_match "portal: joined, init applied"'
+  'obs_msgs | grep "^READY=1" | sed -n 1p | fzi_match "portal: joined, init applied"'
 checkif "connected 1, ready 1" '[ "$(m "$CONN")" = 1 ] && [ "$(m firezone_gateway_ready)" = 1 ]'
 rc0=$(m 'firezone_gateway_module_events_total{module="portal",counter="portal_reconnects"}')
 

@@ -85,8 +85,7 @@ pol_gateway_up() {
   fzi_start gateway "$ns" "$FZGW_BIN" --config "$FZI_STATE/gateway.conf" --module-path "$MOD_DIR"
   FZI_GW_PID=$(fzi_pid gateway)
   for i in $(seq 1 100); do
-    ip -n "$ns" addr show dev "$tun" 2>/dev/null | fzi_match "inet $FZI_GW_TUN4/32" &&
-      ip netns exec "$ns" ss -H -lun "sport = :$FZI_WG_PORT" | fzi_match . && return 0
+    fzi_gw_ready "$ns" "$tun" && return 0
     kill -0 "$FZI_GW_PID" 2>/dev/null || break
     sleep 0.1
   done

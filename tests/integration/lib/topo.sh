@@ -358,8 +358,7 @@ fzi_gateway_up() {
   FZI_GW_PID=$(fzi_pid gateway)
   # the TUN with its address, and the UDP port: up to 10 s
   for i in $(seq 1 100); do
-    ip -n "$ns" addr show dev "$tun" 2>/dev/null | fzi_match "inet $FZI_GW_TUN4/32" &&
-      ip netns exec "$ns" ss -H -lun "sport = :$FZI_WG_PORT" | fzi_match . && return 0
+    fzi_gw_ready "$ns" "$tun" && return 0
     kill -0 "$FZI_GW_PID" 2>/dev/null || break
     sleep 0.1
   done
@@ -422,6 +421,13 @@ print(hashlib.sha256(b).hexdigest())" 2>/dev/null || echo FAIL
 # after the signal. Both line shapes are read: "<ts> info  MODULE: stats NAME=VALUE" and
 # "<ts> info  MODULE: stats GROUP: NAME=VALUE NAME=VALUE ..." (then "module.group.name value").
 # Waits up to 3 s for the dump.
+# fzi_gw_ready NS TUN: the gateway in NS is up: TUN has the gateway's address and the
+# WireGuard port listens
+fzi_gw_ready() {
+  ip -n "$1" addr show dev "$2" 2>/dev/null | fzi_match "inet $FZI_GW_TUN4/32" &&
+    ip netns exec "$1" ss -H -lun "sport = :$FZI_WG_PORT" | fzi_match .
+}
+
 fzi_gw_counters() {
   local log="$FZI_STATE/gateway.log" off i n0 n1
   off=$(stat -c %s "$log")

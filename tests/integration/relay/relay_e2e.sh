@@ -199,11 +199,12 @@ fi
 counters=$(fzi_gw_counters)
 kind=$(gw_path)
 gwant=direct; case "$kind" in relay-*) gwant=relayed ;; esac
-msg="counters ($kind): $(grep -E 'relay\.paths-' <<<"$counters" | tr '\n' ' ')"
+paths=$(grep -E 'relay\.paths-' <<<"$counters")
+msg="counters ($kind): ${paths//$'\n'/ }"
 if fzi_has_line "$counters" "relay.paths-$gwant 1" && fzi_has_line "$counters" "relay.paths-$kind 1"; then
   pass "$msg"
 else
-  fail "$msg"; printf '#   %q\n' "want $gwant and $kind" "$(grep -E 'relay\.paths-' <<<"$counters")"
+  fail "$msg"; printf '#   %q\n' "want $gwant and $kind" "$paths"
 fi
 if [ "$RT_CASE" = a ]; then
   # the relay withdrawn by relays_presence: the last one, so its candidates are withdrawn from
